@@ -1,0 +1,105 @@
+"""Test fixtures: one real MongoDB wire-protocol server per run (SecantusDB as a subprocess,
+or the MongoDB named by TEST_MONGODB_URL), a fresh database per test, and the app driven
+in-process through httpx's ASGITransport with its lifespan run."""
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from app.config import Settings
+from app.db import Database
+from app.embedded_db import EmbeddedDatabase
+from app.main import create_app
+from tests.helpers import Actor, Actors, make_actor
+
+TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-production"
+
+
+@pytest.fixture(scope="session")
+def mongodb_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if url := os.environ.get("TEST_MONGODB_URL"):
+        yield url
+        return
+    server = EmbeddedDatabase(tmp_path_factory.mktemp("secantusdb") / "data")
+    yield server.start()
+    server.stop()
+
+
+def make_settings(mongodb_url: str, data_dir: Path, **overrides: object) -> Settings:
+    """Hermetic settings: every value the service reads is given, none from the environment."""
+    values: dict[str, object] = {
+        # Production mode: no generated admin, no generated secret (both tested on their own).
+        "app_env": "production",
+        "mongodb_url": mongodb_url,
+        "mongodb_db": f"test_{uuid.uuid4().hex[:16]}",
+        "data_dir": data_dir,
+        "jwt_secret": TEST_JWT_SECRET,
+        "admin_email": None,
+        "admin_password": None,
+        "cors_origins": [],
+        "trusted_proxies": [],
+        "log_level": "INFO",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def settings(mongodb_url: str, tmp_path: Path) -> Settings:
+    return make_settings(mongodb_url, tmp_path)
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        own_db = application.state.db  # a test may swap app.state.db (outage tests)
+        yield application
+        await own_db.client.drop_database(settings.mongodb_db)
+
+
+@pytest.fixture
+def db(app: FastAPI) -> Database:
+    database: Database = app.state.db
+    return database
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http
+
+
+@pytest.fixture
+async def actors(db: Database, settings: Settings) -> Actors:
+    """Every kind of caller the authorization rules distinguish."""
+    return Actors(
+        customer=await make_actor(db, settings, role="user"),
+        other_customer=await make_actor(db, settings, role="user"),
+        agent=await make_actor(db, settings, role="support_agent"),
+        other_agent=await make_actor(db, settings, role="support_agent"),
+        pending_agent=await make_actor(db, settings, role="support_agent", approved=False),
+        admin=await make_actor(db, settings, role="admin"),
+        deactivated=await make_actor(db, settings, role="user", active=False),
+    )
+
+
+@pytest.fixture
+def customer(actors: Actors) -> Actor:
+    return actors.customer
+
+
+@pytest.fixture
+def agent(actors: Actors) -> Actor:
+    return actors.agent
+
+
+@pytest.fixture
+def admin(actors: Actors) -> Actor:
+    return actors.admin
