@@ -4,7 +4,8 @@ in-process through httpx's ASGITransport with its lifespan run."""
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -54,13 +55,43 @@ def settings(mongodb_url: str, tmp_path: Path) -> Settings:
     return make_settings(mongodb_url, tmp_path)
 
 
-@pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+@asynccontextmanager
+async def running_app(settings: Settings) -> AsyncIterator[FastAPI]:
+    """The app with its lifespan run (indexes, bootstrap), its database dropped after."""
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         own_db = application.state.db  # a test may swap app.state.db (outage tests)
+        try:
+            yield application
+        finally:
+            await own_db.client.drop_database(settings.mongodb_db)
+
+
+def http_client(application: FastAPI) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://test")
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    async with running_app(settings) as application:
         yield application
-        await own_db.client.drop_database(settings.mongodb_db)
+
+
+AppFactory = Callable[..., Awaitable[tuple[FastAPI, httpx.AsyncClient]]]
+
+
+@pytest.fixture
+async def app_with(mongodb_url: str, tmp_path: Path) -> AsyncIterator[AppFactory]:
+    """For tests that need other settings: `app, client = await app_with(key=value)`."""
+    async with AsyncExitStack() as stack:
+
+        async def start(**overrides: object) -> tuple[FastAPI, httpx.AsyncClient]:
+            application = await stack.enter_async_context(
+                running_app(make_settings(mongodb_url, tmp_path, **overrides))
+            )
+            return application, await stack.enter_async_context(http_client(application))
+
+        yield start
 
 
 @pytest.fixture
@@ -71,8 +102,7 @@ def db(app: FastAPI) -> Database:
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    async with http_client(app) as http:
         yield http
 
 
