@@ -12,7 +12,8 @@ Document = dict[str, Any]
 Database = AsyncDatabase[Document]
 
 
-def create_client(settings: Settings, url: str) -> AsyncMongoClient[Document]:
+def create_client(settings: Settings, url: str, **options: Any) -> AsyncMongoClient[Document]:
+    """`options` go to AsyncMongoClient as they are (the tests pass event_listeners)."""
     timeout = settings.mongodb_timeout_ms
     return AsyncMongoClient(
         url,
@@ -22,15 +23,32 @@ def create_client(settings: Settings, url: str) -> AsyncMongoClient[Document]:
         connectTimeoutMS=timeout,
         socketTimeoutMS=max(timeout * 5, 10_000),
         appname="support-api",
+        **options,
     )
 
+
+# Index names the services pass as `hint`. SecantusDB plans a filter with any field outside
+# the index it considers (e.g. {_id, status}) as a collection scan, where MongoDB would use
+# the index; naming the index makes both servers use it (tests/test_db_contract.py).
+BY_ID = "_id_"
+TICKETS_NEWEST = "tickets_newest"
+TICKETS_OF_CUSTOMER = "tickets_of_customer"
+TICKETS_OF_AGENT = "tickets_of_agent"
+TICKETS_OF_AGENT_BY_STATUS = "tickets_of_agent_by_status"
+TICKETS_BY_STATUS = "tickets_by_status"
+TICKETS_BY_CATEGORY = "tickets_by_category"
+AGENTS_BY_APPROVAL = "agents_by_approval"
+FAQS_BY_CATEGORY = "faqs_by_category"
 
 INDEXES: dict[str, list[IndexModel]] = {
     "users": [
         # login, registration uniqueness (emails are stored lower-cased)
         IndexModel([("email", ASCENDING)], unique=True, name="email_unique"),
         # admin agent list (?approved=), bootstrap "is there an admin?"
-        IndexModel([("role", ASCENDING), ("is_approved", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel(
+            [("role", ASCENDING), ("is_approved", ASCENDING), ("_id", ASCENDING)],
+            name=AGENTS_BY_APPROVAL,
+        ),
     ],
     "refresh_tokens": [
         # refresh-token reuse revokes the whole login chain
@@ -43,19 +61,24 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),
     ],
     "tickets": [
-        # every list pages on order_key (see services/tickets.py for why one field)
+        # Every list pages on order_key (services/tickets.py says why one field).
         # admin list without filter
-        IndexModel([("order_key", DESCENDING)], unique=True),
+        IndexModel([("order_key", DESCENDING)], unique=True, name=TICKETS_NEWEST),
         # customer's own tickets; admin ?customer_id=
-        IndexModel([("customer_id", ASCENDING), ("order_key", DESCENDING)]),
-        # agent queue (agent_id in [me, null]); admin ?agent_id=
-        IndexModel([("agent_id", ASCENDING), ("order_key", DESCENDING)]),
+        IndexModel(
+            [("customer_id", ASCENDING), ("order_key", DESCENDING)], name=TICKETS_OF_CUSTOMER
+        ),
+        # agent queue (agent_id in [me, null], ?assigned=); admin ?agent_id=
+        IndexModel([("agent_id", ASCENDING), ("order_key", DESCENDING)], name=TICKETS_OF_AGENT),
         # agent queue with ?status=
-        IndexModel([("agent_id", ASCENDING), ("status", ASCENDING), ("order_key", DESCENDING)]),
+        IndexModel(
+            [("agent_id", ASCENDING), ("status", ASCENDING), ("order_key", DESCENDING)],
+            name=TICKETS_OF_AGENT_BY_STATUS,
+        ),
         # admin ?status=
-        IndexModel([("status", ASCENDING), ("order_key", DESCENDING)]),
+        IndexModel([("status", ASCENDING), ("order_key", DESCENDING)], name=TICKETS_BY_STATUS),
         # admin ?category=
-        IndexModel([("category", ASCENDING), ("order_key", DESCENDING)]),
+        IndexModel([("category", ASCENDING), ("order_key", DESCENDING)], name=TICKETS_BY_CATEGORY),
     ],
     "ticket_notes": [
         # ticket detail: notes oldest first
@@ -67,7 +90,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     "faqs": [
         # public FAQ list, ?category=
-        IndexModel([("category", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("category", ASCENDING), ("_id", ASCENDING)], name=FAQS_BY_CATEGORY),
     ],
 }
 

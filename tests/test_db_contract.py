@@ -163,3 +163,54 @@ class TestSortAndLimit:
         await db.s.insert_many([{"n": n} for n in range(20)])
         docs = await db.s.find().sort("n", -1).limit(3).to_list()
         assert [d["n"] for d in docs] == [19, 18, 17]
+
+
+class TestHints:
+    """SecantusDB plans a filter with a field outside the index it considers as a collection
+    scan (MongoDB would use the index). The services name the index with `hint`, which both
+    servers honour for find and findAndModify (not for aggregate, hence no count_documents
+    on a compound filter)."""
+
+    async def test_hinted_find_with_a_residual_filter(self, db: Database) -> None:
+        await db.h.create_index(
+            [("status", ASCENDING), ("order_key", DESCENDING)], name="by_status"
+        )
+        await db.h.insert_many(
+            [
+                {"status": s, "category": c, "order_key": f"{n:03d}"}
+                for n, (s, c) in enumerate(
+                    [("Open", "Lost"), ("Open", "Late"), ("Closed", "Lost"), ("Open", "Lost")]
+                )
+            ]
+        )
+        cursor = (
+            db.h.find({"status": "Open", "category": "Lost"})
+            .sort("order_key", -1)
+            .hint("by_status")
+        )
+        assert [d["order_key"] for d in await cursor.to_list()] == ["003", "000"]
+        plan = (await cursor.explain())["queryPlanner"]["winningPlan"]
+        assert "COLLSCAN" not in winning_stages(plan)
+
+    async def test_hinted_guarded_find_one_and_update_by_id(self, db: Database) -> None:
+        ids = [(await db.g.insert_one({"agent_id": None})).inserted_id for _ in range(5)]
+        won = await db.g.find_one_and_update(
+            {"_id": ids[2], "agent_id": None}, {"$set": {"agent_id": 1}}, hint="_id_"
+        )
+        lost = await db.g.find_one_and_update(
+            {"_id": ids[2], "agent_id": None}, {"$set": {"agent_id": 2}}, hint="_id_"
+        )
+        assert won is not None and lost is None
+        assert await db.g.count_documents({"agent_id": 1}) == 1
+        explained = await db.command(
+            {
+                "explain": {
+                    "findAndModify": "g",
+                    "query": {"_id": ids[3], "agent_id": None},
+                    "update": {"$set": {"x": 1}},
+                    "hint": "_id_",
+                },
+                "verbosity": "queryPlanner",
+            }
+        )
+        assert "COLLSCAN" not in winning_stages(explained["queryPlanner"]["winningPlan"])

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from app.models.common import Id, RequestSchema, Schema, UtcDatetime, text
 from app.models.enums import Category, Priority, TicketStatus
@@ -160,26 +160,30 @@ class NoteCreatedOut(Schema):
     note: NoteCreatedSummary
 
 
-def _reject_bool(value: object) -> object:
-    if isinstance(value, bool):
-        raise ValueError("Rating must be one of 1, 2, 3, 4, 5.")
-    return value
+RATINGS = ("1", "2", "3", "4", "5")
 
 
-def _rating(value: int | str) -> int:
+def _parse_rating(value: object) -> int:
     # The reference sends "5"; integrators send 5. Both mean the same rating.
-    if isinstance(value, int) and 1 <= value <= 5:
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 5:
         return value
-    if isinstance(value, str) and value.strip() in {"1", "2", "3", "4", "5"}:
+    if isinstance(value, str) and value.strip() in RATINGS:
         return int(value)
     raise ValueError("Rating must be one of 1, 2, 3, 4, 5.")
 
 
 Rating = Annotated[
-    int | str,
-    BeforeValidator(_reject_bool),
-    AfterValidator(_rating),
-    Field(description='1-5, as a number or a string ("5")'),
+    int,
+    BeforeValidator(_parse_rating),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "enum": list(RATINGS)},
+                {"type": "integer", "minimum": 1, "maximum": 5},
+            ],
+            "description": '1-5, as a string ("5") or a number',
+        }
+    ),
 ]
 
 

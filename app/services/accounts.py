@@ -8,7 +8,7 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 
 from app.config import Settings
-from app.db import Database, Document
+from app.db import AGENTS_BY_APPROVAL, BY_ID, Database, Document
 from app.errors import BadRequest, FieldError, NotFound
 from app.models.accounts import RegisterIn, User
 from app.models.common import utcnow
@@ -88,20 +88,17 @@ async def approve_agent(db: Database, *, agent_id: str, admin: User) -> None:
     if oid is None:
         raise NotFound("Agent not found")
     now = utcnow()
-    result = await db.users.update_one(
+    approval = {"is_approved": True, "approved_at": now, "approved_by": admin.id, "updated_at": now}
+    approved = await db.users.find_one_and_update(
         {"_id": oid, "role": Role.AGENT.value, "is_approved": False},
-        {
-            "$set": {
-                "is_approved": True,
-                "approved_at": now,
-                "approved_by": admin.id,
-                "updated_at": now,
-            }
-        },
+        {"$set": approval},
+        projection={"_id": 1},
+        hint=BY_ID,
     )
-    if result.matched_count == 0 and not await db.users.count_documents(
-        {"_id": oid, "role": Role.AGENT.value}, limit=1
-    ):
+    if approved is not None:
+        return
+    existing = await db.users.find_one({"_id": oid}, {"role": 1})
+    if existing is None or existing["role"] != Role.AGENT.value:
         raise NotFound("Agent not found")
 
 
@@ -117,7 +114,11 @@ async def list_agents(
             raise FieldError("cursor", "Invalid cursor.")
         query["_id"] = {"$gt": after}
     docs = (
-        await db.users.find(query, {"password_hash": 0}).sort("_id", 1).limit(limit + 1).to_list()
+        await db.users.find(query, {"password_hash": 0})
+        .sort("_id", 1)
+        .hint(AGENTS_BY_APPROVAL)
+        .limit(limit + 1)
+        .to_list()
     )
     return docs[:limit], next_cursor([str(d["_id"]) for d in docs], limit)
 

@@ -6,7 +6,7 @@ from typing import Any
 from bson import ObjectId
 
 from app.config import Settings
-from app.db import Database, Document
+from app.db import BY_ID, Database, Document
 from app.errors import NotAuthenticated, PermissionDenied
 from app.models.accounts import LoginIn, LoginUserOut, TokenPairOut, User
 from app.models.common import utcnow
@@ -61,7 +61,9 @@ async def refresh(db: Database, settings: Settings, *, refresh_token: str) -> To
     claims = decode_token(settings.jwt_key, refresh_token, "refresh")
     family = _family(claims)
     spent = await db.refresh_tokens.find_one_and_update(
-        {"_id": claims["jti"], "spent": False}, {"$set": {"spent": True, "spent_at": utcnow()}}
+        {"_id": claims["jti"], "spent": False},
+        {"$set": {"spent": True, "spent_at": utcnow()}},
+        hint=BY_ID,
     )
     if spent is None:
         await _revoke_family(db, family)

@@ -6,7 +6,7 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from app.db import Database, Document
+from app.db import BY_ID, FAQS_BY_CATEGORY, Database, Document
 from app.errors import FieldError, NotFound
 from app.models.common import utcnow
 from app.models.enums import Category
@@ -102,14 +102,16 @@ async def list_faqs(
     db: Database, *, category: Category | None, limit: int, cursor: str | None
 ) -> tuple[list[Document], str | None]:
     query: dict[str, Any] = {}
+    index = BY_ID
     if category is not None:
         query["category"] = category.value
+        index = FAQS_BY_CATEGORY
     if cursor is not None:
         after = to_object_id(decode_cursor(cursor))
         if after is None:
             raise FieldError("cursor", "Invalid cursor.")
         query["_id"] = {"$gt": after}
-    docs = await db.faqs.find(query).sort("_id", 1).limit(limit + 1).to_list()
+    docs = await db.faqs.find(query).sort("_id", 1).hint(index).limit(limit + 1).to_list()
     return docs[:limit], next_cursor([str(d["_id"]) for d in docs], limit)
 
 

@@ -14,7 +14,17 @@ from bson import ObjectId
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from app.db import Database, Document
+from app.db import (
+    BY_ID,
+    TICKETS_BY_CATEGORY,
+    TICKETS_BY_STATUS,
+    TICKETS_NEWEST,
+    TICKETS_OF_AGENT,
+    TICKETS_OF_AGENT_BY_STATUS,
+    TICKETS_OF_CUSTOMER,
+    Database,
+    Document,
+)
 from app.errors import BadRequest, Conflict, FieldError, NotFound, PermissionDenied
 from app.models.accounts import User
 from app.models.common import utcnow
@@ -99,8 +109,9 @@ async def internal_notes_visible_to(
 
 
 async def _page(
-    db: Database, query: dict[str, Any], *, limit: int, cursor: str | None
+    db: Database, query: dict[str, Any], *, index: str, limit: int, cursor: str | None
 ) -> tuple[list[Document], str | None]:
+    """One page, newest first, read through the named index (see app/db.py for why named)."""
     if cursor is not None:
         position = decode_cursor(cursor)
         if not _ORDER_KEY.fullmatch(position):
@@ -109,6 +120,7 @@ async def _page(
     docs = (
         await db.tickets.find(query, {"status_history": 0})
         .sort("order_key", -1)
+        .hint(index)
         .limit(limit + 1)
         .to_list()
     )
@@ -126,7 +138,8 @@ async def _names_by_id(db: Database, ids: set[ObjectId]) -> dict[ObjectId, str]:
 async def list_for_customer(
     db: Database, *, customer: User, limit: int, cursor: str | None
 ) -> tuple[list[Document], str | None]:
-    return await _page(db, visible_tickets_filter(customer), limit=limit, cursor=cursor)
+    query = visible_tickets_filter(customer)
+    return await _page(db, query, index=TICKETS_OF_CUSTOMER, limit=limit, cursor=cursor)
 
 
 async def list_queue_for_agent(
@@ -144,9 +157,11 @@ async def list_queue_for_agent(
         query = {"agent_id": agent.id}
     elif assigned == "unassigned":
         query = {"agent_id": None}
+    index = TICKETS_OF_AGENT
     if status is not None:
         query["status"] = status.value
-    tickets, cursor_out = await _page(db, query, limit=limit, cursor=cursor)
+        index = TICKETS_OF_AGENT_BY_STATUS
+    tickets, cursor_out = await _page(db, query, index=index, limit=limit, cursor=cursor)
     names = await _names_by_id(db, {t["customer_id"] for t in tickets})
     return [{**t, "customer_name": names.get(t["customer_id"])} for t in tickets], cursor_out
 
@@ -172,7 +187,9 @@ async def list_all_for_admin(
             if oid is None:
                 raise FieldError(field, "Not a valid id.")
             query[field] = oid
-    tickets, cursor_out = await _page(db, query, limit=limit, cursor=cursor)
+    tickets, cursor_out = await _page(
+        db, query, index=_admin_list_index(query), limit=limit, cursor=cursor
+    )
     people = {t["customer_id"] for t in tickets} | {t["agent_id"] for t in tickets if t["agent_id"]}
     names = await _names_by_id(db, people)
     items = [
@@ -184,6 +201,20 @@ async def list_all_for_admin(
         for t in tickets
     ]
     return items, cursor_out
+
+
+def _admin_list_index(query: dict[str, Any]) -> str:
+    """The index for the most selective filter given; the other filters are applied to
+    the documents it yields."""
+    for field, index in (
+        ("customer_id", TICKETS_OF_CUSTOMER),
+        ("agent_id", TICKETS_OF_AGENT),
+        ("status", TICKETS_BY_STATUS),
+        ("category", TICKETS_BY_CATEGORY),
+    ):
+        if field in query:
+            return index
+    return TICKETS_NEWEST
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -239,6 +270,7 @@ async def update_status(
         {"_id": ticket["_id"], "status": current.value},
         update,
         return_document=ReturnDocument.AFTER,
+        hint=BY_ID,
     )
     if updated is None:
         raise Conflict("The ticket was changed by someone else; reload it and try again")
@@ -281,6 +313,7 @@ async def assign_to_agent(db: Database, *, ticket: Document, agent: User) -> Doc
         {"_id": ticket["_id"], "agent_id": None},
         _take_ticket(agent.id, by=agent.id),
         return_document=ReturnDocument.AFTER,
+        hint=BY_ID,
     )
     if updated is None:
         raise BadRequest("Ticket is already assigned")
@@ -331,7 +364,7 @@ async def submit_feedback(db: Database, *, ticket: Document, data: FeedbackIn) -
         "ticket_id": ticket["_id"],
         "customer_id": ticket["customer_id"],
         "agent_id": ticket["agent_id"],
-        "rating": int(data.rating),
+        "rating": data.rating,
         "comment": data.comment or None,
         "created_at": utcnow(),
     }
