@@ -28,5 +28,16 @@ lint: $(STAMP)
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(PY) -m pytest tests/test_fuzz.py
 
+# The example flow from many clients against the service in production mode (not in `make test`).
+DURATION ?= 60
+CLIENTS ?= 20
+soak: $(STAMP)
+	$(PY) -m bench.soak --duration $(DURATION) --clients $(CLIENTS)
+
+# Throughput and latency per endpoint (not in `make test`); e.g. make bench WORKERS=2.
+WORKERS ?= 1
+bench: $(STAMP)
+	$(PY) -m bench.run --workers $(WORKERS) $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache

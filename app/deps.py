@@ -1,5 +1,8 @@
 """Dependencies: the database, settings, the caller, role guards and the ticket loader.
 
+All are `async def`, even those that never await: FastAPI runs a plain `def` dependency in
+its thread pool, a thread hop per dependency per request for nothing.
+
 Guards chain on `CurrentUser`; the ticket permission dependencies chain on `CurrentTicket`,
 which 404s once. The rules themselves live in the services (see services/tickets.py).
 """
@@ -19,12 +22,12 @@ from app.services import auth, tickets
 from app.services.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 
-def get_db(request: Request) -> Database:
+async def get_db(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -50,13 +53,13 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 AWAITING_APPROVAL = "Your agent account is awaiting admin approval"
 
 
-def require_customer(user: CurrentUser) -> User:
+async def require_customer(user: CurrentUser) -> User:
     if user.role != Role.CUSTOMER:
         raise PermissionDenied("Only customers can do this")
     return user
 
 
-def require_approved_agent(user: CurrentUser) -> User:
+async def require_approved_agent(user: CurrentUser) -> User:
     if user.role != Role.AGENT:
         raise PermissionDenied("Only support agents can do this")
     if not user.is_approved:
@@ -64,23 +67,23 @@ def require_approved_agent(user: CurrentUser) -> User:
     return user
 
 
-def require_admin(user: CurrentUser) -> User:
+async def require_admin(user: CurrentUser) -> User:
     if user.role != Role.ADMIN:
         raise PermissionDenied("Only admins can do this")
     return user
 
 
-def require_staff(user: CurrentUser) -> User:
+async def require_staff(user: CurrentUser) -> User:
     """An approved support agent or an admin."""
     if user.role == Role.ADMIN:
         return user
-    return require_approved_agent(user)
+    return await require_approved_agent(user)
 
 
-def require_signed_in_staff_or_customer(user: CurrentUser) -> User:
+async def require_signed_in_staff_or_customer(user: CurrentUser) -> User:
     """Ticket detail: customers, approved agents and admins (an unapproved agent is told why)."""
     if user.role == Role.AGENT:
-        return require_approved_agent(user)
+        return await require_approved_agent(user)
     return user
 
 
@@ -98,17 +101,17 @@ async def get_ticket(db: DbDep, ticket_id: str) -> Document:
 CurrentTicket = Annotated[Document, Depends(get_ticket)]
 
 
-def get_viewable_ticket(user: TicketReader, ticket: CurrentTicket) -> Document:
+async def get_viewable_ticket(user: TicketReader, ticket: CurrentTicket) -> Document:
     tickets.ensure_can_view(ticket, user)
     return ticket
 
 
-def get_workable_ticket(user: StaffUser, ticket: CurrentTicket) -> Document:
+async def get_workable_ticket(user: StaffUser, ticket: CurrentTicket) -> Document:
     tickets.ensure_can_work_on(ticket, user)
     return ticket
 
 
-def get_own_ticket(user: CustomerUser, ticket: CurrentTicket) -> Document:
+async def get_own_ticket(user: CustomerUser, ticket: CurrentTicket) -> Document:
     tickets.ensure_owned_by(ticket, user)
     return ticket
 
@@ -118,7 +121,7 @@ WorkableTicket = Annotated[Document, Depends(get_workable_ticket)]
 OwnTicket = Annotated[Document, Depends(get_own_ticket)]
 
 
-def get_client_address(request: Request, settings: SettingsDep) -> str:
+async def get_client_address(request: Request, settings: SettingsDep) -> str:
     """The client's address for throttling. X-Forwarded-For is believed only when the peer
     is a trusted proxy, and then read from the right, skipping our own proxies."""
     peer = request.client.host if request.client else "unknown"

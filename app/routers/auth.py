@@ -74,4 +74,4 @@ async def logout(data: RefreshIn, db: DbDep, settings: SettingsDep) -> MessageOu
     "/me/", response_model=MeOut, responses=responses(401), summary="The caller's own account"
 )
 async def me(user: CurrentUser, db: DbDep) -> MeOut:
-    return MeOut(user=MeUserOut.from_doc(await accounts.get_user_doc(db, user=user)))
+    return MeOut(user=MeUserOut.from_doc(await accounts.get_user_doc(db, user_id=user.id)))

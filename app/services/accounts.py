@@ -5,17 +5,18 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 from app.config import Settings
-from app.db import AGENTS_BY_APPROVAL, BY_ID, Database, Document
+from app.db import Database, Document
 from app.errors import BadRequest, FieldError, NotFound
 from app.models.accounts import RegisterIn, User
 from app.models.common import utcnow
 from app.models.enums import Role
 from app.security import hash_password
 from app.services import throttling
-from app.services.pagination import decode_cursor, next_cursor, to_object_id
+from app.services.pagination import after_id, next_cursor, to_object_id
 
 log = logging.getLogger("app.accounts")
 
@@ -89,13 +90,10 @@ async def approve_agent(db: Database, *, agent_id: str, admin: User) -> None:
         raise NotFound("Agent not found")
     now = utcnow()
     approval = {"is_approved": True, "approved_at": now, "approved_by": admin.id, "updated_at": now}
-    approved = await db.users.find_one_and_update(
-        {"_id": oid, "role": Role.AGENT.value, "is_approved": False},
-        {"$set": approval},
-        projection={"_id": 1},
-        hint=BY_ID,
+    approved = await db.users.update_one(
+        {"_id": oid, "role": Role.AGENT.value, "is_approved": False}, {"$set": approval}
     )
-    if approved is not None:
+    if approved.matched_count:
         return
     existing = await db.users.find_one({"_id": oid}, {"role": 1})
     if existing is None or existing["role"] != Role.AGENT.value:
@@ -108,17 +106,9 @@ async def list_agents(
     query: dict[str, Any] = {"role": Role.AGENT.value}
     if approved is not None:
         query["is_approved"] = approved
-    if cursor is not None:
-        after = to_object_id(decode_cursor(cursor))
-        if after is None:
-            raise FieldError("cursor", "Invalid cursor.")
-        query["_id"] = {"$gt": after}
+    query["_id"] = {"$gt": after_id(cursor)}
     docs = (
-        await db.users.find(query, {"password_hash": 0})
-        .sort("_id", 1)
-        .hint(AGENTS_BY_APPROVAL)
-        .limit(limit + 1)
-        .to_list()
+        await db.users.find(query, {"password_hash": 0}).sort("_id", 1).limit(limit + 1).to_list()
     )
     return docs[:limit], next_cursor([str(d["_id"]) for d in docs], limit)
 
@@ -130,19 +120,16 @@ async def set_active(db: Database, *, user_id: str, active: bool, admin: User) -
         raise NotFound("User not found")
     if oid == admin.id and not active:
         raise BadRequest("You cannot deactivate your own account")
-    doc = await db.users.find_one_and_update(
-        {"_id": oid},
-        {"$set": {"is_active": active, "updated_at": utcnow()}},
-        projection={"password_hash": 0},
-        return_document=True,
+    result = await db.users.update_one(
+        {"_id": oid}, {"$set": {"is_active": active, "updated_at": utcnow()}}
     )
-    if doc is None:
+    if result.matched_count == 0:
         raise NotFound("User not found")
-    return doc
+    return await get_user_doc(db, user_id=oid)
 
 
-async def get_user_doc(db: Database, *, user: User) -> Document:
-    doc = await db.users.find_one({"_id": user.id}, {"password_hash": 0})
+async def get_user_doc(db: Database, *, user_id: ObjectId) -> Document:
+    doc = await db.users.find_one({"_id": user_id}, {"password_hash": 0})
     if doc is None:
         raise NotFound("User not found")
     return doc

@@ -6,7 +6,7 @@ from typing import Any
 from bson import ObjectId
 
 from app.config import Settings
-from app.db import BY_ID, Database, Document
+from app.db import Database, Document
 from app.errors import NotAuthenticated, PermissionDenied
 from app.models.accounts import LoginIn, LoginUserOut, TokenPairOut, User
 from app.models.common import utcnow
@@ -60,12 +60,11 @@ async def refresh(db: Database, settings: Settings, *, refresh_token: str) -> To
     the whole login's chain is revoked, the thief's and the owner's tokens alike."""
     claims = decode_token(settings.jwt_key, refresh_token, "refresh")
     family = _family(claims)
-    spent = await db.refresh_tokens.find_one_and_update(
-        {"_id": claims["jti"], "spent": False},
-        {"$set": {"spent": True, "spent_at": utcnow()}},
-        hint=BY_ID,
+    # Spending is one conditional update: of two concurrent uses, exactly one matches.
+    spent = await db.refresh_tokens.update_one(
+        {"_id": claims["jti"], "spent": False}, {"$set": {"spent": True, "spent_at": utcnow()}}
     )
-    if spent is None:
+    if spent.matched_count == 0:
         await _revoke_family(db, family)
         raise NotAuthenticated(REFRESH_REVOKED)
     oid = to_object_id(str(claims["sub"]))

@@ -3,15 +3,14 @@
 import logging
 from typing import Any
 
-from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from app.db import BY_ID, FAQS_BY_CATEGORY, Database, Document
-from app.errors import FieldError, NotFound
+from app.db import Database, Document
+from app.errors import NotFound
 from app.models.common import utcnow
 from app.models.enums import Category
 from app.models.faq import FaqIn
-from app.services.pagination import decode_cursor, next_cursor, to_object_id
+from app.services.pagination import after_id, next_cursor, to_object_id
 
 log = logging.getLogger("app.faq")
 
@@ -101,17 +100,10 @@ async def seed_faqs(db: Database) -> None:
 async def list_faqs(
     db: Database, *, category: Category | None, limit: int, cursor: str | None
 ) -> tuple[list[Document], str | None]:
-    query: dict[str, Any] = {}
-    index = BY_ID
+    query: dict[str, Any] = {"_id": {"$gt": after_id(cursor)}}
     if category is not None:
         query["category"] = category.value
-        index = FAQS_BY_CATEGORY
-    if cursor is not None:
-        after = to_object_id(decode_cursor(cursor))
-        if after is None:
-            raise FieldError("cursor", "Invalid cursor.")
-        query["_id"] = {"$gt": after}
-    docs = await db.faqs.find(query).sort("_id", 1).hint(index).limit(limit + 1).to_list()
+    docs = await db.faqs.find(query).sort("_id", 1).limit(limit + 1).to_list()
     return docs[:limit], next_cursor([str(d["_id"]) for d in docs], limit)
 
 
@@ -125,16 +117,14 @@ async def create_faq(db: Database, *, data: FaqIn) -> Document:
 
 async def update_faq(db: Database, *, faq_id: str, data: FaqIn) -> Document:
     oid = to_object_id(faq_id)
-    doc = (
-        await db.faqs.find_one_and_update(
-            {"_id": oid},
-            {"$set": {**data.model_dump(mode="json"), "updated_at": utcnow()}},
-            return_document=ReturnDocument.AFTER,
-        )
-        if oid
-        else None
-    )
-    if doc is None:
+    changes = {**data.model_dump(mode="json"), "updated_at": utcnow()}
+    if (
+        oid is None
+        or (await db.faqs.update_one({"_id": oid}, {"$set": changes})).matched_count == 0
+    ):
+        raise NotFound("FAQ not found")
+    doc = await db.faqs.find_one({"_id": oid})
+    if doc is None:  # deleted in between
         raise NotFound("FAQ not found")
     return doc
 

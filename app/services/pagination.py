@@ -38,3 +38,18 @@ def decode_cursor(cursor: str) -> str:
 def next_cursor(positions: list[str], limit: int) -> str | None:
     """Callers fetch limit + 1 rows: the extra one only says whether another page exists."""
     return encode_cursor(positions[limit - 1]) if len(positions) > limit else None
+
+
+_SMALLEST_ID = ObjectId("0" * 24)
+
+
+def after_id(cursor: str | None) -> ObjectId:
+    """Lists ordered by _id page on `_id > after_id(cursor)`. The first page too has this
+    range (from the smallest id): a range is an index scan on every server, while a bare
+    sort on _id is a collection scan on SecantusDB."""
+    if cursor is None:
+        return _SMALLEST_ID
+    after = to_object_id(decode_cursor(cursor))
+    if after is None:
+        raise FieldError("cursor", "Invalid cursor.")
+    return after

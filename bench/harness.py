@@ -1,0 +1,142 @@
+"""What the soak and the benchmark share: a database (MONGODB_URL, or a SecantusDB server of
+their own), the service started in production mode as `python -m app serve`, and readings
+of the service's processes (CPU time, memory). Everything listens on 127.0.0.1 only."""
+
+import contextlib
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import psutil
+
+from app.embedded_db import EmbeddedDatabase, free_port
+
+ADMIN_EMAIL = "bench-admin@example.com"
+ADMIN_PASSWORD = "bench-admin-password"
+
+
+@dataclass
+class Database:
+    url: str
+    name: str
+    description: str
+    pid: int | None = None  # the embedded server's process, to read its CPU time
+
+    def cpu_seconds(self) -> float | None:
+        if self.pid is None:
+            return None
+        times = psutil.Process(self.pid).cpu_times()
+        return float(times.user + times.system)
+
+
+@contextlib.contextmanager
+def database(db_name: str) -> Iterator[Database]:
+    if url := os.environ.get("MONGODB_URL"):
+        yield Database(url, db_name, "MongoDB from MONGODB_URL")
+        return
+    with tempfile.TemporaryDirectory(prefix="support-bench-") as tmp:
+        server = EmbeddedDatabase(Path(tmp) / "db")
+        server.start()
+        try:
+            import importlib.metadata
+
+            version = importlib.metadata.version("secantusdb")
+            pid = server.process.pid if server.process else None
+            yield Database(server.url, db_name, f"SecantusDB {version} (its own process)", pid)
+        finally:
+            server.stop()
+
+
+@dataclass
+class Service:
+    process: subprocess.Popen[bytes]
+    base_url: str
+    env: dict[str, str]
+
+    def processes(self) -> list[psutil.Process]:
+        """The serve process and its workers (uvicorn forks them with --workers > 1); not the
+        embedded database, which runs in its own process outside this tree."""
+        root = psutil.Process(self.process.pid)
+        return [root, *root.children(recursive=True)]
+
+    def cpu_seconds(self) -> float:
+        total = 0.0
+        for proc in self.processes():
+            with contextlib.suppress(psutil.NoSuchProcess):
+                times = proc.cpu_times()
+                total += times.user + times.system
+        return total
+
+    def rss_mib(self) -> list[float]:
+        """Resident memory of each process that serves requests (the workers, or the single
+        process when there are none)."""
+        procs = self.processes()
+        workers = procs[1:] or procs
+        sizes = []
+        for proc in workers:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                sizes.append(proc.memory_info().rss / 2**20)
+        return sizes
+
+
+def service_env(db: Database, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "APP_ENV": "production",
+        "MONGODB_URL": db.url,
+        "MONGODB_DB": db.name,
+        "JWT_SECRET": secrets.token_urlsafe(48),
+        "ADMIN_EMAIL": ADMIN_EMAIL,
+        "ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "LOG_LEVEL": "INFO",
+        **extra,
+    }
+
+
+@contextlib.contextmanager
+def service(env: dict[str, str], *, workers: int, log_path: Path) -> Iterator[Service]:
+    port = free_port()
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port),
+             "--workers", str(workers)],
+            env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    handle = Service(process, f"http://127.0.0.1:{port}", env)
+    try:
+        wait_ready(handle)
+        yield handle
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def wait_ready(handle: Service, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if handle.process.poll() is not None:
+            raise RuntimeError(f"the service exited with {handle.process.returncode}; see its log")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{handle.base_url}/api/ready/", timeout=2).status_code == 200:
+                return
+        time.sleep(0.2)
+    raise RuntimeError("the service did not become ready")
+
+
+def seed(env: dict[str, str], *, customers: int, agents: int, tickets: int) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "app", "seed-demo", "--customers", str(customers),
+         "--agents", str(agents), "--tickets", str(tickets)],
+        env=env, check=True,
+    )  # fmt: skip
