@@ -106,8 +106,7 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
-@pytest.fixture
-async def actors(db: Database, settings: Settings) -> Actors:
+async def make_actors(db: Database, settings: Settings) -> Actors:
     """Every kind of caller the authorization rules distinguish."""
     return Actors(
         customer=await make_actor(db, settings, role="user"),
@@ -118,6 +117,11 @@ async def actors(db: Database, settings: Settings) -> Actors:
         admin=await make_actor(db, settings, role="admin"),
         deactivated=await make_actor(db, settings, role="user", active=False),
     )
+
+
+@pytest.fixture
+async def actors(db: Database, settings: Settings) -> Actors:
+    return await make_actors(db, settings)
 
 
 @pytest.fixture

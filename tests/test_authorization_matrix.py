@@ -13,8 +13,11 @@ from fastapi import FastAPI
 
 from app.config import Settings
 from app.db import Database
+from app.models.accounts import User
 from app.models.common import utcnow
-from app.services.tickets import order_key
+from app.models.enums import Category
+from app.models.tickets import TicketCreate
+from app.services.tickets import create_ticket
 from tests.helpers import PASSWORD, Actor, Actors, make_user
 
 CALLERS = (
@@ -31,28 +34,18 @@ class World:
     actors: Actors
 
     async def ticket(self, *, status: str = "In Progress", assigned: bool = True) -> str:
-        now = utcnow()
-        ticket_id = ObjectId()
-        await self.db.tickets.insert_one(
-            {
-                "_id": ticket_id,
-                "customer_id": ObjectId(self.actors.customer.id),
-                "agent_id": ObjectId(self.actors.agent.id) if assigned else None,
-                "subject": SECRET,
-                "description": f"{SECRET} {self.actors.customer.email}",
-                "category": "Lost",
-                "delivery_id": None,
-                "status": status,
-                "priority": "Medium",
-                "created_at": now,
-                "updated_at": now,
-                "resolved_at": None,
-                "closed_at": None,
-                "status_history": [],
-                "order_key": order_key(now, ticket_id),
-            }
+        customer = User.from_doc(
+            await self.db.users.find_one({"_id": ObjectId(self.actors.customer.id)})
         )
-        return str(ticket_id)
+        data = TicketCreate(
+            subject=SECRET, description=f"{SECRET} {customer.email}", category=Category.LOST
+        )
+        ticket = await create_ticket(self.db, customer=customer, data=data)
+        agent_id = ObjectId(self.actors.agent.id) if assigned else None
+        await self.db.tickets.update_one(
+            {"_id": ticket["_id"]}, {"$set": {"status": status, "agent_id": agent_id}}
+        )
+        return str(ticket["_id"])
 
     async def user(self, **fields: Any) -> str:
         return str((await make_user(self.db, **fields))["_id"])

@@ -14,10 +14,9 @@ from pymongo import monitoring
 import app.main
 from app.config import Settings
 from app.db import create_client
-from tests.conftest import http_client, running_app
+from tests.conftest import http_client, make_actors, running_app
 from tests.helpers import (
     PASSWORD,
-    Actors,
     assign,
     create_ticket,
     make_actor,
@@ -72,24 +71,11 @@ def _collection(name: str, command: dict[str, Any]) -> str:
     return str(command.get(name, ""))
 
 
-async def _actors(application: FastAPI, settings: Settings) -> Actors:
-    db = application.state.db
-    return Actors(
-        customer=await make_actor(db, settings, role="user"),
-        other_customer=await make_actor(db, settings, role="user"),
-        agent=await make_actor(db, settings, role="support_agent"),
-        other_agent=await make_actor(db, settings, role="support_agent"),
-        pending_agent=await make_actor(db, settings, role="support_agent", approved=False),
-        admin=await make_actor(db, settings, role="admin"),
-        deactivated=await make_actor(db, settings, role="user", active=False),
-    )
-
-
 async def test_no_collection_scan_behind_any_endpoint(
     recorded: tuple[FastAPI, httpx.AsyncClient, CommandRecorder], settings: Settings
 ) -> None:
     application, client, recorder = recorded
-    actors = await _actors(application, settings)
+    actors = await make_actors(application.state.db, settings)
     # Enough tickets that an index matters, then every endpoint with every filter shape.
     for n in range(12):
         await create_ticket(client, actors.customer if n % 2 else actors.other_customer)
@@ -205,7 +191,7 @@ async def test_a_page_of_100_costs_the_same_round_trips_as_a_page_of_1(
     who: str,
 ) -> None:
     application, client, recorder = recorded
-    actors = await _actors(application, settings)
+    actors = await make_actors(application.state.db, settings)
     actor = getattr(actors, who)
 
     async def commands_for_one_page() -> int:
