@@ -47,10 +47,6 @@ class RequestSchema(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class IdOut(Schema):
-    id: Id
-
-
 class MessageOut(Schema):
     message: str
 

@@ -24,6 +24,11 @@ async def load_current_user(db: Database, settings: Settings, *, token: str) -> 
     """The caller of an authenticated request: one read by _id, so deactivation and approval
     take effect on the next request."""
     claims = decode_token(settings.jwt_key, token, "access")
+    return await _active_user(db, claims)
+
+
+async def _active_user(db: Database, claims: dict[str, Any]) -> User:
+    """The token's subject, if it still exists and is active."""
     oid = to_object_id(str(claims["sub"]))
     doc = await db.users.find_one({"_id": oid}, _USER_FIELDS) if oid else None
     if doc is None or not doc["is_active"]:
@@ -67,11 +72,7 @@ async def refresh(db: Database, settings: Settings, *, refresh_token: str) -> To
     if spent.matched_count == 0:
         await _revoke_family(db, family)
         raise NotAuthenticated(REFRESH_REVOKED)
-    oid = to_object_id(str(claims["sub"]))
-    doc = await db.users.find_one({"_id": oid}, _USER_FIELDS) if oid else None
-    if doc is None or not doc["is_active"]:
-        raise NotAuthenticated("User not found or deactivated")
-    return await _issue_pair(db, settings, user=User.from_doc(doc), family=family)
+    return await _issue_pair(db, settings, user=await _active_user(db, claims), family=family)
 
 
 async def logout(db: Database, settings: Settings, *, refresh_token: str) -> None:

@@ -6,6 +6,7 @@ answers with a collection scan (pinned in tests/test_db_contract.py); one field 
 `$lt` is an index range on MongoDB and SecantusDB alike.
 """
 
+import asyncio
 import heapq
 import re
 from datetime import datetime
@@ -79,7 +80,8 @@ def ensure_owned_by(ticket: Document, customer: User) -> None:
 
 async def get_ticket(db: Database, *, ticket_id: str) -> Document:
     oid = to_object_id(ticket_id)
-    ticket = await db.tickets.find_one({"_id": oid}) if oid else None
+    # The history is an audit trail: no response shows it, so it is never read here.
+    ticket = await db.tickets.find_one({"_id": oid}, {"status_history": 0}) if oid else None
     if ticket is None:
         raise NotFound("Ticket not found")
     return ticket
@@ -113,13 +115,15 @@ async def _page(
         if not _ORDER_KEY.fullmatch(position):
             raise FieldError("cursor", "Invalid cursor.")
         bound = {"order_key": {"$lt": position}}
-    ranges = [
-        await db.tickets.find({**query, **bound}, {"status_history": 0})
-        .sort("order_key", -1)
-        .limit(limit + 1)
-        .to_list()
-        for query in queries
-    ]
+    ranges = await asyncio.gather(
+        *(
+            db.tickets.find({**query, **bound}, {"status_history": 0})
+            .sort("order_key", -1)
+            .limit(limit + 1)
+            .to_list()
+            for query in queries
+        )
+    )
     docs = list(heapq.merge(*ranges, key=lambda d: str(d["order_key"]), reverse=True))[: limit + 1]
     return docs[:limit], next_cursor([d["order_key"] for d in docs], limit)
 
