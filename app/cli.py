@@ -2,8 +2,8 @@
 
 import argparse
 import asyncio
+import contextlib
 import getpass
-import logging
 import os
 import sys
 from collections.abc import AsyncIterator
@@ -11,12 +11,10 @@ from contextlib import asynccontextmanager
 
 from pydantic import ValidationError
 
-from app.config import Settings
-from app.db import Database, create_client, ensure_indexes
-from app.embedded_db import EmbeddedDatabase
-from app.log import configure_logging
-
-log = logging.getLogger("app.cli")
+from app.core.config import Settings
+from app.core.db import Database, open_database
+from app.core.embedded_db import embedded_database
+from app.core.log import configure_logging
 
 
 def load_settings() -> Settings:
@@ -39,18 +37,12 @@ def serve(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     configure_logging(settings.log_level)
-    embedded = None
-    if settings.mongodb_url is None:
-        # Started once here, not per worker: the workers inherit MONGODB_URL.
-        embedded = EmbeddedDatabase(settings.data_dir / "db")
-        os.environ["MONGODB_URL"] = embedded.start()
-        log.warning(
-            "Using the embedded development database (SecantusDB, data in %s, at %s). "
-            "Set MONGODB_URL to use MongoDB instead.",
-            embedded.storage_path,
-            embedded.url,
-        )
-    try:
+    with contextlib.ExitStack() as stack:
+        if settings.mongodb_url is None:
+            # Started once here, not per worker: the workers inherit MONGODB_URL.
+            os.environ["MONGODB_URL"] = stack.enter_context(
+                embedded_database(settings.data_dir)
+            ).url
         uvicorn.run(
             "app.main:create_app",
             factory=True,
@@ -60,34 +52,23 @@ def serve(args: argparse.Namespace) -> int:
             log_config=None,
             server_header=False,
         )
-    finally:
-        if embedded is not None:
-            embedded.stop()
     return 0
 
 
 @asynccontextmanager
 async def _database(settings: Settings) -> AsyncIterator[Database]:
-    embedded = None
-    url = settings.mongodb_url
-    if url is None:
-        embedded = EmbeddedDatabase(settings.data_dir / "db")
-        url = await asyncio.to_thread(embedded.start)
-    client = create_client(settings, url)
-    try:
-        db = client[settings.mongodb_db]
-        await ensure_indexes(db)
+    """The database as the app would open it, indexes, bootstrap and seed included."""
+    from app.main import prepare_database
+
+    async with open_database(settings) as db:
+        await prepare_database(db, settings)
         yield db
-    finally:
-        await client.close()
-        if embedded is not None:
-            embedded.stop()
 
 
 def create_admin(args: argparse.Namespace) -> int:
-    from app.errors import FieldError
-    from app.models.enums import Role
-    from app.services.accounts import create_user
+    from app.accounts.service import create_user
+    from app.auth.documents import Role
+    from app.core.errors import FieldError
 
     password = args.password or getpass.getpass("Password for the new admin: ")
     if not 8 <= len(password) <= 128:
@@ -98,7 +79,7 @@ def create_admin(args: argparse.Namespace) -> int:
         async with _database(load_settings()) as db:
             try:
                 await create_user(
-                    db, email=args.email, password=password, name=args.name, role=Role.ADMIN
+                    db=db, email=args.email, password=password, name=args.name, role=Role.ADMIN
                 )
             except FieldError as exc:
                 print(exc.message, file=sys.stderr)
@@ -110,8 +91,8 @@ def create_admin(args: argparse.Namespace) -> int:
 
 
 def seed_demo(args: argparse.Namespace) -> int:
-    from app.services.demo import DEMO_PASSWORD
-    from app.services.demo import seed_demo as fill
+    from app.demo import DEMO_PASSWORD
+    from app.demo import seed_demo as fill
 
     def progress(done: int, total: int) -> None:
         width = 30
@@ -127,7 +108,7 @@ def seed_demo(args: argparse.Namespace) -> int:
     async def run() -> int:
         async with _database(load_settings()) as db:
             summary = await fill(
-                db,
+                db=db,
                 customers=args.customers,
                 agents=args.agents,
                 tickets=args.tickets,

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import psutil
 
-from app.embedded_db import EmbeddedDatabase, free_port
+from app.core.embedded_db import embedded_database, free_port
 
 ADMIN_EMAIL = "bench-admin@example.com"
 ADMIN_PASSWORD = "bench-admin-password"
@@ -41,17 +41,15 @@ def database(db_name: str) -> Iterator[Database]:
     if url := os.environ.get("MONGODB_URL"):
         yield Database(url, db_name, "MongoDB from MONGODB_URL")
         return
-    with tempfile.TemporaryDirectory(prefix="support-bench-") as tmp:
-        server = EmbeddedDatabase(Path(tmp) / "db")
-        server.start()
-        try:
-            import importlib.metadata
+    with (
+        tempfile.TemporaryDirectory(prefix="support-bench-") as tmp,
+        embedded_database(Path(tmp), quiet=True) as server,
+    ):
+        import importlib.metadata
 
-            version = importlib.metadata.version("secantusdb")
-            pid = server.process.pid if server.process else None
-            yield Database(server.url, db_name, f"SecantusDB {version} (its own process)", pid)
-        finally:
-            server.stop()
+        version = importlib.metadata.version("secantusdb")
+        pid = server.process.pid if server.process else None
+        yield Database(server.url, db_name, f"SecantusDB {version} (its own process)", pid)
 
 
 @dataclass

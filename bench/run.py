@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from app.services.demo import DEMO_PASSWORD
+from app.demo import DEMO_PASSWORD
 from bench.harness import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,

@@ -12,11 +12,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.config import Settings
-from app.db import Database
-from app.embedded_db import EmbeddedDatabase
+from app.core.config import Settings
+from app.core.db import Database
+from app.core.embedded_db import embedded_database
 from app.main import create_app
-from tests.helpers import Actor, Actors, make_actor
+from tests.factories import Actor, Actors, make_actors
 
 TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-production"
 
@@ -26,9 +26,8 @@ def mongodb_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if url := os.environ.get("TEST_MONGODB_URL"):
         yield url
         return
-    server = EmbeddedDatabase(tmp_path_factory.mktemp("secantusdb") / "data")
-    yield server.start()
-    server.stop()
+    with embedded_database(tmp_path_factory.mktemp("secantusdb"), quiet=True) as server:
+        yield server.url
 
 
 def make_settings(mongodb_url: str, data_dir: Path, **overrides: object) -> Settings:
@@ -104,19 +103,6 @@ def db(app: FastAPI) -> Database:
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with http_client(app) as http:
         yield http
-
-
-async def make_actors(db: Database, settings: Settings) -> Actors:
-    """Every kind of caller the authorization rules distinguish."""
-    return Actors(
-        customer=await make_actor(db, settings, role="user"),
-        other_customer=await make_actor(db, settings, role="user"),
-        agent=await make_actor(db, settings, role="support_agent"),
-        other_agent=await make_actor(db, settings, role="support_agent"),
-        pending_agent=await make_actor(db, settings, role="support_agent", approved=False),
-        admin=await make_actor(db, settings, role="admin"),
-        deactivated=await make_actor(db, settings, role="user", active=False),
-    )
 
 
 @pytest.fixture

@@ -1,0 +1,166 @@
+"""Accounts: sign-up, admin approval of agents, activation, the bootstrap admin.
+
+Deactivation ends access at once (every request loads its caller and checks `is_active`) and
+hands a deactivated agent's unfinished tickets back to the queue, through the tickets service.
+"""
+
+import logging
+import secrets
+from datetime import timedelta
+
+from pymongo.errors import DuplicateKeyError
+
+from app.accounts import queries
+from app.accounts.schemas import RegisterIn, UserStatusOut
+from app.auth import policy, throttling
+from app.auth import queries as user_queries
+from app.auth.documents import Role, UserDoc, new_user
+from app.auth.principal import User
+from app.auth.schemas import AccountOut
+from app.core.clock import utcnow
+from app.core.config import Settings
+from app.core.db import Database, Document
+from app.core.errors import BadRequest, FieldError, NotFound
+from app.core.ids import object_id_or_404
+from app.core.security import hash_password
+from app.tickets import service as ticket_service
+
+log = logging.getLogger("app.accounts")
+
+DEV_ADMIN_EMAIL = "admin@localhost"
+EMAIL_TAKEN = "A user with this email already exists."
+TOO_MANY_REGISTRATIONS = "Too many registrations from this address. Try again later."
+
+
+async def create_user(
+    *,
+    db: Database,
+    email: str,
+    password: str,
+    name: str,
+    role: Role,
+    contact_number: str | None = None,
+) -> UserDoc:
+    """Inserts a user; the unique email index (emails stored lower-cased) settles races."""
+    user = new_user(
+        email=email,
+        name=name,
+        role=role,
+        password_hash=await hash_password(password),
+        contact_number=contact_number,
+    )
+    try:
+        await user_queries.users(db).insert_one(user)
+    except DuplicateKeyError:
+        raise FieldError("email", EMAIL_TAKEN) from None
+    return user
+
+
+async def register(
+    *, db: Database, settings: Settings, data: RegisterIn, role: Role, client_address: str
+) -> UserDoc:
+    """Public sign-up (customers, and agents who then wait for approval), throttled per
+    client address."""
+    key = f"register:{client_address}"
+    window = timedelta(hours=1)
+    await throttling.ensure_not_throttled(
+        db,
+        key=key,
+        limit=settings.registrations_per_hour,
+        window=window,
+        message=TOO_MANY_REGISTRATIONS,
+    )
+    await throttling.record_event(db, key=key, window=window)
+    return await create_user(
+        db=db,
+        email=data.email,
+        password=data.password,
+        name=data.name,
+        role=role,
+        contact_number=data.contact_number,
+    )
+
+
+async def approve_agent(*, db: Database, agent_id: str, admin: User) -> None:
+    """Approving an approved agent again is a no-op that succeeds (approved_at is kept)."""
+    policy.ensure_admin(admin)
+    oid = object_id_or_404(agent_id, "Agent not found")
+    now = utcnow()
+    approval = {"is_approved": True, "approved_at": now, "approved_by": admin.id, "updated_at": now}
+    approved = await db.users.update_one(
+        {"_id": oid, "role": Role.AGENT.value, "is_approved": False}, {"$set": approval}
+    )
+    if approved.matched_count:
+        return
+    existing = await db.users.find_one({"_id": oid}, {"role": 1})
+    if existing is None or existing["role"] != Role.AGENT.value:
+        raise NotFound("Agent not found")
+
+
+async def list_agents(
+    *, db: Database, admin: User, approved: bool | None, limit: int, cursor: str | None
+) -> tuple[list[Document], str | None]:
+    policy.ensure_admin(admin)
+    return await queries.page_of_agents(db, approved=approved, limit=limit, cursor=cursor)
+
+
+async def set_active(*, db: Database, user_id: str, active: bool, admin: User) -> UserStatusOut:
+    """Deactivation takes effect at once: every request loads its caller and checks
+    is_active. A deactivated agent's unfinished tickets go back to the unassigned queue."""
+    policy.ensure_admin(admin)
+    oid = object_id_or_404(user_id, "User not found")
+    if oid == admin.id and not active:
+        raise BadRequest("You cannot deactivate your own account")
+    account = await user_queries.find_account(db, oid)
+    if account is None:
+        raise NotFound("User not found")
+    now = utcnow()
+    result = await db.users.update_one(
+        {"_id": oid}, {"$set": {"is_active": active, "updated_at": now}}
+    )
+    if result.matched_count == 0:
+        raise NotFound("User not found")
+    released = 0
+    if not active and account["role"] == Role.AGENT.value:
+        released = await ticket_service.release_tickets_of(db=db, agent_id=oid, by=admin)
+    verb = "activated" if active else "deactivated"
+    return UserStatusOut(
+        message=f"User {verb} successfully",
+        user=AccountOut.from_doc({**account, "is_active": active}),
+        released_tickets=released,
+    )
+
+
+async def ensure_bootstrap_admin(*, db: Database, settings: Settings) -> None:
+    """ADMIN_EMAIL/ADMIN_PASSWORD: make sure that admin exists (an existing account is left
+    as it is). Development with neither and no admin: create admin@localhost with a random
+    password, printed once. Safe with several workers: the unique email index decides."""
+    if settings.admin_email and settings.admin_password:
+        if await user_queries.find_by_email(db, settings.admin_email) is not None:
+            return
+        await _create_admin_once(
+            db, settings.admin_email, settings.admin_password.get_secret_value(), announce=False
+        )
+        return
+    if settings.is_production or await queries.admin_exists(db):
+        return
+    await _create_admin_once(db, DEV_ADMIN_EMAIL, secrets.token_urlsafe(12), announce=True)
+
+
+async def _create_admin_once(db: Database, email: str, password: str, *, announce: bool) -> None:
+    try:
+        await create_user(
+            db=db, email=email, password=password, name="Administrator", role=Role.ADMIN
+        )
+    except FieldError:
+        return  # another worker created it first
+    if announce:
+        # Printed once, on the start that created it: the only place this password appears.
+        log.warning(
+            "Created the development admin %s with password %s (set ADMIN_EMAIL and "
+            "ADMIN_PASSWORD to choose your own)",
+            email,
+            password,
+        )
+    else:
+        log.info("Created the admin %s", email)

@@ -1,0 +1,74 @@
+"""Login, tokens and the caller's own account; the field types sign-up shares."""
+
+from typing import Annotated
+
+from pydantic import AfterValidator, EmailStr, Field
+
+from app.auth.documents import Role
+from app.core.schemas import Id, RequestSchema, Schema, UtcDatetime, text
+
+Name = Annotated[str, text(1, 100)]
+# Passwords are not trimmed: every character counts.
+Password = Annotated[str, Field(min_length=8, max_length=128)]
+
+
+def _loose_phone(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    digits = sum(ch.isdigit() for ch in value)
+    allowed = set("0123456789+-() .")
+    if not (7 <= digits <= 15 and set(value) <= allowed):
+        raise ValueError("Enter a valid phone number, e.g. +91 98765 43210.")
+    return value
+
+
+ContactNumber = Annotated[str | None, text(0, 32), AfterValidator(_loose_phone)]
+
+
+def _lower_email(value: str) -> str:
+    return value.lower()
+
+
+Email = Annotated[EmailStr, Field(max_length=254), AfterValidator(_lower_email)]
+
+
+class UserOut(Schema):
+    id: Id
+    email: str
+    name: str
+    role: Role
+
+
+class LoginIn(RequestSchema):
+    # Not validated as an email: a malformed one is simply not a known account (401).
+    email: Annotated[str, text(1, 254)]
+    password: Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class LoginUserOut(UserOut):
+    is_approved: bool
+
+
+class TokenPairOut(Schema):
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
+    expires_in: int = Field(description="Seconds until the access token expires")
+    user: LoginUserOut
+
+
+class RefreshIn(RequestSchema):
+    refresh_token: Annotated[str, Field(min_length=1, max_length=4096)]
+
+
+class AccountOut(LoginUserOut):
+    is_active: bool
+
+
+class MeUserOut(AccountOut):
+    contact_number: str | None
+    created_at: UtcDatetime
+
+
+class MeOut(Schema):
+    user: MeUserOut

@@ -1,0 +1,9 @@
+"""The one clock of the service. Tests drive time by patching `utcnow` here."""
+
+from datetime import UTC, datetime
+
+
+def utcnow() -> datetime:
+    # MongoDB keeps milliseconds: truncate so what we return equals what we stored.
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)

@@ -1,0 +1,62 @@
+"""The MongoDB client, the one way to open the database, and the index collection.
+
+Each domain declares its indexes next to the queries they serve (`<domain>/queries.py`,
+`INDEXES`), and `ensure_indexes` creates them all; tests/system/test_query_plans.py runs
+`explain` on every query a walk of the API sends and fails on a collection scan.
+
+The queries are written so that the planner picks these indexes by itself (every filter field
+is in the index): no `hint`, which makes SecantusDB walk the whole index (see the README).
+"""
+
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+import anyio.to_thread
+from pymongo import AsyncMongoClient, IndexModel
+from pymongo.asynchronous.database import AsyncDatabase
+
+from app.core.config import Settings
+from app.core.embedded_db import embedded_database
+
+Document = dict[str, Any]
+Database = AsyncDatabase[Document]
+Indexes = Mapping[str, Sequence[IndexModel]]
+
+
+def create_client(settings: Settings, url: str, **options: Any) -> AsyncMongoClient[Document]:
+    """`options` go to AsyncMongoClient as they are (the tests pass event_listeners)."""
+    timeout = settings.mongodb_timeout_ms
+    return AsyncMongoClient(
+        url,
+        tz_aware=True,
+        # An unreachable database must give a fast 503, never a hang.
+        serverSelectionTimeoutMS=timeout,
+        connectTimeoutMS=timeout,
+        socketTimeoutMS=max(timeout * 5, 10_000),
+        appname="support-api",
+        **options,
+    )
+
+
+@asynccontextmanager
+async def open_database(settings: Settings, **client_options: Any) -> AsyncIterator[Database]:
+    """The configured database; with MONGODB_URL unset (development), the embedded one is
+    started for as long as this is open."""
+    async with AsyncExitStack() as stack:
+        url = settings.mongodb_url
+        if url is None:
+            server = await anyio.to_thread.run_sync(
+                stack.enter_context, embedded_database(settings.data_dir)
+            )
+            url = server.url
+        client = create_client(settings, url, **client_options)
+        stack.push_async_callback(client.close)
+        yield client[settings.mongodb_db]
+
+
+async def ensure_indexes(db: Database, index_sets: Iterable[Indexes]) -> None:
+    """Idempotent: creating an index that exists with the same options is a no-op."""
+    for indexes in index_sets:
+        for collection, models in indexes.items():
+            await db[collection].create_indexes(list(models))

@@ -1,0 +1,56 @@
+"""Dependencies every domain uses: the database, the settings, the client's address, and the
+page parameters. All are `async def`: FastAPI runs a plain `def` dependency in its thread
+pool, a thread hop per dependency per request for nothing."""
+
+from ipaddress import ip_address
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+
+from app.core.config import Settings
+from app.core.db import Database
+from app.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+
+
+async def get_db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+async def get_app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+DbDep = Annotated[Database, Depends(get_db)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+def _is_trusted(address: str, settings: Settings) -> bool:
+    try:
+        parsed = ip_address(address)
+    except ValueError:
+        return False
+    return any(parsed in network for network in settings.trusted_proxies)
+
+
+async def get_client_address(request: Request, settings: SettingsDep) -> str:
+    """The client's address for throttling. X-Forwarded-For is believed only when the peer
+    is a trusted proxy, and then read from the right, skipping our own proxies."""
+    peer = request.client.host if request.client else "unknown"
+    forwarded = request.headers.get("x-forwarded-for")
+    if not forwarded or not _is_trusted(peer, settings):
+        return peer
+    for hop in reversed([h.strip() for h in forwarded.split(",") if h.strip()]):
+        if not _is_trusted(hop, settings):
+            return hop
+    return peer
+
+
+ClientAddress = Annotated[str, Depends(get_client_address)]
+
+PageLimit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size")]
+PageCursor = Annotated[
+    str | None, Query(max_length=512, description="next_cursor of the previous page")
+]
+DEFAULT_LIMIT = DEFAULT_PAGE_SIZE

@@ -1,0 +1,206 @@
+"""One error tree, and the handlers that write the API reference's error shapes.
+
+- 400 validation: ``{"field_name": ["message", ...]}`` (dotted paths for nested fields,
+  ``non_field_errors`` for the body as a whole);
+- everything else: ``{"error": "message"}`` (`error_body`, the one place that shape is built).
+
+Each operation documents its errors with `responses(...)`, the one place they are declared.
+"""
+
+import logging
+from collections.abc import Iterable, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, RootModel
+from pymongo.errors import ConnectionFailure
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("app.errors")
+
+NON_FIELD_ERRORS = "non_field_errors"
+DB_RETRY_AFTER_SECONDS = 5
+
+
+def error_body(message: str) -> dict[str, str]:
+    return {"error": message}
+
+
+class ErrorOut(BaseModel):
+    error: str
+
+
+class BadRequestOut(RootModel[ErrorOut | dict[str, list[str]]]):
+    """Either ``{"error": ...}`` or field name (dotted when nested) -> messages."""
+
+
+class AppError(Exception):
+    status_code = 500
+
+    def __init__(
+        self, message: str, *, status_code: int | None = None, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if status_code is not None:
+            self.status_code = status_code
+        self.headers = headers or {}
+
+    def body(self) -> dict[str, Any]:
+        return error_body(self.message)
+
+
+class BadRequest(AppError):
+    status_code = 400
+
+
+class FieldError(BadRequest):
+    """A 400 about one field, in the validation shape: ``{field: [message]}``."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+    def body(self) -> dict[str, Any]:
+        return {self.field: [self.message]}
+
+
+class NotAuthenticated(AppError):
+    status_code = 401
+
+    def __init__(self, message: str = "Authentication credentials were not provided") -> None:
+        super().__init__(message, headers={"WWW-Authenticate": "Bearer"})
+
+
+class PermissionDenied(AppError):
+    status_code = 403
+
+
+class NotFound(AppError):
+    status_code = 404
+
+
+class Conflict(AppError):
+    status_code = 409
+
+
+class TooManyRequests(AppError):
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, headers={"Retry-After": str(max(1, retry_after))})
+
+
+def error_response(
+    status_code: int, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(error_body(message), status_code=status_code, headers=headers)
+
+
+def _field_name(loc: Sequence[int | str]) -> str:
+    # loc is ("body" | "query" | "path" | "header", field, nested...); the source is not a field.
+    parts = [str(part) for part in loc[1:]]
+    return ".".join(parts) if parts else NON_FIELD_ERRORS
+
+
+def _message(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return "Request body is required." if len(error["loc"]) == 1 else "This field is required."
+    if kind == "extra_forbidden":
+        return "Unknown field."
+    if kind == "json_invalid":
+        return f"Malformed JSON: {error.get('ctx', {}).get('error', 'cannot be parsed')}."
+    message = str(error["msg"])
+    return message.removeprefix("Value error, ")
+
+
+def validation_errors_to_fields(errors: Iterable[dict[str, Any]]) -> dict[str, list[str]]:
+    fields: dict[str, list[str]] = {}
+    for error in errors:
+        loc = error["loc"]
+        name = NON_FIELD_ERRORS if error["type"] == "json_invalid" else _field_name(loc)
+        message = _message(error)
+        if message not in fields.setdefault(name, []):
+            fields[name].append(message)
+    return fields
+
+
+async def _app_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return JSONResponse(validation_errors_to_fields(exc.errors()), status_code=400)
+
+
+_HTTP_MESSAGES = {
+    400: "Bad request",
+    401: "Authentication credentials were not provided",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    413: "Request body too large",
+}
+
+
+def _http_message(exc: StarletteHTTPException) -> str:
+    """A message a handler chose (`HTTPException(404, "Ticket not found")`) is kept; the
+    framework's default phrase ("Not Found") is replaced by ours."""
+    detail = exc.detail
+    try:
+        phrase = HTTPStatus(exc.status_code).phrase
+    except ValueError:
+        phrase = ""
+    if isinstance(detail, str) and detail and detail != phrase:
+        return detail
+    return _HTTP_MESSAGES.get(exc.status_code, phrase or "Error")
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    # Framework errors (unknown route, wrong method, body limit) in the same shape.
+    assert isinstance(exc, StarletteHTTPException)
+    return error_response(exc.status_code, _http_message(exc), dict(exc.headers or {}))
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    log.error("database unavailable: %s", type(exc).__name__)
+    return error_response(
+        503,
+        "Service temporarily unavailable",
+        {"Retry-After": str(DB_RETRY_AFTER_SECONDS)},
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(ConnectionFailure, _database_unavailable)
+
+
+_DESCRIPTIONS = {
+    400: "Bad request: `{field: [messages]}` or `{error}`",
+    401: "Missing, invalid or expired token",
+    403: "Forbidden for this caller",
+    404: "Not found",
+    409: "Changed concurrently; reload and retry",
+    413: "Request body too large",
+    429: "Too many requests",
+    503: "Database unavailable",
+}
+
+
+def responses(*codes: int, database: bool = True) -> dict[int | str, dict[str, Any]]:
+    """The documented error responses of an operation, for ``responses=``. Every operation
+    that reads the database may also answer 503 while it is unreachable."""
+    documented: dict[int | str, dict[str, Any]] = {}
+    for code in (*codes, 503) if database else codes:
+        model = BadRequestOut if code == 400 else ErrorOut
+        documented[code] = {"model": model, "description": _DESCRIPTIONS[code]}
+    return documented

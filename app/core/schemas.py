@@ -1,0 +1,51 @@
+"""Shared schema pieces: how ids and datetimes look on the wire, and the two base classes."""
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Annotated, Any, Self
+
+from bson import ObjectId
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, StringConstraints
+
+
+def _object_id_to_str(value: object) -> object:
+    return str(value) if isinstance(value, ObjectId) else value
+
+
+def _utc_z(value: datetime) -> str:
+    # The reference's format: 2026-01-09T10:30:00Z (UTC, whole seconds).
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# A 24-hex id on the wire; accepts the stored ObjectId.
+Id = Annotated[str, BeforeValidator(_object_id_to_str)]
+UtcDatetime = Annotated[datetime, PlainSerializer(_utc_z, return_type=str, when_used="json")]
+
+
+def text(min_length: int, max_length: int) -> object:
+    """A trimmed string with length bounds, for request fields."""
+    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
+
+
+class Schema(BaseModel):
+    """Base of every response body. Built from a stored document with `from_doc`, which
+    keeps only the declared fields: a stored document is never returned as it is."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any], **fields: Any) -> Self:
+        return cls.model_validate({**doc, "id": doc["_id"], **fields})
+
+
+class RequestSchema(BaseModel):
+    """Base of every request body: an unknown field is refused (a misspelt optional field
+    must not be silently ignored)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class MessageOut(Schema):
+    message: str

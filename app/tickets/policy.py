@@ -1,0 +1,147 @@
+"""Who may see, work on and read the internal parts of a ticket: the one home of the rules.
+
+Written twice over, kept side by side: `visible_to` as the query filter for lists, the
+`ensure_*` functions as the check on one loaded ticket. Each is a `match` on the role that
+ends in `deny_unknown_role`: a role this code does not handle sees nothing and may do nothing.
+The dependencies call these for the early 403; every service function that changes a ticket
+calls them again itself, so no entry point can forget.
+"""
+
+from typing import Any
+
+from app.auth.documents import Role
+from app.auth.policy import deny_unknown_role as deny_unknown_role
+from app.auth.policy import (
+    ensure_admin,
+    ensure_approved_agent,
+    ensure_customer,
+    ensure_staff,
+)
+from app.auth.principal import User
+from app.core.errors import PermissionDenied
+from app.core.pagination import Filter
+from app.tickets.documents import TicketDoc
+
+NOT_YOUR_TICKET = "You can only view your own tickets"
+NOT_ASSIGNED_TO_YOU = "You can only view tickets assigned to you"
+WORK_NOT_ASSIGNED = "You can only update tickets assigned to you"
+FEEDBACK_NOT_YOURS = "You can only give feedback on your own tickets"
+
+
+def visible_to(user: User) -> list[Filter]:
+    """The tickets a caller may see, as filters whose union is the answer: a customer their
+    own; an approved agent those assigned to them and the unassigned queue (to read a ticket
+    before taking it); an admin all. (A union of equality filters rather than one `$in`: each
+    is an index range on every server.)"""
+    match user.role:
+        case Role.CUSTOMER:
+            return [{"customer_id": user.id}]
+        case Role.AGENT:
+            if not user.is_approved:
+                return []
+            return [{"agent_id": user.id}, {"agent_id": None}]
+        case Role.ADMIN:
+            return [{}]
+        case unknown:
+            deny_unknown_role(unknown)
+
+
+def narrow(scopes: list[Filter], wanted: Filter) -> list[Filter]:
+    """The visible scopes narrowed by a caller's filters: a filter can only take away (a scope
+    that fixes a field to another value than the filter's has nothing to add)."""
+    return [
+        {**scope, **wanted}
+        for scope in scopes
+        if all(scope.get(field, value) == value for field, value in wanted.items())
+    ]
+
+
+def ensure_may_read_tickets(user: User) -> None:
+    """Before any ticket is loaded: customers, approved agents and admins (an agent awaiting
+    approval is told why)."""
+    match user.role:
+        case Role.CUSTOMER | Role.ADMIN:
+            return
+        case Role.AGENT:
+            ensure_approved_agent(user)
+        case unknown:
+            deny_unknown_role(unknown)
+
+
+def ensure_can_view(user: User, ticket: TicketDoc) -> None:
+    """The document-level twin of `visible_to`."""
+    match user.role:
+        case Role.CUSTOMER:
+            if ticket["customer_id"] != user.id:
+                raise PermissionDenied(NOT_YOUR_TICKET)
+        case Role.AGENT:
+            ensure_approved_agent(user)
+            if ticket["agent_id"] not in (user.id, None):
+                raise PermissionDenied(NOT_ASSIGNED_TO_YOU)
+        case Role.ADMIN:
+            return
+        case unknown:
+            deny_unknown_role(unknown)
+
+
+def can_read_internal(user: User) -> bool:
+    """Internal notes (and every internal part of a ticket): staff only."""
+    match user.role:
+        case Role.CUSTOMER:
+            return False
+        case Role.AGENT:
+            return user.is_approved
+        case Role.ADMIN:
+            return True
+        case unknown:
+            deny_unknown_role(unknown)
+
+
+def ensure_can_work_on(user: User, ticket: TicketDoc) -> None:
+    """Status updates and internal notes: the assigned agent or an admin."""
+    ensure_staff(user)
+    match user.role:
+        case Role.AGENT:
+            if ticket["agent_id"] != user.id:
+                raise PermissionDenied(WORK_NOT_ASSIGNED)
+        case Role.ADMIN:
+            return
+        case Role.CUSTOMER:
+            raise AssertionError("ensure_staff refused customers")  # pragma: no cover
+        case unknown:
+            deny_unknown_role(unknown)
+
+
+def work_guard(user: User, ticket: TicketDoc) -> dict[str, Any]:
+    """What `ensure_can_work_on` relied on, as a filter for the write that follows: an agent's
+    write must fail if the ticket was reassigned after the check (an admin's did not depend
+    on the assignment)."""
+    match user.role:
+        case Role.AGENT:
+            return {"agent_id": ticket["agent_id"]}
+        case Role.ADMIN:
+            return {}
+        case Role.CUSTOMER:
+            raise PermissionDenied(WORK_NOT_ASSIGNED)
+        case unknown:
+            deny_unknown_role(unknown)
+
+
+def ensure_can_take(user: User) -> None:
+    """Self-assignment: approved agents."""
+    ensure_approved_agent(user)
+
+
+def ensure_can_assign_others(user: User) -> None:
+    """Reassignment, and handing a deactivated agent's tickets back to the queue: admins."""
+    ensure_admin(user)
+
+
+def ensure_can_give_feedback(user: User, ticket: TicketDoc) -> None:
+    ensure_customer(user)
+    if ticket["customer_id"] != user.id:
+        raise PermissionDenied(FEEDBACK_NOT_YOURS)
+
+
+def ensure_can_create(user: User) -> None:
+    ensure_customer(user)

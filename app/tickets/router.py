@@ -1,0 +1,218 @@
+"""The ticket workflow of the API reference: /api/support/tickets/..., the agent queue
+(/api/agent/tickets/) and the admin list (/api/admin/support/tickets/)."""
+
+from typing import Literal
+
+from bson import ObjectId
+from fastapi import APIRouter, status
+
+from app.auth.deps import AdminUser, ApprovedAgent, CustomerUser, StaffUser
+from app.core.deps import DEFAULT_LIMIT, DbDep, PageCursor, PageLimit
+from app.core.errors import responses
+from app.core.ids import IdStr
+from app.tickets import service
+from app.tickets.deps import CurrentTicket, OwnTicket, TicketReader, ViewableTicket, WorkableTicket
+from app.tickets.documents import Category, TicketStatus
+from app.tickets.schemas import (
+    AdminTicketList,
+    AdminTicketListItem,
+    AgentTicketList,
+    AgentTicketListItem,
+    AssignedOut,
+    AssignmentSummary,
+    CustomerTicketDetail,
+    CustomerTicketList,
+    FeedbackCreatedOut,
+    FeedbackIn,
+    FeedbackSummary,
+    NoteCreatedOut,
+    NoteCreatedSummary,
+    NoteIn,
+    ReassignedOut,
+    ReassignIn,
+    ReassignmentSummary,
+    StaffTicketDetail,
+    StatusSummary,
+    StatusUpdatedOut,
+    TicketCreate,
+    TicketCreatedOut,
+    TicketCreatedSummary,
+    TicketListItem,
+    TicketStatusUpdate,
+)
+
+router = APIRouter(tags=["tickets"])
+
+
+@router.post(
+    "/support/tickets/create/",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TicketCreatedOut,
+    responses=responses(400, 401, 403, 413),
+    summary="Create a support ticket (customers)",
+)
+async def create_ticket(data: TicketCreate, customer: CustomerUser, db: DbDep) -> TicketCreatedOut:
+    ticket = await service.create_ticket(db=db, customer=customer, data=data)
+    return TicketCreatedOut(
+        message="Support ticket created successfully", ticket=TicketCreatedSummary.from_doc(ticket)
+    )
+
+
+@router.get(
+    "/support/tickets/",
+    response_model=CustomerTicketList,
+    responses=responses(400, 401, 403),
+    summary="List the caller's own tickets, newest first (customers)",
+)
+async def list_my_tickets(
+    customer: CustomerUser, db: DbDep, limit: PageLimit = DEFAULT_LIMIT, cursor: PageCursor = None
+) -> CustomerTicketList:
+    page, next_cursor = await service.list_for_customer(
+        db=db, customer=customer, limit=limit, cursor=cursor
+    )
+    return CustomerTicketList(
+        tickets=[TicketListItem.from_doc(t) for t in page], next_cursor=next_cursor
+    )
+
+
+@router.get(
+    "/support/tickets/{ticket_id}/",
+    response_model=StaffTicketDetail | CustomerTicketDetail,
+    responses=responses(401, 403, 404),
+    summary="Ticket detail: the owner sees no internal notes; the agent and admins do",
+)
+async def ticket_detail(
+    ticket: ViewableTicket, user: TicketReader, db: DbDep
+) -> StaffTicketDetail | CustomerTicketDetail:
+    return await service.read_ticket(db=db, user=user, ticket=ticket)
+
+
+@router.put(
+    "/support/tickets/{ticket_id}/update-status/",
+    response_model=StatusUpdatedOut,
+    responses=responses(400, 401, 403, 404, 409, 413),
+    summary="Change status and/or priority (the assigned agent, admins)",
+)
+async def update_status(
+    data: TicketStatusUpdate, user: StaffUser, ticket: WorkableTicket, db: DbDep
+) -> StatusUpdatedOut:
+    updated = await service.update_status(db=db, ticket=ticket, data=data, by=user)
+    return StatusUpdatedOut(
+        message="Ticket status updated successfully", ticket=StatusSummary.from_doc(updated)
+    )
+
+
+@router.post(
+    "/support/tickets/{ticket_id}/assign-self/",
+    response_model=AssignedOut,
+    responses=responses(400, 401, 403, 404, 409),
+    summary="Take an unassigned ticket (approved agents)",
+)
+async def assign_self(agent: ApprovedAgent, ticket: CurrentTicket, db: DbDep) -> AssignedOut:
+    updated = await service.assign_self(db=db, ticket=ticket, agent=agent)
+    return AssignedOut(
+        message="Ticket assigned to you successfully", ticket=AssignmentSummary.from_doc(updated)
+    )
+
+
+@router.post(
+    "/support/tickets/{ticket_id}/reassign/",
+    response_model=ReassignedOut,
+    responses=responses(400, 401, 403, 404, 409, 413),
+    summary="Give a ticket to an approved agent (admins)",
+)
+async def reassign(
+    data: ReassignIn, admin: AdminUser, ticket: CurrentTicket, db: DbDep
+) -> ReassignedOut:
+    updated = await service.reassign(
+        db=db, ticket=ticket, agent_id=ObjectId(data.agent_id), by=admin
+    )
+    return ReassignedOut(
+        message="Ticket reassigned successfully", ticket=ReassignmentSummary.from_doc(updated)
+    )
+
+
+@router.post(
+    "/support/tickets/{ticket_id}/add-note/",
+    status_code=status.HTTP_201_CREATED,
+    response_model=NoteCreatedOut,
+    responses=responses(400, 401, 403, 404, 409, 413),
+    summary="Add an internal note, never shown to the customer (the assigned agent, admins)",
+)
+async def add_note(
+    data: NoteIn, user: StaffUser, ticket: WorkableTicket, db: DbDep
+) -> NoteCreatedOut:
+    note = await service.add_internal_note(db=db, ticket=ticket, author=user, data=data)
+    return NoteCreatedOut(
+        message="Internal note added successfully", note=NoteCreatedSummary.from_doc(note)
+    )
+
+
+@router.post(
+    "/support/tickets/{ticket_id}/feedback/",
+    status_code=status.HTTP_201_CREATED,
+    response_model=FeedbackCreatedOut,
+    responses=responses(400, 401, 403, 404, 413),
+    summary="Rate a resolved ticket, once (the owning customer)",
+)
+async def submit_feedback(
+    data: FeedbackIn, customer: CustomerUser, ticket: OwnTicket, db: DbDep
+) -> FeedbackCreatedOut:
+    feedback = await service.submit_feedback(db=db, ticket=ticket, customer=customer, data=data)
+    return FeedbackCreatedOut(
+        message="Feedback submitted successfully",
+        feedback=FeedbackSummary.from_doc(feedback, rating=str(feedback["rating"])),
+    )
+
+
+@router.get(
+    "/agent/tickets/",
+    response_model=AgentTicketList,
+    responses=responses(400, 401, 403),
+    summary="The caller's tickets plus the unassigned queue, newest first (approved agents)",
+)
+async def agent_tickets(
+    agent: ApprovedAgent,
+    db: DbDep,
+    status: TicketStatus | None = None,
+    assigned: Literal["me", "unassigned"] | None = None,
+    limit: PageLimit = DEFAULT_LIMIT,
+    cursor: PageCursor = None,
+) -> AgentTicketList:
+    page, next_cursor = await service.list_queue_for_agent(
+        db=db, agent=agent, status=status, assigned_to=assigned, limit=limit, cursor=cursor
+    )
+    return AgentTicketList(
+        tickets=[AgentTicketListItem.from_doc(t) for t in page], next_cursor=next_cursor
+    )
+
+
+@router.get(
+    "/admin/support/tickets/",
+    response_model=AdminTicketList,
+    responses=responses(400, 401, 403),
+    summary="All tickets with customer and agent names, newest first (admins)",
+)
+async def all_tickets(
+    admin: AdminUser,
+    db: DbDep,
+    status: TicketStatus | None = None,
+    category: Category | None = None,
+    agent_id: IdStr | None = None,
+    customer_id: IdStr | None = None,
+    limit: PageLimit = DEFAULT_LIMIT,
+    cursor: PageCursor = None,
+) -> AdminTicketList:
+    page, next_cursor = await service.list_all_for_admin(
+        db=db,
+        admin=admin,
+        status=status,
+        category=category,
+        agent_id=ObjectId(agent_id) if agent_id else None,
+        customer_id=ObjectId(customer_id) if customer_id else None,
+        limit=limit,
+        cursor=cursor,
+    )
+    return AdminTicketList(
+        tickets=[AdminTicketListItem.from_doc(t) for t in page], next_cursor=next_cursor
+    )

@@ -1,0 +1,209 @@
+"""Tickets, internal notes and feedback: one schema per request and per response."""
+
+from typing import Annotated
+
+from pydantic import BeforeValidator, Field, WithJsonSchema
+
+from app.core.ids import IdStr
+from app.core.schemas import Id, RequestSchema, Schema, UtcDatetime, text
+from app.tickets.documents import Category, Priority, TicketStatus
+
+# Ticket detail shows at most this many internal notes: the newest.
+NOTES_SHOWN = 500
+
+Subject = Annotated[str, text(1, 200)]
+LongText = Annotated[str, text(1, 5000)]
+DeliveryId = Annotated[str, text(1, 64)]
+
+
+class TicketCreate(RequestSchema):
+    subject: Subject
+    description: LongText
+    category: Category
+    delivery_id: DeliveryId | None = None
+
+
+class TicketCreatedSummary(Schema):
+    id: Id
+    subject: str
+    status: TicketStatus
+    created_at: UtcDatetime
+
+
+class TicketCreatedOut(Schema):
+    message: str
+    ticket: TicketCreatedSummary
+
+
+class _TicketBase(Schema):
+    id: Id
+    subject: str
+    category: Category
+    status: TicketStatus
+    priority: Priority
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+
+
+class TicketListItem(_TicketBase):
+    """A customer's own ticket in their list."""
+
+    description: str
+    agent_id: Id | None
+    resolved_at: UtcDatetime | None
+
+
+class TicketOut(TicketListItem):
+    customer_id: Id
+    delivery_id: str | None
+    closed_at: UtcDatetime | None
+
+
+class AgentTicketListItem(_TicketBase):
+    description: str
+    agent_id: Id | None = Field(description="null while the ticket waits in the queue")
+    customer_id: Id
+    customer_name: str | None
+
+
+class AdminTicketListItem(_TicketBase):
+    agent_id: Id | None
+    customer_id: Id
+    customer_name: str | None
+    agent_name: str | None
+
+
+class CustomerTicketList(Schema):
+    tickets: list[TicketListItem]
+    next_cursor: str | None = Field(
+        description="Pass as ?cursor= for the next page; null on the last"
+    )
+
+
+class AgentTicketList(Schema):
+    tickets: list[AgentTicketListItem]
+    next_cursor: str | None
+
+
+class AdminTicketList(Schema):
+    tickets: list[AdminTicketListItem]
+    next_cursor: str | None
+
+
+class NoteOut(Schema):
+    id: Id
+    agent_id: Id
+    note: str
+    created_at: UtcDatetime
+
+
+class CustomerTicketDetail(Schema):
+    """What the owning customer sees: internal notes are not part of it at all."""
+
+    ticket: TicketOut
+
+
+class StaffTicketDetail(Schema):
+    ticket: TicketOut
+    internal_notes: list[NoteOut] = Field(
+        description=f"Oldest first; at most the newest {NOTES_SHOWN} of the ticket's notes"
+    )
+
+
+class TicketStatusUpdate(RequestSchema):
+    status: TicketStatus
+    priority: Priority | None = None
+
+
+class StatusSummary(Schema):
+    id: Id
+    status: TicketStatus
+    priority: Priority
+
+
+class StatusUpdatedOut(Schema):
+    message: str
+    ticket: StatusSummary
+
+
+class AssignmentSummary(Schema):
+    id: Id
+    status: TicketStatus
+    agent_id: Id
+
+
+class AssignedOut(Schema):
+    message: str
+    ticket: AssignmentSummary
+
+
+class ReassignIn(RequestSchema):
+    agent_id: IdStr
+
+
+class ReassignmentSummary(Schema):
+    id: Id
+    agent_id: Id
+
+
+class ReassignedOut(Schema):
+    message: str
+    ticket: ReassignmentSummary
+
+
+class NoteIn(RequestSchema):
+    note: LongText
+
+
+class NoteCreatedSummary(Schema):
+    id: Id
+    note: str
+    created_at: UtcDatetime
+
+
+class NoteCreatedOut(Schema):
+    message: str
+    note: NoteCreatedSummary
+
+
+RATINGS = ("1", "2", "3", "4", "5")
+
+
+def _parse_rating(value: object) -> int:
+    # The reference sends "5"; integrators send 5. Both mean the same rating.
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 5:
+        return value
+    if isinstance(value, str) and value.strip() in RATINGS:
+        return int(value)
+    raise ValueError("Rating must be one of 1, 2, 3, 4, 5.")
+
+
+Rating = Annotated[
+    int,
+    BeforeValidator(_parse_rating),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "enum": list(RATINGS)},
+                {"type": "integer", "minimum": 1, "maximum": 5},
+            ],
+            "description": '1-5, as a string ("5") or a number',
+        }
+    ),
+]
+
+
+class FeedbackIn(RequestSchema):
+    rating: Rating
+    comment: Annotated[str, text(0, 2000)] | None = None
+
+
+class FeedbackSummary(Schema):
+    id: Id
+    rating: str
+    created_at: UtcDatetime
+
+
+class FeedbackCreatedOut(Schema):
+    message: str
+    feedback: FeedbackSummary

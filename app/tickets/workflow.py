@@ -1,0 +1,23 @@
+"""The ticket status workflow: which status may follow which."""
+
+from app.tickets.documents import TicketStatus
+
+# The reference's diagram plus reopening a resolved ticket. Staying in the same status
+# (a priority-only change) is always allowed and not listed here. Closed is final.
+ALLOWED_TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
+    TicketStatus.OPEN: frozenset({TicketStatus.IN_PROGRESS}),
+    TicketStatus.IN_PROGRESS: frozenset({TicketStatus.ON_HOLD, TicketStatus.RESOLVED}),
+    TicketStatus.ON_HOLD: frozenset({TicketStatus.IN_PROGRESS, TicketStatus.RESOLVED}),
+    TicketStatus.RESOLVED: frozenset({TicketStatus.CLOSED, TicketStatus.IN_PROGRESS}),
+    TicketStatus.CLOSED: frozenset(),
+}
+
+# Feedback is only taken once the work is done.
+FEEDBACK_STATUSES = frozenset({TicketStatus.RESOLVED, TicketStatus.CLOSED})
+
+# Work not yet done: what goes back to the queue when its agent is deactivated.
+UNFINISHED_STATUSES = frozenset({TicketStatus.OPEN, TicketStatus.IN_PROGRESS, TicketStatus.ON_HOLD})
+
+
+def can_transition(current: TicketStatus, new: TicketStatus) -> bool:
+    return new == current or new in ALLOWED_TRANSITIONS[current]

@@ -1,0 +1,305 @@
+"""Authentication: login, access tokens, refresh chains, logout, me, login throttling."""
+
+import base64
+import json
+from datetime import timedelta
+
+import httpx
+import jwt
+import pytest
+from passlib.context import CryptContext
+
+from app.core.config import Settings
+from app.core.db import Database
+from app.core.security import ARGON2_MEMORY_KIB, ARGON2_TIME_COST, encode_token
+from tests.conftest import TEST_JWT_SECRET, AppFactory
+from tests.factories import PASSWORD, Actor, access_token, login, make_user
+
+REGISTER = "/api/auth/register/"
+LOGIN = "/api/auth/login/"
+
+
+class TestLogin:
+    async def test_ok(self, client: httpx.AsyncClient, customer: Actor) -> None:
+        response = await login(client, customer.email.upper())
+        assert response.status_code == 200
+        body = response.json()
+        assert body["token_type"] == "bearer"
+        assert body["expires_in"] == 30 * 60
+        assert body["user"] == {
+            "id": customer.id,
+            "email": customer.email,
+            "name": customer.name,
+            "role": "user",
+            "is_approved": True,
+        }
+        claims = jwt.decode(body["access_token"], TEST_JWT_SECRET, algorithms=["HS256"])
+        assert {"sub", "role", "type", "iat", "exp", "jti", "iss"} <= set(claims)
+        assert claims["type"] == "access" and claims["sub"] == customer.id
+        me = await client.get(
+            "/api/auth/me/", headers={"Authorization": f"Bearer {body['access_token']}"}
+        )
+        assert me.status_code == 200
+
+    async def test_wrong_password(self, client: httpx.AsyncClient, customer: Actor) -> None:
+        response = await login(client, customer.email, "wrong-password")
+        assert response.status_code == 401
+        assert response.json() == {"error": "Invalid credentials"}
+        assert response.headers["www-authenticate"] == "Bearer"
+
+    async def test_unknown_email_same_answer_same_work(
+        self, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from app.core.security import password_context
+
+        verified: list[str] = []
+        real_verify = password_context.verify
+        real_update = password_context.verify_and_update
+
+        def spy_verify(secret: str, hashed: str) -> bool:
+            verified.append("verify")
+            return bool(real_verify(secret, hashed))
+
+        def spy_update(secret: str, hashed: str) -> tuple[bool, str | None]:
+            verified.append("verify")
+            return real_update(secret, hashed)  # type: ignore[no-any-return]
+
+        monkeypatch.setattr(password_context, "verify", spy_verify)
+        monkeypatch.setattr(password_context, "verify_and_update", spy_update)
+        response = await login(client, "nobody@example.com", "whatever-password")
+        assert response.status_code == 401
+        assert response.json() == {"error": "Invalid credentials"}
+        assert verified == ["verify"]  # an argon2 verification ran for the unknown email too
+
+    async def test_unapproved_agent_logs_in_but_agent_features_refuse(
+        self, client: httpx.AsyncClient, actors: object
+    ) -> None:
+        pending = actors.pending_agent  # type: ignore[attr-defined]
+        response = await login(client, pending.email)
+        assert response.status_code == 200
+        assert response.json()["user"]["is_approved"] is False
+        token = response.json()["access_token"]
+        queue = await client.get(
+            "/api/agent/tickets/", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert queue.status_code == 403
+        assert queue.json() == {"error": "Your agent account is awaiting admin approval"}
+
+    async def test_deactivated_cannot_log_in(self, client: httpx.AsyncClient, db: Database) -> None:
+        user = await make_user(db, active=False)
+        response = await login(client, user["email"])
+        assert response.status_code == 403
+        assert response.json() == {"error": "This account has been deactivated"}
+
+    async def test_old_hash_upgraded_at_login(
+        self, client: httpx.AsyncClient, db: Database
+    ) -> None:
+        weak = CryptContext(schemes=["argon2"], argon2__memory_cost=1024, argon2__time_cost=1)
+        user = await make_user(db)
+        await db.users.update_one(
+            {"_id": user["_id"]}, {"$set": {"password_hash": weak.hash(PASSWORD)}}
+        )
+        assert (await login(client, user["email"])).status_code == 200
+        stored = await db.users.find_one({"_id": user["_id"]})
+        assert stored is not None
+        # Re-hashed with the service's own parameters, whatever the library's defaults are.
+        assert f"m={ARGON2_MEMORY_KIB},t={ARGON2_TIME_COST}" in stored["password_hash"]
+        assert (await login(client, user["email"])).status_code == 200
+
+
+def _b64(data: dict[str, object]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
+class TestAccessTokens:
+    async def me(self, client: httpx.AsyncClient, token: str) -> httpx.Response:
+        return await client.get("/api/auth/me/", headers={"Authorization": f"Bearer {token}"})
+
+    async def test_expired(
+        self, client: httpx.AsyncClient, settings: Settings, customer: Actor
+    ) -> None:
+        token = access_token(settings, customer.id, "user", minutes=-1)
+        response = await self.me(client, token)
+        assert response.status_code == 401
+        assert response.json() == {"error": "Token has expired"}
+        assert response.headers["www-authenticate"] == "Bearer"
+
+    async def test_lifetime_follows_the_setting(self, app_with: AppFactory) -> None:
+        short_app, short_client = await app_with(access_token_minutes=2)
+        user = await make_user(short_app.state.db)
+        pair = (await login(short_client, user["email"])).json()
+        assert pair["expires_in"] == 120
+        claims = jwt.decode(pair["access_token"], options={"verify_signature": False})
+        assert claims["exp"] - claims["iat"] == 120
+
+    async def test_tampered_payload(
+        self, client: httpx.AsyncClient, customer: Actor, admin: Actor
+    ) -> None:
+        header, _, signature = customer.token.split(".")
+        claims = jwt.decode(customer.token, options={"verify_signature": False})
+        forged = f"{header}.{_b64({**claims, 'sub': admin.id, 'role': 'admin'})}.{signature}"
+        assert (await self.me(client, forged)).status_code == 401
+
+    async def test_alg_none(self, client: httpx.AsyncClient, customer: Actor) -> None:
+        claims = jwt.decode(customer.token, options={"verify_signature": False})
+        unsigned = f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}."
+        assert (await self.me(client, unsigned)).status_code == 401
+
+    async def test_signed_with_another_key(
+        self, client: httpx.AsyncClient, customer: Actor
+    ) -> None:
+        token = encode_token(
+            "another-key-" * 4,
+            user_id=customer.id,
+            role="user",
+            token_type="access",
+            ttl=timedelta(minutes=5),
+        ).token
+        assert (await self.me(client, token)).status_code == 401
+
+    async def test_refresh_token_refused_as_access(
+        self, client: httpx.AsyncClient, customer: Actor
+    ) -> None:
+        pair = (await login(client, customer.email)).json()
+        response = await self.me(client, pair["refresh_token"])
+        assert response.status_code == 401
+
+    async def test_missing_required_claim(self, client: httpx.AsyncClient, customer: Actor) -> None:
+        token = jwt.encode(
+            {"sub": customer.id, "type": "access"}, TEST_JWT_SECRET, algorithm="HS256"
+        )
+        assert (await self.me(client, token)).status_code == 401
+
+    async def test_not_bearer(self, client: httpx.AsyncClient, customer: Actor) -> None:
+        response = await client.get(
+            "/api/auth/me/", headers={"Authorization": f"Basic {customer.token}"}
+        )
+        assert response.status_code == 401
+
+
+class TestRefreshAndLogout:
+    async def test_refresh_gives_a_working_pair(
+        self, client: httpx.AsyncClient, customer: Actor
+    ) -> None:
+        pair = (await login(client, customer.email)).json()
+        response = await client.post(
+            "/api/auth/refresh/", json={"refresh_token": pair["refresh_token"]}
+        )
+        assert response.status_code == 200
+        new = response.json()
+        assert new["refresh_token"] != pair["refresh_token"]
+        me = await client.get(
+            "/api/auth/me/", headers={"Authorization": f"Bearer {new['access_token']}"}
+        )
+        assert me.json()["user"]["id"] == customer.id
+
+    async def test_reuse_revokes_the_whole_chain(
+        self, client: httpx.AsyncClient, customer: Actor
+    ) -> None:
+        first = (await login(client, customer.email)).json()["refresh_token"]
+        second = (await client.post("/api/auth/refresh/", json={"refresh_token": first})).json()[
+            "refresh_token"
+        ]
+        reuse = await client.post("/api/auth/refresh/", json={"refresh_token": first})
+        assert reuse.status_code == 401
+        assert reuse.json() == {"error": "Refresh token has been revoked"}
+        # The token the reuse revoked was never used, yet it is dead too.
+        assert (
+            await client.post("/api/auth/refresh/", json={"refresh_token": second})
+        ).status_code == 401
+
+    async def test_other_logins_unaffected(
+        self, client: httpx.AsyncClient, customer: Actor
+    ) -> None:
+        laptop = (await login(client, customer.email)).json()["refresh_token"]
+        phone = (await login(client, customer.email)).json()["refresh_token"]
+        await client.post("/api/auth/refresh/", json={"refresh_token": laptop})
+        await client.post("/api/auth/refresh/", json={"refresh_token": laptop})
+        assert (
+            await client.post("/api/auth/refresh/", json={"refresh_token": phone})
+        ).status_code == 200
+
+    async def test_access_token_refused_as_refresh(
+        self, client: httpx.AsyncClient, customer: Actor
+    ) -> None:
+        response = await client.post("/api/auth/refresh/", json={"refresh_token": customer.token})
+        assert response.status_code == 401
+
+    async def test_logout_revokes(self, client: httpx.AsyncClient, customer: Actor) -> None:
+        refresh = (await login(client, customer.email)).json()["refresh_token"]
+        response = await client.post("/api/auth/logout/", json={"refresh_token": refresh})
+        assert response.status_code == 200
+        assert response.json() == {"message": "Logged out successfully"}
+        again = await client.post("/api/auth/refresh/", json={"refresh_token": refresh})
+        assert again.status_code == 401
+
+    async def test_deactivated_user_cannot_refresh(
+        self, client: httpx.AsyncClient, db: Database, customer: Actor
+    ) -> None:
+        refresh = (await login(client, customer.email)).json()["refresh_token"]
+        from bson import ObjectId
+
+        await db.users.update_one({"_id": ObjectId(customer.id)}, {"$set": {"is_active": False}})
+        response = await client.post("/api/auth/refresh/", json={"refresh_token": refresh})
+        assert response.status_code == 401
+
+    async def test_refresh_records_expire_with_a_ttl_index(self, db: Database) -> None:
+        info = await db.refresh_tokens.index_information()
+        assert info["expires_at_1"]["expireAfterSeconds"] == 0
+
+
+class TestMe:
+    async def test_anonymous(self, client: httpx.AsyncClient) -> None:
+        assert (await client.get("/api/auth/me/")).status_code == 401
+
+    async def test_ok_without_secrets(self, client: httpx.AsyncClient, agent: Actor) -> None:
+        response = await client.get("/api/auth/me/", headers=agent.headers)
+        assert response.status_code == 200
+        user = response.json()["user"]
+        assert user["id"] == agent.id and user["role"] == "support_agent"
+        assert "password" not in response.text and "argon2" not in response.text
+
+
+class TestLoginThrottling:
+    async def test_five_failures_then_429_even_with_the_right_password(
+        self, client: httpx.AsyncClient, customer: Actor
+    ) -> None:
+        for _ in range(5):
+            assert (await login(client, customer.email, "wrong-password")).status_code == 401
+        response = await login(client, customer.email)
+        assert response.status_code == 429
+        assert response.json() == {"error": "Too many failed login attempts. Try again later."}
+        assert 0 < int(response.headers["retry-after"]) <= 15 * 60
+        # Another account from the same address is not locked out.
+        assert (await login(client, "someone-else@example.com", "x")).status_code == 401
+
+    async def test_success_resets_the_count(
+        self, client: httpx.AsyncClient, customer: Actor
+    ) -> None:
+        for _ in range(4):
+            await login(client, customer.email, "wrong-password")
+        assert (await login(client, customer.email)).status_code == 200
+        for _ in range(4):
+            assert (await login(client, customer.email, "wrong-password")).status_code == 401
+        assert (await login(client, customer.email)).status_code == 200
+
+    async def test_forwarded_for_only_from_trusted_proxies(self, app_with: AppFactory) -> None:
+        trusting_app, trusting = await app_with(trusted_proxies="127.0.0.1", login_max_failures=1)
+        user = await make_user(trusting_app.state.db)
+        bad = {"email": user["email"], "password": "wrong-password"}
+        await trusting.post(LOGIN, json=bad, headers={"X-Forwarded-For": "203.0.113.7"})
+        from_same = await trusting.post(LOGIN, json=bad, headers={"X-Forwarded-For": "203.0.113.7"})
+        from_other = await trusting.post(
+            LOGIN, json=bad, headers={"X-Forwarded-For": "198.51.100.1"}
+        )
+        assert from_same.status_code == 429
+        assert from_other.status_code == 401
+
+        other_app, untrusting = await app_with(login_max_failures=1)
+        user = await make_user(other_app.state.db)
+        bad = {"email": user["email"], "password": "wrong-password"}
+        await untrusting.post(LOGIN, json=bad, headers={"X-Forwarded-For": "203.0.113.7"})
+        spoofed = await untrusting.post(
+            LOGIN, json=bad, headers={"X-Forwarded-For": "198.51.100.1"}
+        )
+        assert spoofed.status_code == 429  # the header was ignored: same peer, same bucket

@@ -1,0 +1,56 @@
+"""Issue 2: `python -m app serve` (what `make run` calls) in development, with two workers."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+
+from app.core.embedded_db import free_port
+
+
+def test_two_workers_share_one_embedded_database(tmp_path: Path) -> None:
+    port = free_port()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"MONGODB_URL", "JWT_SECRET", "ADMIN_EMAIL", "ADMIN_PASSWORD"}
+    }
+    env.update({"APP_ENV": "development", "DATA_DIR": str(tmp_path / "data")})
+    log_path = tmp_path / "serve.log"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "app", "serve", "--port", str(port), "--workers", "2"],
+            env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    database_pids: list[int] = []
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60  # a bound on start-up, not a speed assertion
+        while time.monotonic() < deadline:
+            assert server.poll() is None, log_path.read_text()
+            try:
+                if httpx.get(f"{base}/api/ready/", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        else:
+            raise AssertionError("not ready within 60 s:\n" + log_path.read_text())
+        for _ in range(10):  # requests land on both workers; all reach the same database
+            assert httpx.get(f"{base}/api/support/faq/?category=Late", timeout=5).json()["faqs"]
+        tree = psutil.Process(server.pid).children(recursive=True)
+        database_pids = [p.pid for p in tree if "secantus" in " ".join(p.cmdline())]
+        assert len(database_pids) == 1
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    log = log_path.read_text()
+    assert "Using the embedded development database" in log
+    assert log.count("Created the development admin") == 1  # two workers, one admin, one password
+    assert not any(
+        psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        for pid in database_pids
+    )

@@ -1,0 +1,88 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from app.core.config import Settings
+
+
+def settings(**values: object) -> Settings:
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+class TestProductionRefusesWeakConfig:
+    def test_missing_mongodb_url(self) -> None:
+        with pytest.raises(ValidationError, match="MONGODB_URL must be set"):
+            settings(app_env="production", jwt_secret="x" * 32)
+
+    def test_short_jwt_secret(self) -> None:
+        with pytest.raises(ValidationError, match="JWT_SECRET must be at least 32"):
+            settings(app_env="production", mongodb_url="mongodb://db", jwt_secret="x" * 31)
+
+    def test_missing_jwt_secret(self) -> None:
+        with pytest.raises(ValidationError, match="JWT_SECRET must be at least 32"):
+            settings(app_env="production", mongodb_url="mongodb://db")
+
+    def test_strong_config_accepted(self) -> None:
+        ok = settings(app_env="production", mongodb_url="mongodb://db", jwt_secret="x" * 32)
+        assert ok.is_production
+
+    @pytest.mark.parametrize(
+        ("env", "expected"),
+        [
+            ({"MONGODB_URL": ""}, "MONGODB_URL must be set"),
+            (
+                {"MONGODB_URL": "mongodb://db", "JWT_SECRET": "short"},
+                "JWT_SECRET must be at least 32",
+            ),
+        ],
+    )
+    def test_serve_exits_with_one_clear_line(
+        self, tmp_path: Path, env: dict[str, str], expected: str
+    ) -> None:
+        clean = {k: v for k, v in os.environ.items() if k not in {"MONGODB_URL", "JWT_SECRET"}}
+        result = subprocess.run(
+            [sys.executable, "-m", "app", "serve", "--port", "1"],
+            env={**clean, "APP_ENV": "production", **env},
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 2
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1
+        assert lines[0].startswith("Configuration error:") and expected in lines[0]
+
+
+class TestDevelopmentSecret:
+    def test_generated_once_and_kept(self, tmp_path: Path) -> None:
+        first = settings(data_dir=tmp_path).with_dev_jwt_secret()
+        second = settings(data_dir=tmp_path).with_dev_jwt_secret()
+        assert first.jwt_key == second.jwt_key
+        assert len(first.jwt_key) >= 32
+        assert (tmp_path / "jwt_secret").stat().st_mode & 0o077 == 0
+
+    def test_given_secret_wins(self, tmp_path: Path) -> None:
+        given = settings(data_dir=tmp_path, jwt_secret="s" * 40).with_dev_jwt_secret()
+        assert given.jwt_key == "s" * 40
+        assert not (tmp_path / "jwt_secret").exists()
+
+
+class TestParsing:
+    def test_lists_from_comma_separated_env(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("CORS_ORIGINS", "https://a.example, https://b.example")
+        monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.0/8,127.0.0.1")
+        parsed = settings()
+        assert parsed.cors_origins == ["https://a.example", "https://b.example"]
+        assert [str(n) for n in parsed.trusted_proxies] == ["10.0.0.0/8", "127.0.0.1/32"]
+
+    def test_defaults(self) -> None:
+        default = settings()
+        assert default.app_env == "development"
+        assert default.mongodb_db == "support"
+        assert default.access_token_minutes == 30
+        assert default.refresh_token_days == 7

@@ -1,0 +1,192 @@
+"""Test data, made one way: users and tickets through the app's own constructors
+(`new_user`, `new_ticket`) or through the API, and callers with tokens."""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import lru_cache
+from typing import Any
+
+import httpx
+from bson import ObjectId
+
+from app.auth.documents import Role, UserDoc, new_user
+from app.auth.queries import users
+from app.core.config import Settings
+from app.core.db import Database
+from app.core.security import encode_token, password_context
+from app.tickets import queries as ticket_queries
+from app.tickets.documents import Category, Priority, TicketDoc, TicketStatus, new_ticket
+
+PASSWORD = "correct-horse-battery"
+
+
+@lru_cache(maxsize=1)
+def password_hash() -> str:
+    # Hashed once per run: argon2 is deliberately slow, and most tests only need a token.
+    hashed: str = password_context.hash(PASSWORD)
+    return hashed
+
+
+@dataclass
+class Actor:
+    id: str
+    email: str
+    name: str
+    role: str
+    token: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Actors:
+    customer: Actor
+    other_customer: Actor
+    agent: Actor
+    other_agent: Actor
+    pending_agent: Actor
+    admin: Actor
+    deactivated: Actor
+
+
+def access_token(settings: Settings, user_id: str, role: str, minutes: float = 30) -> str:
+    return encode_token(
+        settings.jwt_key,
+        user_id=user_id,
+        role=role,
+        token_type="access",
+        ttl=timedelta(minutes=minutes),
+    ).token
+
+
+async def make_user(
+    db: Database,
+    *,
+    role: str = "user",
+    approved: bool = True,
+    active: bool = True,
+    email: str | None = None,
+    name: str | None = None,
+) -> UserDoc:
+    """A stored user of `role` (a Role value, or an unknown one to test failing closed)."""
+    known = role in Role._value2member_map_
+    doc = new_user(
+        email=email or f"{role}-{uuid.uuid4().hex[:10]}@example.com",
+        name=name or f"{role.title()} {uuid.uuid4().hex[:4]}",
+        role=Role(role) if known else Role.CUSTOMER,
+        password_hash=password_hash(),
+        approved=approved if role == Role.AGENT else True,
+        active=active,
+    )
+    if not known:
+        doc["role"] = role
+    await users(db).insert_one(doc)
+    return doc
+
+
+async def make_actor(db: Database, settings: Settings, **user: Any) -> Actor:
+    doc = await make_user(db, **user)
+    token = access_token(settings, str(doc["_id"]), doc["role"])
+    return Actor(
+        id=str(doc["_id"]),
+        email=doc["email"],
+        name=doc["name"],
+        role=doc["role"],
+        token=token,
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+
+async def make_actors(db: Database, settings: Settings) -> Actors:
+    """Every kind of caller the authorization rules distinguish."""
+    return Actors(
+        customer=await make_actor(db, settings, role="user"),
+        other_customer=await make_actor(db, settings, role="user"),
+        agent=await make_actor(db, settings, role="support_agent"),
+        other_agent=await make_actor(db, settings, role="support_agent"),
+        pending_agent=await make_actor(db, settings, role="support_agent", approved=False),
+        admin=await make_actor(db, settings, role="admin"),
+        deactivated=await make_actor(db, settings, role="user", active=False),
+    )
+
+
+async def store_ticket(
+    db: Database,
+    customer: Actor,
+    *,
+    status: str = "Open",
+    agent: Actor | None = None,
+    subject: str = "Package arrived damaged",
+    description: str = "The item inside was broken due to improper packaging",
+    category: str = "Damaged",
+    priority: str = "Medium",
+) -> TicketDoc:
+    """A ticket in any state, straight through the constructor (no workflow walk)."""
+    ticket = new_ticket(
+        customer_id=ObjectId(customer.id),
+        subject=subject,
+        description=description,
+        category=Category(category),
+        status=TicketStatus(status),
+        priority=Priority(priority),
+        agent_id=ObjectId(agent.id) if agent else None,
+    )
+    await ticket_queries.tickets(db).insert_one(ticket)
+    return ticket
+
+
+async def create_ticket(
+    client: httpx.AsyncClient, customer: Actor, **fields: Any
+) -> dict[str, Any]:
+    """A ticket through the API, as a customer makes one."""
+    body = {
+        "subject": "Package arrived damaged",
+        "description": "The item inside was broken due to improper packaging",
+        "category": "Damaged",
+        **fields,
+    }
+    response = await client.post(
+        "/api/support/tickets/create/", json=body, headers=customer.headers
+    )
+    assert response.status_code == 201, response.text
+    ticket: dict[str, Any] = response.json()["ticket"]
+    return ticket
+
+
+async def assign(client: httpx.AsyncClient, ticket_id: str, agent: Actor) -> None:
+    response = await client.post(
+        f"/api/support/tickets/{ticket_id}/assign-self/", headers=agent.headers
+    )
+    assert response.status_code == 200, response.text
+
+
+async def set_status(
+    client: httpx.AsyncClient, ticket_id: str, actor: Actor, status: str, **extra: Any
+) -> httpx.Response:
+    return await client.put(
+        f"/api/support/tickets/{ticket_id}/update-status/",
+        json={"status": status, **extra},
+        headers=actor.headers,
+    )
+
+
+async def resolved_ticket(client: httpx.AsyncClient, customer: Actor, agent: Actor) -> str:
+    ticket_id = (await create_ticket(client, customer))["id"]
+    await assign(client, ticket_id, agent)
+    response = await set_status(client, ticket_id, agent, "Resolved")
+    assert response.status_code == 200, response.text
+    return ticket_id
+
+
+def status_changes(stored: dict[str, Any]) -> list[tuple[str, str]]:
+    """A stored ticket's status transitions, from its audit trail."""
+    return [(h["from"], h["to"]) for h in stored["history"] if h["kind"] == "status_changed"]
+
+
+def signup(email: str = "Ann@Example.com", **extra: object) -> dict[str, object]:
+    """A valid sign-up body."""
+    return {"email": email, "password": "password123", "name": "Ann", **extra}
+
+
+async def login(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> httpx.Response:
+    return await client.post("/api/auth/login/", json={"email": email, "password": password})

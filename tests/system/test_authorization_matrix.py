@@ -1,0 +1,246 @@
+"""Issue 5: who may call what. One row per operation of the OpenAPI document, one column per
+kind of caller. A new endpoint cannot ship without its row: the completeness test fails."""
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from app.core.config import Settings
+from app.core.db import Database
+from app.faq.documents import new_faq
+from app.tickets.documents import Category
+from tests.factories import PASSWORD, Actor, Actors, make_user, store_ticket
+
+CALLERS = (
+    "anonymous", "owner", "other_customer", "pending_agent",
+    "assigned_agent", "other_agent", "admin", "deactivated",
+)  # fmt: skip
+SECRET = "SECRET-SUBJECT-7f3a"  # in every ticket of the owner; never in a refused body
+
+
+@dataclass
+class World:
+    client: httpx.AsyncClient
+    db: Database
+    actors: Actors
+
+    async def ticket(self, *, status: str = "In Progress", assigned: bool = True) -> str:
+        ticket = await store_ticket(
+            self.db,
+            self.actors.customer,
+            status=status,
+            agent=self.actors.agent if assigned else None,
+            subject=SECRET,
+            description=f"{SECRET} {self.actors.customer.email}",
+            category="Lost",
+        )
+        return str(ticket["_id"])
+
+    async def user(self, **fields: Any) -> str:
+        return str((await make_user(self.db, **fields))["_id"])
+
+    async def faq(self) -> str:
+        faq = new_faq(question="q?", answer="a.", category=Category.OTHER)
+        await self.db.faqs.insert_one(dict(faq))
+        return str(faq["_id"])
+
+    async def refresh_token(self) -> str:
+        response = await self.client.post(
+            "/api/auth/login/",
+            json={"email": self.actors.other_customer.email, "password": PASSWORD},
+        )
+        return str(response.json()["refresh_token"])
+
+
+Request = tuple[str, dict[str, Any] | None]  # (path, json body)
+Builder = Callable[[World], Awaitable[Request]]
+
+
+def fixed(path: str, body: dict[str, Any] | None = None) -> Builder:
+    async def build(world: World) -> Request:
+        return path, body
+
+    return build
+
+
+def signup() -> Builder:
+    async def build(world: World) -> Request:
+        return "", {
+            "email": f"new-{uuid.uuid4().hex[:8]}@example.com",
+            "password": "password123",
+            "name": "New",
+        }
+
+    return build
+
+
+def on_ticket(action: str, body: dict[str, Any] | None = None, **state: Any) -> Builder:
+    async def build(world: World) -> Request:
+        payload = body
+        if body == {"agent_id": "<agent>"}:
+            payload = {"agent_id": world.actors.other_agent.id}
+        return f"/api/support/tickets/{await world.ticket(**state)}/{action}", payload
+
+    return build
+
+
+def valid_login() -> Builder:
+    async def build(world: World) -> Request:
+        return "", {"email": world.actors.other_customer.email, "password": PASSWORD}
+
+    return build
+
+
+def with_refresh_token(path: str) -> Builder:
+    async def build(world: World) -> Request:
+        return path, {"refresh_token": await world.refresh_token()}
+
+    return build
+
+
+def on_user(path: str, **fields: Any) -> Builder:
+    async def build(world: World) -> Request:
+        return path.format(id=await world.user(**fields)), None
+
+    return build
+
+
+def on_faq(path: str, body: dict[str, Any] | None = None) -> Builder:
+    async def build(world: World) -> Request:
+        return path.format(id=await world.faq()), body
+
+    return build
+
+
+ok_for_all = (200,) * 8
+FAQ = {"question": "Where is it?", "answer": "On its way.", "category": "Late"}
+
+# Expected status per caller, in the order of CALLERS.
+MATRIX: dict[str, tuple[tuple[int, ...], Builder]] = {
+    "GET /api/health/": (ok_for_all, fixed("/api/health/")),
+    "GET /api/ready/": (ok_for_all, fixed("/api/ready/")),
+    "POST /api/auth/register/": ((201,) * 8, signup()),
+    "POST /api/support/register-agent/": ((201,) * 8, signup()),
+    "POST /api/auth/login/": (ok_for_all, valid_login()),
+    "POST /api/auth/refresh/": (ok_for_all, with_refresh_token("/api/auth/refresh/")),
+    "POST /api/auth/logout/": (ok_for_all, with_refresh_token("/api/auth/logout/")),
+    "GET /api/auth/me/": ((401, 200, 200, 200, 200, 200, 200, 401), fixed("/api/auth/me/")),
+    "POST /api/support/tickets/create/": (
+        (401, 201, 201, 403, 403, 403, 403, 401),
+        fixed(
+            "/api/support/tickets/create/", {"subject": "s", "description": "d", "category": "Late"}
+        ),
+    ),
+    "GET /api/support/tickets/": (
+        (401, 200, 200, 403, 403, 403, 403, 401),
+        fixed("/api/support/tickets/"),
+    ),
+    "GET /api/support/tickets/{ticket_id}/": (
+        (401, 200, 403, 403, 200, 403, 200, 401),
+        on_ticket(""),
+    ),
+    "PUT /api/support/tickets/{ticket_id}/update-status/": (
+        (401, 403, 403, 403, 200, 403, 200, 401),
+        on_ticket("update-status/", {"status": "On Hold"}),
+    ),
+    "POST /api/support/tickets/{ticket_id}/assign-self/": (
+        (401, 403, 403, 403, 200, 200, 403, 401),
+        on_ticket("assign-self/", assigned=False, status="Open"),
+    ),
+    "POST /api/support/tickets/{ticket_id}/reassign/": (
+        (401, 403, 403, 403, 403, 403, 200, 401),
+        on_ticket("reassign/", {"agent_id": "<agent>"}),
+    ),
+    "POST /api/support/tickets/{ticket_id}/add-note/": (
+        (401, 403, 403, 403, 201, 403, 201, 401),
+        on_ticket("add-note/", {"note": "n"}),
+    ),
+    "POST /api/support/tickets/{ticket_id}/feedback/": (
+        (401, 201, 403, 403, 403, 403, 403, 401),
+        on_ticket("feedback/", {"rating": "5"}, status="Resolved"),
+    ),
+    "GET /api/agent/tickets/": (
+        (401, 403, 403, 403, 200, 200, 403, 401),
+        fixed("/api/agent/tickets/"),
+    ),
+    "POST /api/admin/approve-agent/{agent_id}/": (
+        (401, 403, 403, 403, 403, 403, 200, 401),
+        on_user("/api/admin/approve-agent/{id}/", role="support_agent", approved=False),
+    ),
+    "GET /api/admin/agents/": (
+        (401, 403, 403, 403, 403, 403, 200, 401),
+        fixed("/api/admin/agents/"),
+    ),
+    "POST /api/admin/users/{user_id}/deactivate/": (
+        (401, 403, 403, 403, 403, 403, 200, 401),
+        on_user("/api/admin/users/{id}/deactivate/"),
+    ),
+    "POST /api/admin/users/{user_id}/activate/": (
+        (401, 403, 403, 403, 403, 403, 200, 401),
+        on_user("/api/admin/users/{id}/activate/", active=False),
+    ),
+    "GET /api/admin/support/tickets/": (
+        (401, 403, 403, 403, 403, 403, 200, 401),
+        fixed("/api/admin/support/tickets/"),
+    ),
+    "GET /api/support/faq/": (ok_for_all, fixed("/api/support/faq/")),
+    "POST /api/admin/faq/": (
+        (401, 403, 403, 403, 403, 403, 201, 401),
+        fixed("/api/admin/faq/", FAQ),
+    ),
+    "PUT /api/admin/faq/{faq_id}/": (
+        (401, 403, 403, 403, 403, 403, 200, 401),
+        on_faq("/api/admin/faq/{id}/", FAQ),
+    ),
+    "DELETE /api/admin/faq/{faq_id}/": (
+        (401, 403, 403, 403, 403, 403, 200, 401),
+        on_faq("/api/admin/faq/{id}/"),
+    ),
+}
+
+
+def test_every_operation_has_a_row(settings: Settings) -> None:
+    from app.main import create_app
+
+    spec = create_app(settings).openapi()
+    operations = {
+        f"{method.upper()} {path}" for path, ops in spec["paths"].items() for method in ops
+    }
+    assert operations - set(MATRIX) == set(), "add a row to MATRIX for each new operation"
+    assert set(MATRIX) - operations == set()
+    assert all(len(expected) == len(CALLERS) for expected, _ in MATRIX.values())
+
+
+def caller_headers(actors: Actors, caller: str) -> dict[str, str]:
+    actor: Actor | None = {
+        "anonymous": None, "owner": actors.customer, "other_customer": actors.other_customer,
+        "pending_agent": actors.pending_agent, "assigned_agent": actors.agent,
+        "other_agent": actors.other_agent, "admin": actors.admin, "deactivated": actors.deactivated,
+    }[caller]  # fmt: skip
+    return actor.headers if actor else {}
+
+
+@pytest.mark.parametrize("operation", list(MATRIX))
+async def test_matrix(
+    operation: str, app: FastAPI, client: httpx.AsyncClient, db: Database, actors: Actors
+) -> None:
+    expected, build = MATRIX[operation]
+    method, template = operation.split(" ", 1)
+    world = World(client, db, actors)
+    got: dict[str, int] = {}
+    for caller in CALLERS:
+        path, body = await build(world)
+        path = path or template
+        response = await client.request(
+            method, path, json=body, headers=caller_headers(actors, caller)
+        )
+        got[caller] = response.status_code
+        if response.status_code in (401, 403, 404):
+            assert set(response.json()) == {"error"}, (caller, response.text)
+            assert SECRET not in response.text and actors.customer.email not in response.text
+    assert got == dict(zip(CALLERS, expected, strict=True))

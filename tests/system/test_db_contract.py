@@ -1,0 +1,175 @@
+"""The query shapes the services rely on, each asserting MongoDB's documented result. They run
+against SecantusDB by default and against real MongoDB with TEST_MONGODB_URL: where the two
+differ, the services use a form both answer the same, and the difference is pinned here."""
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from bson import ObjectId
+from pymongo import ASCENDING, DESCENDING
+from pymongo.errors import DuplicateKeyError
+
+from app.core.db import Database, ensure_indexes
+from app.main import DOMAIN_INDEXES
+
+
+def winning_stages(plan: dict) -> list[str]:
+    stages = [plan["stage"]]
+    if "inputStage" in plan:
+        stages += winning_stages(plan["inputStage"])
+    for child in plan.get("inputStages", []):
+        stages += winning_stages(child)
+    return stages
+
+
+class TestIndexes:
+    async def test_unique_index_violation_raises_duplicate_key(self, db: Database) -> None:
+        await db.users.insert_one({"email": "a@example.com"})
+        with pytest.raises(DuplicateKeyError):
+            await db.users.insert_one({"email": "a@example.com"})
+
+    async def test_index_creation_is_idempotent(self, db: Database) -> None:
+        await ensure_indexes(db, DOMAIN_INDEXES)
+        await ensure_indexes(db, DOMAIN_INDEXES)
+        for indexes in DOMAIN_INDEXES:
+            for collection, models in indexes.items():
+                listed = await (await db[collection].list_indexes()).to_list()
+                names = {index["name"] for index in listed}
+                for model in models:
+                    assert model.document["name"] in names, (collection, model.document["name"])
+
+    async def test_ttl_index_created_with_expire_after(self, db: Database) -> None:
+        info = await db.throttle_events.index_information()
+        assert info["expires_at_1"]["expireAfterSeconds"] == 0
+
+
+class TestKeysetPaging:
+    async def test_single_field_range_uses_the_index(self, db: Database) -> None:
+        await db.k.create_index([("owner", ASCENDING), ("order_key", DESCENDING)])
+        await db.k.insert_many([{"owner": i % 2, "order_key": f"{i:04d}"} for i in range(40)])
+        cursor = (
+            db.k.find({"owner": 0, "order_key": {"$lt": "0020"}}).sort("order_key", -1).limit(3)
+        )
+        docs = await cursor.to_list()
+        assert [d["order_key"] for d in docs] == ["0018", "0016", "0014"]
+        plan = (await cursor.explain())["queryPlanner"]["winningPlan"]
+        assert "COLLSCAN" not in winning_stages(plan)
+
+    async def test_or_keyset_is_answered_but_not_from_the_index_on_secantusdb(
+        self, db: Database
+    ) -> None:
+        # Why the services page on one `order_key` field: SecantusDB plans a collection scan
+        # for any $or (MongoDB would use the index). Results agree; only the plan differs.
+        await db.k.create_index([("created_at", DESCENDING), ("_id", DESCENDING)])
+        now = datetime.now(UTC).replace(microsecond=0)
+        await db.k.insert_many([{"created_at": now - timedelta(seconds=i // 2)} for i in range(10)])
+        pivot = (
+            await db.k.find().sort([("created_at", -1), ("_id", -1)]).skip(3).limit(1).to_list()
+        )[0]
+        query = {
+            "$or": [
+                {"created_at": {"$lt": pivot["created_at"]}},
+                {"created_at": pivot["created_at"], "_id": {"$lt": pivot["_id"]}},
+            ]
+        }
+        assert await db.k.count_documents(query) == 6
+
+    async def test_datetimes_keep_milliseconds_only(self, db: Database) -> None:
+        at = datetime(2026, 1, 9, 10, 30, 0, 123456, tzinfo=UTC)
+        oid = (await db.t.insert_one({"at": at})).inserted_id
+        stored = (await db.t.find_one({"_id": oid}))["at"]
+        assert stored == at.replace(microsecond=123000)
+        assert stored.utcoffset() == timedelta(0)
+
+
+class TestJoins:
+    async def test_batched_in_resolves_names_in_one_query(self, db: Database) -> None:
+        ids = [ObjectId() for _ in range(3)]
+        await db.people.insert_many([{"_id": i, "name": f"n{n}"} for n, i in enumerate(ids)])
+        found = await db.people.find({"_id": {"$in": [*ids, ObjectId()]}}, {"name": 1}).to_list()
+        assert sorted(f["name"] for f in found) == ["n0", "n1", "n2"]
+
+    async def test_lookup_then_unwind_gives_the_joined_field(self, db: Database) -> None:
+        # The services resolve names with $in, not $lookup; if a later change wants $lookup,
+        # `$unwind` then "$joined.name" agrees on both servers ({"$first": ...} does not on
+        # SecantusDB, where it returns null).
+        person = (await db.people.insert_one({"name": "Ann"})).inserted_id
+        await db.items.insert_one({"person": person})
+        rows = await (
+            await db.items.aggregate(
+                [
+                    {
+                        "$lookup": {
+                            "from": "people",
+                            "localField": "person",
+                            "foreignField": "_id",
+                            "as": "joined",
+                        }
+                    },
+                    {"$unwind": "$joined"},
+                    {"$project": {"name": "$joined.name"}},
+                ]
+            )
+        ).to_list()
+        assert [r["name"] for r in rows] == ["Ann"]
+
+
+class TestSortAndLimit:
+    async def test_sort_limit_returns_the_top(self, db: Database) -> None:
+        await db.s.insert_many([{"n": n} for n in range(20)])
+        docs = await db.s.find().sort("n", -1).limit(3).to_list()
+        assert [d["n"] for d in docs] == [19, 18, 17]
+
+
+class TestGuardedUpdates:
+    """Conditional writes are update_one with the guard in the filter, then a read by _id.
+    (SecantusDB answers a findAndModify that modifies in ~70 ms, update_one in ~1 ms; and
+    it walks the whole index when given a `hint`, so the services use neither.)"""
+
+    async def test_matched_count_says_whether_the_guard_held(self, db: Database) -> None:
+        oid = (await db.g.insert_one({"agent_id": None})).inserted_id
+        won = await db.g.update_one({"_id": oid, "agent_id": None}, {"$set": {"agent_id": 1}})
+        lost = await db.g.update_one({"_id": oid, "agent_id": None}, {"$set": {"agent_id": 2}})
+        assert (won.matched_count, lost.matched_count) == (1, 0)
+        assert (await db.g.find_one({"_id": oid}))["agent_id"] == 1
+
+    async def test_one_winner_among_concurrent_guarded_updates(self, db: Database) -> None:
+        oid = (await db.g.insert_one({"agent_id": None})).inserted_id
+        results = await asyncio.gather(
+            *(
+                db.g.update_one({"_id": oid, "agent_id": None}, {"$set": {"agent_id": n}})
+                for n in range(20)
+            )
+        )
+        winners = [n for n, r in enumerate(results) if r.matched_count]
+        assert len(winners) == 1
+        assert (await db.g.find_one({"_id": oid}))["agent_id"] == winners[0]
+
+    async def test_pipeline_update_one_reads_the_old_document(self, db: Database) -> None:
+        oid = (await db.g.insert_one({"status": "On Hold", "agent_id": None})).inserted_id
+        was_open = {"$eq": ["$status", "Open"]}
+        await db.g.update_one(
+            {"_id": oid, "agent_id": None},
+            [{"$set": {"agent_id": 1, "status": {"$cond": [was_open, "In Progress", "$status"]}}}],
+        )
+        doc = await db.g.find_one({"_id": oid})
+        assert doc is not None and (doc["agent_id"], doc["status"]) == (1, "On Hold")
+
+    async def test_equality_plus_range_on_a_compound_index_is_an_index_scan(
+        self, db: Database
+    ) -> None:
+        # What every list relies on. (SecantusDB plans `$in` plus a range, and a range on
+        # _id, as collection scans, so lists use equality ranges merged in Python.)
+        await db.q.create_index([("agent_id", ASCENDING), ("order_key", DESCENDING)])
+        await db.q.insert_many(
+            [{"agent_id": n % 3 or None, "order_key": f"{n:03d}"} for n in range(30)]
+        )
+        cursor = (
+            db.q.find({"agent_id": None, "order_key": {"$lt": "020"}})
+            .sort("order_key", -1)
+            .limit(4)
+        )
+        assert [d["order_key"] for d in await cursor.to_list()] == ["018", "015", "012", "009"]
+        plan = (await cursor.explain())["queryPlanner"]["winningPlan"]
+        assert "COLLSCAN" not in winning_stages(plan)
