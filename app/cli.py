@@ -11,10 +11,11 @@ from contextlib import asynccontextmanager
 
 from pydantic import ValidationError
 
-from app.core.config import Settings
+from app.core.config import PASSWORD_MAX, PASSWORD_MIN, Settings
 from app.core.db import Database, open_database
 from app.core.embedded_db import embedded_database
 from app.core.log import configure_logging
+from app.core.security import PasswordHasher
 
 
 def load_settings() -> Settings:
@@ -35,6 +36,8 @@ def load_settings() -> Settings:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from app.core.http_protocol import LimitedHeadersProtocol
+
     settings = load_settings()
     configure_logging(settings.log_level)
     with contextlib.ExitStack() as stack:
@@ -46,6 +49,7 @@ def serve(args: argparse.Namespace) -> int:
         uvicorn.run(
             "app.main:create_app",
             factory=True,
+            http=LimitedHeadersProtocol,
             host=args.host,
             port=args.port,
             workers=args.workers,
@@ -61,7 +65,7 @@ async def _database(settings: Settings) -> AsyncIterator[Database]:
     from app.main import prepare_database
 
     async with open_database(settings) as db:
-        await prepare_database(db, settings)
+        await prepare_database(db, settings, PasswordHasher.from_settings(settings))
         yield db
 
 
@@ -71,15 +75,21 @@ def create_admin(args: argparse.Namespace) -> int:
     from app.core.errors import FieldError
 
     password = args.password or getpass.getpass("Password for the new admin: ")
-    if not 8 <= len(password) <= 128:
-        print("The password must be 8 to 128 characters.", file=sys.stderr)
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        print(f"The password must be {PASSWORD_MIN} to {PASSWORD_MAX} characters.", file=sys.stderr)
         return 2
 
     async def run() -> int:
         async with _database(load_settings()) as db:
+            settings = load_settings()
             try:
                 await create_user(
-                    db=db, email=args.email, password=password, name=args.name, role=Role.ADMIN
+                    db=db,
+                    hasher=PasswordHasher.from_settings(settings),
+                    email=args.email,
+                    password=password,
+                    name=args.name,
+                    role=Role.ADMIN,
                 )
             except FieldError as exc:
                 print(exc.message, file=sys.stderr)

@@ -14,7 +14,7 @@ from app.auth.documents import Role, new_user
 from app.auth.queries import users
 from app.core.clock import utcnow
 from app.core.db import Database
-from app.core.security import hash_password
+from app.core.security import PasswordHasher
 from app.tickets import queries as ticket_queries
 from app.tickets.documents import (
     Category,
@@ -159,7 +159,7 @@ async def seed_demo(
     progress: Callable[[int, int], None] = lambda done, total: None,
 ) -> DemoSummary:
     rng = random.Random(seed)
-    password_hash = await hash_password(DEMO_PASSWORD)
+    password_hash = await PasswordHasher(concurrency=1, wait_seconds=60).hash(DEMO_PASSWORD)
     customer_emails = [f"customer{i}@demo.example" for i in range(1, customers + 1)]
     agent_emails = [f"agent{i}@demo.example" for i in range(1, agents + 1)]
     customer_ids = await _insert_users(db, customer_emails, Role.CUSTOMER, password_hash, rng)

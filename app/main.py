@@ -24,6 +24,7 @@ from app.core.middleware import (
     RequestContextMiddleware,
     TrailingSlashMiddleware,
 )
+from app.core.security import PasswordHasher
 from app.faq import queries as faq_queries
 from app.faq import router as faq
 from app.faq.seed import seed_faqs
@@ -50,10 +51,10 @@ DOMAIN_INDEXES: list[Indexes] = [
 ROUTERS = (health.router, auth.router, accounts.router, tickets.router, faq.router)
 
 
-async def prepare_database(db: Database, settings: Settings) -> None:
+async def prepare_database(db: Database, settings: Settings, hasher: PasswordHasher) -> None:
     """Idempotent start-up work, safe with several workers starting at once."""
     await ensure_indexes(db, DOMAIN_INDEXES)
-    await account_service.ensure_bootstrap_admin(db=db, settings=settings)
+    await account_service.ensure_bootstrap_admin(db=db, settings=settings, hasher=hasher)
     await seed_faqs(db=db)
 
 
@@ -65,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_database(settings) as db:
             app.state.db = db
-            await prepare_database(db, settings)
+            await prepare_database(db, settings, app.state.hasher)
             yield
 
     app = FastAPI(
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redirect_slashes=False,
     )
     app.state.settings = settings
+    app.state.hasher = PasswordHasher.from_settings(settings)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     install_error_handlers(app)

@@ -18,7 +18,7 @@ from app.core.embedded_db import embedded_database
 from app.main import create_app
 from tests.factories import Actor, Actors, make_actors
 
-TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-production"
+TEST_JWT_SECRET = "tK9v-Qm2x-Lp7w-Zr4n-Hb8c-Fj3d-Ue6y-Sa1g"  # strong enough for production
 
 
 @pytest.fixture(scope="session")
@@ -44,6 +44,7 @@ def make_settings(mongodb_url: str, data_dir: Path, **overrides: object) -> Sett
         "cors_origins": [],
         "trusted_proxies": [],
         "log_level": "INFO",
+        "docs_enabled": True,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

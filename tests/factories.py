@@ -50,12 +50,14 @@ class Actors:
 
 
 def access_token(settings: Settings, user_id: str, role: str, minutes: float = 30) -> str:
+    """An access token of a login of its own (no session record: nothing ever ends it)."""
     return encode_token(
         settings.jwt_key,
         user_id=user_id,
         role=role,
         token_type="access",
         ttl=timedelta(minutes=minutes),
+        session=str(ObjectId()),
     ).token
 
 

@@ -8,7 +8,15 @@ from app.accounts.schemas import AgentListOut, AgentOut, RegisteredOut, Register
 from app.auth.deps import AdminUser
 from app.auth.documents import Role
 from app.auth.schemas import UserOut
-from app.core.deps import DEFAULT_LIMIT, ClientAddress, DbDep, PageCursor, PageLimit, SettingsDep
+from app.core.deps import (
+    DEFAULT_LIMIT,
+    ClientAddress,
+    DbDep,
+    HasherDep,
+    PageCursor,
+    PageLimit,
+    SettingsDep,
+)
 from app.core.errors import responses
 from app.core.schemas import MessageOut
 
@@ -19,14 +27,23 @@ router = APIRouter(tags=["accounts"])
     "/auth/register/",
     status_code=status.HTTP_201_CREATED,
     response_model=RegisteredOut,
-    responses=responses(400, 413, 429),
+    responses=responses(400, 413, 429, 503),
     summary="Customer sign-up (public)",
 )
 async def register_customer(
-    data: RegisterIn, db: DbDep, settings: SettingsDep, client: ClientAddress
+    data: RegisterIn,
+    db: DbDep,
+    settings: SettingsDep,
+    hasher: HasherDep,
+    client: ClientAddress,
 ) -> RegisteredOut:
     user = await service.register(
-        db=db, settings=settings, data=data, role=Role.CUSTOMER, client_address=client
+        db=db,
+        settings=settings,
+        hasher=hasher,
+        data=data,
+        role=Role.CUSTOMER,
+        client_address=client,
     )
     return RegisteredOut(message="Registration successful", user=UserOut.from_doc(user))
 
@@ -35,14 +52,23 @@ async def register_customer(
     "/support/register-agent/",
     status_code=status.HTTP_201_CREATED,
     response_model=RegisteredOut,
-    responses=responses(400, 413, 429),
+    responses=responses(400, 413, 429, 503),
     summary="Support agent sign-up (public); an admin approves before agent features work",
 )
 async def register_agent(
-    data: RegisterIn, db: DbDep, settings: SettingsDep, client: ClientAddress
+    data: RegisterIn,
+    db: DbDep,
+    settings: SettingsDep,
+    hasher: HasherDep,
+    client: ClientAddress,
 ) -> RegisteredOut:
     user = await service.register(
-        db=db, settings=settings, data=data, role=Role.AGENT, client_address=client
+        db=db,
+        settings=settings,
+        hasher=hasher,
+        data=data,
+        role=Role.AGENT,
+        client_address=client,
     )
     return RegisteredOut(
         message="Registration successful. Waiting for admin approval.", user=UserOut.from_doc(user)

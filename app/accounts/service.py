@@ -22,7 +22,7 @@ from app.core.config import Settings
 from app.core.db import Database, Document
 from app.core.errors import BadRequest, FieldError, NotFound
 from app.core.ids import object_id_or_404
-from app.core.security import hash_password
+from app.core.security import PasswordHasher
 from app.tickets import service as ticket_service
 
 log = logging.getLogger("app.accounts")
@@ -35,6 +35,7 @@ TOO_MANY_REGISTRATIONS = "Too many registrations from this address. Try again la
 async def create_user(
     *,
     db: Database,
+    hasher: PasswordHasher,
     email: str,
     password: str,
     name: str,
@@ -46,7 +47,7 @@ async def create_user(
         email=email,
         name=name,
         role=role,
-        password_hash=await hash_password(password),
+        password_hash=await hasher.hash(password),
         contact_number=contact_number,
     )
     try:
@@ -57,22 +58,26 @@ async def create_user(
 
 
 async def register(
-    *, db: Database, settings: Settings, data: RegisterIn, role: Role, client_address: str
+    *,
+    db: Database,
+    settings: Settings,
+    hasher: PasswordHasher,
+    data: RegisterIn,
+    role: Role,
+    client_address: str,
 ) -> UserDoc:
     """Public sign-up (customers, and agents who then wait for approval), throttled per
-    client address."""
-    key = f"register:{client_address}"
-    window = timedelta(hours=1)
-    await throttling.ensure_not_throttled(
-        db,
-        key=key,
-        limit=settings.registrations_per_hour,
-        window=window,
-        message=TOO_MANY_REGISTRATIONS,
+    client address: every attempt counts, recorded before the account is made."""
+    throttle = throttling.Throttle(
+        "registration",
+        f"register:{throttling.address_key(client_address)}",
+        settings.registrations_per_hour,
+        timedelta(hours=1),
     )
-    await throttling.record_event(db, key=key, window=window)
+    await throttling.record_attempt(db, [throttle], message=TOO_MANY_REGISTRATIONS)
     return await create_user(
         db=db,
+        hasher=hasher,
         email=data.email,
         password=data.password,
         name=data.name,
@@ -131,7 +136,9 @@ async def set_active(*, db: Database, user_id: str, active: bool, admin: User) -
     )
 
 
-async def ensure_bootstrap_admin(*, db: Database, settings: Settings) -> None:
+async def ensure_bootstrap_admin(
+    *, db: Database, settings: Settings, hasher: PasswordHasher
+) -> None:
     """ADMIN_EMAIL/ADMIN_PASSWORD: make sure that admin exists (an existing account is left
     as it is). Development with neither and no admin: create admin@localhost with a random
     password, printed once. Safe with several workers: the unique email index decides."""
@@ -139,18 +146,29 @@ async def ensure_bootstrap_admin(*, db: Database, settings: Settings) -> None:
         if await user_queries.find_by_email(db, settings.admin_email) is not None:
             return
         await _create_admin_once(
-            db, settings.admin_email, settings.admin_password.get_secret_value(), announce=False
+            db,
+            hasher,
+            settings.admin_email,
+            settings.admin_password.get_secret_value(),
+            announce=False,
         )
         return
     if settings.is_production or await queries.admin_exists(db):
         return
-    await _create_admin_once(db, DEV_ADMIN_EMAIL, secrets.token_urlsafe(12), announce=True)
+    await _create_admin_once(db, hasher, DEV_ADMIN_EMAIL, secrets.token_urlsafe(12), announce=True)
 
 
-async def _create_admin_once(db: Database, email: str, password: str, *, announce: bool) -> None:
+async def _create_admin_once(
+    db: Database, hasher: PasswordHasher, email: str, password: str, *, announce: bool
+) -> None:
     try:
         await create_user(
-            db=db, email=email, password=password, name="Administrator", role=Role.ADMIN
+            db=db,
+            hasher=hasher,
+            email=email,
+            password=password,
+            name="Administrator",
+            role=Role.ADMIN,
         )
     except FieldError:
         return  # another worker created it first

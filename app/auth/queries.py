@@ -16,19 +16,27 @@ INDEXES = {
         IndexModel([("email", ASCENDING)], unique=True, name="email_unique"),
     ],
     "refresh_tokens": [
-        # refresh-token reuse revokes the whole login chain
-        IndexModel([("family", ASCENDING)]),
         IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),
     ],
-    "throttle_events": [
-        # recent failed logins per (address, email), sign-ups per address
-        IndexModel([("key", ASCENDING), ("at", ASCENDING)]),
+    "sessions": [
+        # one per login; read by _id at every refresh
+        IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),
+    ],
+    "throttles": [
+        # one document per throttled key (read and written by _id), gone a window after
         IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),
     ],
 }
 
 # What a request needs of its caller: never the password hash.
-CALLER_FIELDS = {"email": 1, "name": 1, "role": 1, "is_active": 1, "is_approved": 1}
+CALLER_FIELDS = {
+    "email": 1,
+    "name": 1,
+    "role": 1,
+    "is_active": 1,
+    "is_approved": 1,
+    "ended_sessions.sid": 1,
+}
 
 
 def users(db: Database) -> AsyncCollection[UserDoc]:
@@ -45,7 +53,7 @@ async def find_by_email(db: Database, email: str) -> UserDoc | None:
 
 async def find_account(db: Database, user_id: ObjectId) -> Document | None:
     """A user as a response may show it (no password hash)."""
-    return await db.users.find_one({"_id": user_id}, {"password_hash": 0})
+    return await db.users.find_one({"_id": user_id}, {"password_hash": 0, "ended_sessions": 0})
 
 
 async def names_by_id(db: Database, ids: set[ObjectId]) -> dict[ObjectId, str]:

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from app.auth import service
 from app.auth.deps import CurrentUser
 from app.auth.schemas import LoginIn, MeOut, RefreshIn, TokenPairOut
-from app.core.deps import ClientAddress, DbDep, SettingsDep
+from app.core.deps import ClientAddress, DbDep, HasherDep, SettingsDep
 from app.core.errors import responses
 from app.core.schemas import MessageOut
 
@@ -16,13 +16,15 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 @router.post(
     "/login/",
     response_model=TokenPairOut,
-    responses=responses(400, 401, 403, 413, 429),
+    responses=responses(400, 401, 403, 413, 429, 503),
     summary="Exchange email and password for an access and a refresh token (public)",
 )
 async def login(
-    data: LoginIn, db: DbDep, settings: SettingsDep, client: ClientAddress
+    data: LoginIn, db: DbDep, settings: SettingsDep, hasher: HasherDep, client: ClientAddress
 ) -> TokenPairOut:
-    return await service.login(db=db, settings=settings, credentials=data, client_address=client)
+    return await service.login(
+        db=db, settings=settings, hasher=hasher, credentials=data, client_address=client
+    )
 
 
 @router.post(

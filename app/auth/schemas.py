@@ -5,11 +5,12 @@ from typing import Annotated
 from pydantic import AfterValidator, EmailStr, Field
 
 from app.auth.documents import Role
+from app.core.config import PASSWORD_MAX, PASSWORD_MIN
 from app.core.schemas import Id, RequestSchema, Schema, UtcDatetime, text
 
 Name = Annotated[str, text(1, 100)]
 # Passwords are not trimmed: every character counts.
-Password = Annotated[str, Field(min_length=8, max_length=128)]
+Password = Annotated[str, Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
 
 
 def _loose_phone(value: str | None) -> str | None:

@@ -1,5 +1,6 @@
 """Settings: environment variables (and an optional `.env`), validated once at start."""
 
+import os
 import secrets
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
@@ -10,6 +11,22 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MIN_JWT_SECRET_LENGTH = 32
+MIN_JWT_SECRET_DISTINCT = 12
+# Words that give away a secret copied from an example or left at a placeholder.
+PLACEHOLDER_WORDS = ("change", "secret", "example", "placeholder", "default", "password", "jwt")
+PASSWORD_MIN, PASSWORD_MAX = 8, 128  # users' and ADMIN_PASSWORD's rule alike
+
+
+def jwt_secret_weakness(secret: str) -> str | None:
+    """Why a production JWT secret is obviously weak, or None."""
+    if len(secret) < MIN_JWT_SECRET_LENGTH:
+        return f"must be at least {MIN_JWT_SECRET_LENGTH} characters"
+    if len(set(secret)) < MIN_JWT_SECRET_DISTINCT:
+        return f"has fewer than {MIN_JWT_SECRET_DISTINCT} different characters"
+    lowered = secret.lower()
+    if any(word in lowered for word in PLACEHOLDER_WORDS):
+        return "looks like a placeholder"
+    return None
 
 
 class Settings(BaseSettings):
@@ -29,10 +46,21 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = []
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
-    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
-    login_max_failures: int = Field(default=5, ge=1)
+    docs_enabled: bool | None = None  # /docs, /redoc, /openapi.json; default: not in production
+
+    # JSON bodies are small (the largest valid request is under 16 KiB).
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    # Requests whose request line and headers exceed this get 431 (python -m app serve).
+    max_header_bytes: int = Field(default=16 * 1024, ge=4096)
+    login_max_failures: int = Field(default=5, ge=1)  # per (address, email)
     login_failure_window_minutes: float = Field(default=15, gt=0)
+    login_address_max_failures: int = Field(default=20, ge=1)  # per address, any email
+    login_account_max_failures: int = Field(default=50, ge=1)  # per email, any address
+    login_account_window_minutes: float = Field(default=60, gt=0)
     registrations_per_hour: int = Field(default=20, ge=1)
+    # Concurrent argon2 hashes per worker (64 MiB each), and how long a login waits for one.
+    password_hash_concurrency: int = Field(default=os.cpu_count() or 2, ge=1, le=64)
+    password_hash_wait_seconds: float = Field(default=2.0, gt=0, le=60)
     # Only these peers may set X-Forwarded-For (e.g. "10.0.0.0/8,127.0.0.1").
     trusted_proxies: Annotated[list[IPv4Network | IPv6Network], NoDecode] = []
 
@@ -56,22 +84,30 @@ class Settings(BaseSettings):
         return value.upper() if isinstance(value, str) else value
 
     @model_validator(mode="after")
-    def _refuse_weak_production_config(self) -> Self:
+    def _refuse_weak_config(self) -> Self:
+        if self.admin_password is not None:
+            length = len(self.admin_password.get_secret_value())
+            if not PASSWORD_MIN <= length <= PASSWORD_MAX:
+                raise ValueError(
+                    f"ADMIN_PASSWORD must be {PASSWORD_MIN} to {PASSWORD_MAX} characters, "
+                    "like every user's password"
+                )
         if self.app_env != "production":
             return self
         if not self.mongodb_url:
             raise ValueError("MONGODB_URL must be set when APP_ENV=production")
         secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
-        if len(secret) < MIN_JWT_SECRET_LENGTH:
-            raise ValueError(
-                f"JWT_SECRET must be at least {MIN_JWT_SECRET_LENGTH} characters "
-                "when APP_ENV=production"
-            )
+        if weakness := jwt_secret_weakness(secret):
+            raise ValueError(f"JWT_SECRET {weakness} when APP_ENV=production")
         return self
 
     @property
     def is_production(self) -> bool:
         return self.app_env == "production"
+
+    @property
+    def docs_on(self) -> bool:
+        return self.docs_enabled if self.docs_enabled is not None else not self.is_production
 
     def with_dev_jwt_secret(self) -> "Settings":
         """In development a missing JWT_SECRET is generated once and kept under DATA_DIR,

@@ -10,6 +10,7 @@ from fastapi import Depends, Query, Request
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from app.core.security import PasswordHasher
 
 
 async def get_db(request: Request) -> Database:
@@ -22,8 +23,14 @@ async def get_app_settings(request: Request) -> Settings:
     return settings
 
 
+async def get_hasher(request: Request) -> PasswordHasher:
+    hasher: PasswordHasher = request.app.state.hasher
+    return hasher
+
+
 DbDep = Annotated[Database, Depends(get_db)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+HasherDep = Annotated[PasswordHasher, Depends(get_hasher)]
 
 
 def _is_trusted(address: str, settings: Settings) -> bool:

@@ -8,7 +8,7 @@ Each operation documents its errors with `responses(...)`, the one place they ar
 """
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -118,14 +118,21 @@ def _message(error: dict[str, Any]) -> str:
     return message.removeprefix("Value error, ")
 
 
-def validation_errors_to_fields(errors: Iterable[dict[str, Any]]) -> dict[str, list[str]]:
+# A body of thousands of unknown keys gets a short answer, not one message per key.
+MAX_REPORTED_ERRORS = 20
+
+
+def validation_errors_to_fields(errors: Sequence[dict[str, Any]]) -> dict[str, list[str]]:
     fields: dict[str, list[str]] = {}
-    for error in errors:
+    for error in errors[:MAX_REPORTED_ERRORS]:
         loc = error["loc"]
         name = NON_FIELD_ERRORS if error["type"] == "json_invalid" else _field_name(loc)
         message = _message(error)
         if message not in fields.setdefault(name, []):
             fields[name].append(message)
+    if len(errors) > MAX_REPORTED_ERRORS:
+        more = f"{len(errors) - MAX_REPORTED_ERRORS} more errors not shown."
+        fields.setdefault(NON_FIELD_ERRORS, []).append(more)
     return fields
 
 

@@ -1,16 +1,19 @@
 """Password hashing (argon2id, off the event loop) and JWT encoding/decoding."""
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
+import anyio
 import anyio.to_thread
 import jwt
 from passlib.context import CryptContext
 
-from app.core.errors import NotAuthenticated
+from app.core.config import Settings
+from app.core.errors import AppError, NotAuthenticated
 
 # argon2id with parameters of our own choosing (RFC 9106's second recommendation: 64 MiB,
 # 3 passes), not a library's defaults: a stored hash made with other parameters reports
@@ -30,11 +33,7 @@ password_context = CryptContext(
 TOKEN_ISSUER = "support-api"  # noqa: S105 - the iss claim, not a secret
 ALGORITHM = "HS256"
 TokenType = Literal["access", "refresh"]
-
-
-async def hash_password(password: str) -> str:
-    hashed: str = await anyio.to_thread.run_sync(password_context.hash, password)
-    return hashed
+T = TypeVar("T")
 
 
 @lru_cache(maxsize=1)
@@ -43,18 +42,63 @@ def _dummy_hash() -> str:
     return dummy
 
 
-async def verify_password(password: str, password_hash: str | None) -> tuple[bool, str | None]:
-    """(matches, new_hash). With no hash (unknown email) the same work is done against a
-    dummy hash, so the answer's timing does not reveal which emails exist."""
+class HashingBusy(AppError):
+    """Every hashing slot stayed taken for the whole wait: answered at once, without hashing."""
 
-    def verify() -> tuple[bool, str | None]:
-        if password_hash is None:
-            password_context.verify(password, _dummy_hash())
-            return False, None
-        matches, new_hash = password_context.verify_and_update(password, password_hash)
-        return bool(matches), new_hash
+    status_code = 503
 
-    return await anyio.to_thread.run_sync(verify)
+    def __init__(self) -> None:
+        super().__init__(
+            "Too many sign-ins at once; try again in a moment", headers={"Retry-After": "1"}
+        )
+
+
+class PasswordHasher:
+    """argon2id off the event loop, at most `concurrency` hashes at once in this worker: each
+    takes 64 MiB, so a burst of logins cannot exhaust the machine's memory or CPU. One per app
+    (`app.state.hasher`); a caller that waits longer than `wait_seconds` for a slot gets 503."""
+
+    def __init__(self, *, concurrency: int, wait_seconds: float) -> None:
+        self.concurrency = concurrency
+        self.wait_seconds = wait_seconds
+        self._slots: anyio.CapacityLimiter | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "PasswordHasher":
+        return cls(
+            concurrency=settings.password_hash_concurrency,
+            wait_seconds=settings.password_hash_wait_seconds,
+        )
+
+    async def _run(self, work: Callable[[], T]) -> T:
+        if self._slots is None:  # made in the event loop that uses it
+            self._slots = anyio.CapacityLimiter(self.concurrency)
+        try:
+            with anyio.fail_after(self.wait_seconds):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise HashingBusy() from None
+        try:
+            return await anyio.to_thread.run_sync(work)
+        finally:
+            self._slots.release()
+
+    async def hash(self, password: str) -> str:
+        hashed: str = await self._run(lambda: password_context.hash(password))
+        return hashed
+
+    async def verify(self, password: str, password_hash: str | None) -> tuple[bool, str | None]:
+        """(matches, new_hash). With no hash (unknown email) the same work is done against a
+        dummy hash, so the answer's timing does not reveal which emails exist."""
+
+        def verify() -> tuple[bool, str | None]:
+            if password_hash is None:
+                password_context.verify(password, _dummy_hash())
+                return False, None
+            matches, new_hash = password_context.verify_and_update(password, password_hash)
+            return bool(matches), new_hash
+
+        return await self._run(verify)
 
 
 @dataclass(frozen=True)
@@ -71,8 +115,9 @@ def encode_token(
     role: str,
     token_type: TokenType,
     ttl: timedelta,
-    extra: dict[str, Any] | None = None,
+    session: str,
 ) -> IssuedToken:
+    """`session` (the `sid` claim) names the login the token belongs to."""
     now = datetime.now(UTC)
     jti = uuid.uuid4().hex
     expires_at = now + ttl
@@ -80,25 +125,25 @@ def encode_token(
         "sub": user_id,
         "role": role,
         "type": token_type,
+        "sid": session,
         "iat": now,
         "exp": expires_at,
         "jti": jti,
         "iss": TOKEN_ISSUER,
-        **(extra or {}),
     }
     return IssuedToken(jwt.encode(claims, key, algorithm=ALGORITHM), jti, expires_at)
 
 
 def decode_token(key: str, token: str, token_type: TokenType) -> dict[str, Any]:
     """Claims of a valid token of the expected type, else 401. The algorithm list is pinned
-    (no `none`, no key confusion) and exp, sub, type, jti are required."""
+    (no `none`, no key confusion) and exp, iat, sub, type, jti, iss, sid are required."""
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
             key,
             algorithms=[ALGORITHM],
             issuer=TOKEN_ISSUER,
-            options={"require": ["exp", "iat", "sub", "type", "jti", "iss"]},
+            options={"require": ["exp", "iat", "sub", "type", "jti", "iss", "sid"]},
         )
     except jwt.ExpiredSignatureError:
         raise NotAuthenticated("Token has expired") from None

@@ -45,7 +45,13 @@ from app.tickets.schemas import (
     TicketOut,
     TicketStatusUpdate,
 )
-from app.tickets.workflow import FEEDBACK_STATUSES, UNFINISHED_STATUSES, can_transition
+from app.tickets.workflow import (
+    FEEDBACK_STATUSES,
+    UNFINISHED_STATUSES,
+    can_transition,
+    ensure_assignable,
+    ensure_open_for_work,
+)
 
 CHANGED_CONCURRENTLY = "The ticket was changed by someone else; reload it and try again"
 ALREADY_ASSIGNED = "Ticket is already assigned"
@@ -174,6 +180,8 @@ async def update_status(
     new = data.status
     if not can_transition(current, new):
         raise FieldError("status", f"Cannot change status from {current.value} to {new.value}")
+    if data.priority is not None:
+        ensure_open_for_work(current)  # Closed is final: not even its priority changes
     now = utcnow()
     changes: dict[str, Any] = {"status": new.value, "updated_at": now}
     update: dict[str, Any] = {"$set": changes}
@@ -210,6 +218,7 @@ async def assign_self(*, db: Database, ticket: TicketDoc, agent: User) -> Ticket
     """Self-assignment, guarded by `agent_id: null`: of N simultaneous calls exactly one wins,
     and its answer shows its own assignment."""
     policy.ensure_can_take(agent)
+    ensure_assignable(TicketStatus(ticket["status"]))
     if ticket["agent_id"] is not None:
         raise BadRequest(ALREADY_ASSIGNED)
     changes, update = _give_to(ticket, agent.id, by=agent)
@@ -225,6 +234,7 @@ async def assign_self(*, db: Database, ticket: TicketDoc, agent: User) -> Ticket
 async def reassign(*, db: Database, ticket: TicketDoc, agent_id: ObjectId, by: User) -> TicketDoc:
     """An admin hands the ticket to an active, approved support agent."""
     policy.ensure_can_assign_others(by)
+    ensure_assignable(TicketStatus(ticket["status"]))
     agent = await user_queries.find_caller(db, agent_id)
     if agent is None:
         raise NotFound("Agent not found")
@@ -257,6 +267,7 @@ async def add_internal_note(
     """The ticket is touched first, guarded by the assignment the check relied on: a note
     from an agent the ticket was taken from meanwhile is refused."""
     policy.ensure_can_work_on(author, ticket)
+    ensure_open_for_work(TicketStatus(ticket["status"]))
     await _write(
         db, ticket, guard=policy.work_guard(author, ticket), update={"$inc": {"note_count": 1}}
     )

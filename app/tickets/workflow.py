@@ -1,5 +1,6 @@
 """The ticket status workflow: which status may follow which."""
 
+from app.core.errors import BadRequest
 from app.tickets.documents import TicketStatus
 
 # The reference's diagram plus reopening a resolved ticket. Staying in the same status
@@ -21,3 +22,21 @@ UNFINISHED_STATUSES = frozenset({TicketStatus.OPEN, TicketStatus.IN_PROGRESS, Ti
 
 def can_transition(current: TicketStatus, new: TicketStatus) -> bool:
     return new == current or new in ALLOWED_TRANSITIONS[current]
+
+
+TICKET_CLOSED = "This ticket is closed; please open a new ticket"
+REOPEN_FIRST = "This ticket is resolved; reopen it (status In Progress) before assigning it"
+
+
+def ensure_open_for_work(status: TicketStatus) -> None:
+    """Notes, replies and any change but a transition: nothing is added to a Closed ticket."""
+    if status == TicketStatus.CLOSED:
+        raise BadRequest(TICKET_CLOSED)
+
+
+def ensure_assignable(status: TicketStatus) -> None:
+    """Taking or reassigning: not a Closed ticket, and a Resolved one only once reopened
+    through the transition table."""
+    ensure_open_for_work(status)
+    if status == TicketStatus.RESOLVED:
+        raise BadRequest(REOPEN_FIRST)

@@ -114,7 +114,9 @@ class TestBootstrapAdmin:
         from app.main import prepare_database
 
         caplog.clear()
-        await prepare_database(dev_app.state.db, dev_app.state.settings)  # a restart
+        await prepare_database(
+            dev_app.state.db, dev_app.state.settings, dev_app.state.hasher
+        )  # a restart
         assert await dev_app.state.db.users.count_documents({"role": "admin"}) == 1
         assert not [r for r in caplog.records if "development admin" in r.getMessage()]
 
@@ -132,7 +134,7 @@ class TestBootstrapAdmin:
         settings = admin_app.state.settings.model_copy(
             update={"admin_password": "changed-password-2"}
         )
-        await prepare_database(admin_app.state.db, settings)
+        await prepare_database(admin_app.state.db, settings, admin_app.state.hasher)
         assert (await login(admin_client, "boss@example.com", "boss-password-1")).status_code == 200
         assert await admin_app.state.db.users.count_documents({"role": "admin"}) == 1
 

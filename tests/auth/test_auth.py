@@ -1,12 +1,15 @@
 """Authentication: login, access tokens, refresh chains, logout, me, login throttling."""
 
+import asyncio
 import base64
 import json
 from datetime import timedelta
 
 import httpx
 import jwt
+import psutil
 import pytest
+from bson import ObjectId
 from passlib.context import CryptContext
 
 from app.core.config import Settings
@@ -17,6 +20,10 @@ from tests.factories import PASSWORD, Actor, access_token, login, make_user
 
 REGISTER = "/api/auth/register/"
 LOGIN = "/api/auth/login/"
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
 
 class TestLogin:
@@ -154,6 +161,7 @@ class TestAccessTokens:
             role="user",
             token_type="access",
             ttl=timedelta(minutes=5),
+            session=str(ObjectId()),
         ).token
         assert (await self.me(client, token)).status_code == 401
 
@@ -233,6 +241,49 @@ class TestRefreshAndLogout:
         again = await client.post("/api/auth/refresh/", json={"refresh_token": refresh})
         assert again.status_code == 401
 
+    async def test_logout_ends_that_logins_access_tokens_only(
+        self, client: httpx.AsyncClient, customer: Actor
+    ) -> None:
+        laptop = (await login(client, customer.email)).json()
+        phone = (await login(client, customer.email)).json()
+        await client.post("/api/auth/logout/", json={"refresh_token": laptop["refresh_token"]})
+        ended = await client.get("/api/auth/me/", headers=bearer(laptop["access_token"]))
+        assert ended.status_code == 401
+        assert ended.json() == {"error": "This login has ended; sign in again"}
+        still = await client.get("/api/auth/me/", headers=bearer(phone["access_token"]))
+        assert still.status_code == 200
+
+    async def test_no_token_of_a_reused_login_survives_simultaneous_refreshes(
+        self, client: httpx.AsyncClient, customer: Actor
+    ) -> None:
+        """Eight simultaneous refreshes with one token: one spends it, seven are reuse. Every
+        token any of them got, and the login's first access token, must be dead after it,
+        whatever the interleaving; repeated to meet several interleavings."""
+        for _ in range(15):
+            first = (await login(client, customer.email)).json()
+            answers = await asyncio.wait_for(
+                asyncio.gather(
+                    *(
+                        client.post(
+                            "/api/auth/refresh/", json={"refresh_token": first["refresh_token"]}
+                        )
+                        for _ in range(8)
+                    )
+                ),
+                timeout=30,
+            )
+            codes = [a.status_code for a in answers]
+            # One spends it; if the reuse ends the login first, even that one is refused.
+            assert set(codes) <= {200, 401} and codes.count(401) >= 7
+            issued = [a.json() for a in answers if a.status_code == 200]
+            for pair in [first, *issued]:
+                me = await client.get("/api/auth/me/", headers=bearer(pair["access_token"]))
+                assert me.status_code == 401
+                again = await client.post(
+                    "/api/auth/refresh/", json={"refresh_token": pair["refresh_token"]}
+                )
+                assert again.status_code == 401
+
     async def test_deactivated_user_cannot_refresh(
         self, client: httpx.AsyncClient, db: Database, customer: Actor
     ) -> None:
@@ -303,3 +354,101 @@ class TestLoginThrottling:
             LOGIN, json=bad, headers={"X-Forwarded-For": "198.51.100.1"}
         )
         assert spoofed.status_code == 429  # the header was ignored: same peer, same bucket
+
+
+class TestThrottlesUnderConcurrency:
+    """Simultaneous requests through the app: no burst passes more than the limit."""
+
+    async def test_thirty_simultaneous_wrong_passwords_get_five_guesses(
+        self, client: httpx.AsyncClient, customer: Actor
+    ) -> None:
+        answers = await asyncio.wait_for(
+            asyncio.gather(*(login(client, customer.email, "wrong-password") for _ in range(30))),
+            timeout=60,
+        )
+        codes = [a.status_code for a in answers]
+        assert codes.count(401) == 5 and codes.count(429) == 25, codes
+        assert all(int(a.headers["retry-after"]) > 0 for a in answers if a.status_code == 429)
+
+    async def test_one_address_across_many_accounts(self, app_with: AppFactory) -> None:
+        application, client = await app_with(login_address_max_failures=6)
+        emails = [(await make_user(application.state.db))["email"] for _ in range(10)]
+        answers = [await login(client, email, "wrong-password") for email in emails]
+        assert [a.status_code for a in answers] == [401] * 6 + [429] * 4
+
+    async def test_one_account_across_many_addresses(self, app_with: AppFactory) -> None:
+        application, client = await app_with(
+            trusted_proxies="127.0.0.1", login_account_max_failures=4
+        )
+        email = (await make_user(application.state.db))["email"]
+        codes = []
+        for n in range(6):
+            response = await client.post(
+                LOGIN,
+                json={"email": email, "password": "wrong-password"},
+                headers={"X-Forwarded-For": f"203.0.113.{n}"},
+            )
+            codes.append(response.status_code)
+        assert codes == [401] * 4 + [429] * 2
+
+    async def test_ipv6_clients_share_their_64(self, app_with: AppFactory) -> None:
+        application, client = await app_with(trusted_proxies="127.0.0.1", login_max_failures=2)
+        email = (await make_user(application.state.db))["email"]
+        codes = []
+        for host in ("2001:db8:1:2::1", "2001:db8:1:2:ffff::9", "2001:db8:1:2::abcd"):
+            response = await client.post(
+                LOGIN,
+                json={"email": email, "password": "wrong-password"},
+                headers={"X-Forwarded-For": host},
+            )
+            codes.append(response.status_code)
+        assert codes == [401, 401, 429]
+        other_net = await client.post(
+            LOGIN,
+            json={"email": email, "password": "wrong-password"},
+            headers={"X-Forwarded-For": "2001:db8:1:3::1"},
+        )
+        assert other_net.status_code == 401
+
+
+class TestBoundedHashing:
+    async def test_forty_simultaneous_logins_keep_memory_bounded_and_health_answering(
+        self, app_with: AppFactory
+    ) -> None:
+        """40 logins with different emails: at most `password_hash_concurrency` argon2 hashes
+        (64 MiB each) run at once; the rest wait for a slot or get 503 at once. Health answers
+        while they are in flight."""
+        _, client = await app_with(
+            password_hash_concurrency=2,
+            password_hash_wait_seconds=1.5,
+            login_address_max_failures=100,
+        )
+        process = psutil.Process()
+        baseline = process.memory_info().rss
+        peak = baseline
+        done = asyncio.Event()
+
+        async def sample() -> None:
+            nonlocal peak
+            while not done.is_set():
+                peak = max(peak, process.memory_info().rss)
+                await asyncio.sleep(0.005)
+
+        sampler = asyncio.create_task(sample())
+        logins = asyncio.gather(
+            *(login(client, f"nobody{n}@example.com", "wrong-password") for n in range(40))
+        )
+        health = []
+        while not logins.done():
+            health.append((await client.get("/api/health/")).status_code)
+            await asyncio.sleep(0.01)
+        answers = await asyncio.wait_for(logins, timeout=60)
+        done.set()
+        await sampler
+        codes = [a.status_code for a in answers]
+        assert set(codes) <= {401, 503} and codes.count(503) > 0, codes
+        busy = next(a for a in answers if a.status_code == 503)
+        assert busy.headers["retry-after"] == "1"
+        assert busy.json() == {"error": "Too many sign-ins at once; try again in a moment"}
+        assert health and set(health) == {200}
+        assert peak - baseline < 300 * 1024 * 1024, (peak - baseline) / 2**20

@@ -221,3 +221,16 @@ class TestCorsOnEveryAnswer:
         failed = await client.get("/api/test-boom/", headers=headers)
         assert failed.status_code == 500
         assert failed.headers["access-control-allow-origin"] == self.ORIGIN
+
+
+class TestManyErrorsAreCapped:
+    async def test_thousands_of_unknown_keys_get_a_short_answer(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        body = {"email": "a@example.com", "password": "x"} | {f"k{n}": 1 for n in range(3000)}
+        response = await client.post("/api/auth/login/", json=body)
+        assert response.status_code == 400
+        fields = response.json()
+        assert sum(len(messages) for messages in fields.values()) <= 21
+        assert fields["non_field_errors"] == ["2980 more errors not shown."]
+        assert len(response.content) < 2048

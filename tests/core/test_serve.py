@@ -1,6 +1,8 @@
 """Issue 2: `python -m app serve` (what `make run` calls) in development, with two workers."""
 
+import contextlib
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -10,6 +12,25 @@ import httpx
 import psutil
 
 from app.core.embedded_db import free_port
+
+
+def send_oversized_headers(port: int, *, header_bytes: int) -> tuple[bytes, int]:
+    """Streams a request whose Authorization header is `header_bytes` long; returns the status
+    line the server answered and how many bytes it took before closing."""
+    sent = 0
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"GET /api/auth/me/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ")
+        chunk = b"a" * 65536
+        try:
+            while sent < header_bytes:
+                sock.sendall(chunk)
+                sent += len(chunk)
+        except OSError:
+            pass  # the server closed the connection: the point
+        answer = b""
+        with contextlib.suppress(OSError):
+            answer = sock.recv(4096)
+    return answer.split(b"\r\n", 1)[0], sent
 
 
 def test_two_workers_share_one_embedded_database(tmp_path: Path) -> None:
@@ -41,6 +62,12 @@ def test_two_workers_share_one_embedded_database(tmp_path: Path) -> None:
             raise AssertionError("not ready within 60 s:\n" + log_path.read_text())
         for _ in range(10):  # requests land on both workers; all reach the same database
             assert httpx.get(f"{base}/api/support/faq/?category=Late", timeout=5).json()["faqs"]
+        # Headers past MAX_HEADER_BYTES (16 KiB) are refused while arriving, not read whole.
+        status, sent = send_oversized_headers(port, header_bytes=50 * 1024 * 1024)
+        assert status.startswith(b"HTTP/1.1 431"), status
+        assert sent < 10 * 1024 * 1024  # the server closed long before the 50 MB were sent
+        ok = httpx.get(f"{base}/api/health/", headers={"X-Pad": "x" * 8000}, timeout=5)
+        assert ok.status_code == 200
         tree = psutil.Process(server.pid).children(recursive=True)
         database_pids = [p.pid for p in tree if "secantus" in " ".join(p.cmdline())]
         assert len(database_pids) == 1

@@ -8,6 +8,8 @@ from pydantic import ValidationError
 
 from app.core.config import Settings
 
+STRONG = "tK9v-Qm2x-Lp7w-Zr4n-Hb8c-Fj3d-Ue6y-Sa1g"
+
 
 def settings(**values: object) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -16,18 +18,44 @@ def settings(**values: object) -> Settings:
 class TestProductionRefusesWeakConfig:
     def test_missing_mongodb_url(self) -> None:
         with pytest.raises(ValidationError, match="MONGODB_URL must be set"):
-            settings(app_env="production", jwt_secret="x" * 32)
+            settings(app_env="production", jwt_secret=STRONG)
 
     def test_short_jwt_secret(self) -> None:
         with pytest.raises(ValidationError, match="JWT_SECRET must be at least 32"):
-            settings(app_env="production", mongodb_url="mongodb://db", jwt_secret="x" * 31)
+            settings(app_env="production", mongodb_url="mongodb://db", jwt_secret=STRONG[:31])
 
     def test_missing_jwt_secret(self) -> None:
         with pytest.raises(ValidationError, match="JWT_SECRET must be at least 32"):
             settings(app_env="production", mongodb_url="mongodb://db")
 
+    @pytest.mark.parametrize(
+        ("secret", "why"),
+        [
+            ("x" * 40, "fewer than 12 different characters"),
+            ("abcdabcdabcdabcdabcdabcdabcdabcdabcd", "fewer than 12 different characters"),
+            ("please-change-me-to-a-long-random-value-0123", "placeholder"),
+            ("my-super-secret-jwt-key-for-the-support-api", "placeholder"),
+        ],
+    )
+    def test_obviously_weak_jwt_secret(self, secret: str, why: str) -> None:
+        with pytest.raises(ValidationError, match=why):
+            settings(app_env="production", mongodb_url="mongodb://db", jwt_secret=secret)
+
+    @pytest.mark.parametrize("password", ["short", "x" * 129])
+    def test_admin_password_follows_the_users_rule(self, password: str) -> None:
+        with pytest.raises(ValidationError, match="ADMIN_PASSWORD must be 8 to 128"):
+            settings(admin_email="root@example.com", admin_password=password)
+
+    def test_docs_default_off_in_production_on_in_development(self) -> None:
+        assert settings().docs_on
+        prod = settings(app_env="production", mongodb_url="mongodb://db", jwt_secret=STRONG)
+        assert not prod.docs_on
+        assert settings(
+            app_env="production", mongodb_url="mongodb://db", jwt_secret=STRONG, docs_enabled=True
+        ).docs_on
+
     def test_strong_config_accepted(self) -> None:
-        ok = settings(app_env="production", mongodb_url="mongodb://db", jwt_secret="x" * 32)
+        ok = settings(app_env="production", mongodb_url="mongodb://db", jwt_secret=STRONG)
         assert ok.is_production
 
     @pytest.mark.parametrize(

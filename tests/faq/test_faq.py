@@ -41,13 +41,13 @@ class TestPublicFaq:
         self, app: FastAPI, settings: Settings
     ) -> None:
         before = await app.state.db.faqs.count_documents({})
-        await prepare_database(app.state.db, settings)
-        await prepare_database(app.state.db, settings)
+        await prepare_database(app.state.db, settings, app.state.hasher)
+        await prepare_database(app.state.db, settings, app.state.hasher)
         assert await app.state.db.faqs.count_documents({}) == before
 
     async def test_deleted_seed_faq_stays_deleted(self, app: FastAPI, settings: Settings) -> None:
         await app.state.db.faqs.delete_many({"category": "Late"})
-        await prepare_database(app.state.db, settings)
+        await prepare_database(app.state.db, settings, app.state.hasher)
         assert await app.state.db.faqs.count_documents({"category": "Late"}) == 0
 
 

@@ -40,7 +40,7 @@ class TestIndexes:
                     assert model.document["name"] in names, (collection, model.document["name"])
 
     async def test_ttl_index_created_with_expire_after(self, db: Database) -> None:
-        info = await db.throttle_events.index_information()
+        info = await db.throttles.index_information()
         assert info["expires_at_1"]["expireAfterSeconds"] == 0
 
 

@@ -28,7 +28,15 @@ from tests.factories import (
 # Every collection a request reads, but faqs: a small curated collection whose unfiltered
 # list SecantusDB answers with a scan (it never ranges over the _id index; MongoDB does),
 # cheaper at that size than any index. (meta is read once, at start.)
-WATCHED = {"tickets", "ticket_notes", "feedback", "users", "refresh_tokens", "throttle_events"}
+WATCHED = {
+    "tickets",
+    "ticket_notes",
+    "feedback",
+    "users",
+    "refresh_tokens",
+    "throttles",
+    "sessions",
+}
 QUERIES = {"find", "aggregate", "count", "findAndModify", "update", "delete", "distinct"}
 
 

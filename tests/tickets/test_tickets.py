@@ -18,6 +18,7 @@ from tests.factories import (
     resolved_ticket,
     set_status,
     status_changes,
+    store_ticket,
 )
 
 UTC_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
@@ -600,3 +601,65 @@ class TestFeedback:
             self.url(str(ObjectId())), json={"rating": "5"}, headers=customer.headers
         )
         assert response.status_code == 404
+
+
+class TestClosedAndResolvedTickets:
+    """Closed is final; a Resolved ticket is taken only once reopened."""
+
+    def url(self, ticket_id: object, action: str) -> str:
+        return f"/api/support/tickets/{ticket_id}/{action}/"
+
+    async def test_closed_ticket_cannot_be_taken_reassigned_or_noted(
+        self, client: httpx.AsyncClient, db: Database, actors: Actors
+    ) -> None:
+        closed = {"error": "This ticket is closed; please open a new ticket"}
+        unassigned = await store_ticket(db, actors.customer, status="Closed")
+        taken = await client.post(
+            self.url(unassigned["_id"], "assign-self"), headers=actors.agent.headers
+        )
+        assert (taken.status_code, taken.json()) == (400, closed)
+        worked = await store_ticket(db, actors.customer, status="Closed", agent=actors.agent)
+        for response in (
+            await client.post(
+                self.url(worked["_id"], "reassign"),
+                json={"agent_id": actors.other_agent.id},
+                headers=actors.admin.headers,
+            ),
+            await client.post(
+                self.url(worked["_id"], "add-note"),
+                json={"note": "late"},
+                headers=actors.agent.headers,
+            ),
+            await set_status(client, str(worked["_id"]), actors.admin, "Closed", priority="High"),
+        ):
+            assert (response.status_code, response.json()) == (400, closed)
+        stored = await db.tickets.find_one({"_id": worked["_id"]})
+        assert stored is not None
+        assert (stored["agent_id"], stored["priority"]) == (ObjectId(actors.agent.id), "Medium")
+        assert await db.ticket_notes.count_documents({"ticket_id": worked["_id"]}) == 0
+
+    async def test_resolved_ticket_is_taken_only_once_reopened(
+        self, client: httpx.AsyncClient, db: Database, actors: Actors
+    ) -> None:
+        reopen = {
+            "error": "This ticket is resolved; reopen it (status In Progress) before assigning it"
+        }
+        orphan = await store_ticket(db, actors.customer, status="Resolved")
+        taken = await client.post(
+            self.url(orphan["_id"], "assign-self"), headers=actors.agent.headers
+        )
+        assert (taken.status_code, taken.json()) == (400, reopen)
+        ticket_id = await resolved_ticket(client, actors.customer, actors.agent)
+        moved = await client.post(
+            self.url(ticket_id, "reassign"),
+            json={"agent_id": actors.other_agent.id},
+            headers=actors.admin.headers,
+        )
+        assert (moved.status_code, moved.json()) == (400, reopen)
+        assert (await set_status(client, ticket_id, actors.agent, "In Progress")).status_code == 200
+        moved = await client.post(
+            self.url(ticket_id, "reassign"),
+            json={"agent_id": actors.other_agent.id},
+            headers=actors.admin.headers,
+        )
+        assert moved.status_code == 200
