@@ -6,7 +6,6 @@ from functools import cache
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
 from app.accounts import queries as account_queries
@@ -21,7 +20,10 @@ from app.core.errors import install_error_handlers
 from app.core.log import configure_logging
 from app.core.middleware import (
     BodySizeLimitMiddleware,
+    HeadAsGetMiddleware,
+    JsonCorsMiddleware,
     RequestContextMiddleware,
+    SecurityHeadersMiddleware,
     TrailingSlashMiddleware,
 )
 from app.core.security import PasswordHasher
@@ -32,6 +34,7 @@ from app.tickets import queries as ticket_queries
 from app.tickets import router as tickets
 
 API_PREFIX = "/api"
+DOCS_PATHS = ("/docs", "/redoc", "/docs/oauth2-redirect")
 DESCRIPTION = """Customer-support ticketing: customers open tickets about their deliveries,
 approved support agents take and work them, admins oversee everything, customers rate the
 outcome, and a public FAQ answers the common questions.
@@ -75,6 +78,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         redirect_slashes=False,
+        docs_url="/docs" if settings.docs_on else None,
+        redoc_url="/redoc" if settings.docs_on else None,
+        openapi_url="/openapi.json" if settings.docs_on else None,
     )
     app.state.settings = settings
     app.state.hasher = PasswordHasher.from_settings(settings)
@@ -86,12 +92,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # so every answer carries its headers, a 413 or a last-resort 500 included.
     app.add_middleware(TrailingSlashMiddleware, prefix=API_PREFIX)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(HeadAsGetMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, api_prefix=API_PREFIX, docs_paths=DOCS_PATHS)
+    app.add_middleware(RequestContextMiddleware, trusted_proxies=settings.trusted_proxies)
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware,
+            JsonCorsMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_methods=["GET", "HEAD", "POST", "PUT", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
             expose_headers=["X-Request-ID", "Retry-After"],
         )

@@ -22,6 +22,7 @@ from app.core.config import Settings
 from app.core.db import Database, Document
 from app.core.errors import BadRequest, FieldError, NotFound
 from app.core.ids import object_id_or_404
+from app.core.log import security_event
 from app.core.security import PasswordHasher
 from app.tickets import service as ticket_service
 
@@ -96,6 +97,7 @@ async def approve_agent(*, db: Database, agent_id: str, admin: User) -> None:
         {"_id": oid, "role": Role.AGENT.value, "is_approved": False}, {"$set": approval}
     )
     if approved.matched_count:
+        security_event("agent_approved", actor_id=str(admin.id), target_id=str(oid))
         return
     existing = await db.users.find_one({"_id": oid}, {"role": 1})
     if existing is None or existing["role"] != Role.AGENT.value:
@@ -129,6 +131,9 @@ async def set_active(*, db: Database, user_id: str, active: bool, admin: User) -
     if not active and account["role"] == Role.AGENT.value:
         released = await ticket_service.release_tickets_of(db=db, agent_id=oid, by=admin)
     verb = "activated" if active else "deactivated"
+    security_event(
+        f"user_{verb}", actor_id=str(admin.id), target_id=str(oid), released=str(released)
+    )
     return UserStatusOut(
         message=f"User {verb} successfully",
         user=AccountOut.from_doc({**account, "is_active": active}),

@@ -9,6 +9,7 @@ from app.auth import policy, service
 from app.auth.principal import User
 from app.core.deps import DbDep, SettingsDep
 from app.core.errors import NotAuthenticated
+from app.core.log import set_request_caller
 
 _bearer = HTTPBearer(auto_error=False, description="The access_token from POST /api/auth/login/")
 
@@ -20,7 +21,9 @@ async def get_current_user(
 ) -> User:
     if credentials is None:
         raise NotAuthenticated()
-    return await service.load_current_user(db=db, settings=settings, token=credentials.credentials)
+    user = await service.load_current_user(db=db, settings=settings, token=credentials.credentials)
+    set_request_caller(str(user.id))  # the access log and security events name the caller
+    return user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

@@ -22,9 +22,8 @@ from app.core.config import Settings
 from app.core.db import Database
 from app.core.errors import NotAuthenticated, NotFound, PermissionDenied
 from app.core.ids import to_object_id
+from app.core.log import security_event
 from app.core.security import PasswordHasher, decode_token, encode_token
-
-security_log = logging.getLogger("app.security")
 
 INVALID_CREDENTIALS = "Invalid credentials"
 TOO_MANY_LOGINS = "Too many failed login attempts. Try again later."
@@ -100,10 +99,7 @@ async def login(
         raise NotAuthenticated(INVALID_CREDENTIALS)  # the attempt stays counted
     await throttling.forget(db, attempt, reset=throttles[0].key)
     if not doc["is_active"]:
-        security_log.warning(
-            "login by a deactivated user",
-            extra={"event": "login_deactivated", "target_id": str(doc["_id"])},
-        )
+        security_event("login_deactivated", level=logging.WARNING, target_id=str(doc["_id"]))
         raise PermissionDenied("This account has been deactivated")
     if new_hash is not None:
         await db.users.update_one({"_id": doc["_id"]}, {"$set": {"password_hash": new_hash}})
@@ -132,13 +128,11 @@ async def refresh(*, db: Database, settings: Settings, refresh_token: str) -> To
         {"_id": claims["jti"], "spent": False}, {"$set": {"spent": True, "spent_at": utcnow()}}
     )
     if spent.matched_count == 0:
-        security_log.warning(
-            "refresh token reused: login ended",
-            extra={
-                "event": "refresh_token_reuse",
-                "session": str(session),
-                "target_id": claims["sub"],
-            },
+        security_event(
+            "refresh_token_reuse",
+            level=logging.WARNING,
+            session=str(session),
+            target_id=str(claims["sub"]),
         )
         await _end_session(db, session, user_id=claims["sub"])
         raise NotAuthenticated(REFRESH_REVOKED)

@@ -22,8 +22,7 @@ from pymongo.errors import DuplicateKeyError
 from app.core.clock import utcnow
 from app.core.db import Database, Document
 from app.core.errors import TooManyRequests
-
-security_log = logging.getLogger("app.security")
+from app.core.log import security_event
 
 
 @dataclass(frozen=True)
@@ -85,9 +84,8 @@ async def record_attempt(db: Database, throttles: Sequence[Throttle], *, message
         mine = next(i for i, a in enumerate(attempts) if a["id"] == attempt_id)
         before = [a for a in attempts[:mine] if a["at"] > now - throttle.window]
         if len(before) >= throttle.limit:
-            security_log.warning(
-                "throttle tripped",
-                extra={"event": "throttle_tripped", "throttle": throttle.name, "key": throttle.key},
+            security_event(
+                "throttle_tripped", level=logging.WARNING, throttle=throttle.name, key=throttle.key
             )
             retry_after = (before[-throttle.limit]["at"] + throttle.window - now).total_seconds()
             raise TooManyRequests(message, retry_after=int(retry_after) + 1)

@@ -2,8 +2,14 @@
 
 import json
 import logging
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
+
+# What every record logged while a request is served carries: request_id, client (the
+# address) and, once authenticated, user_id. Set by RequestContextMiddleware; a dict so
+# that a dependency deeper in the request can add the caller to it.
+request_context: ContextVar[dict[str, str] | None] = ContextVar("request_context", default=None)
 
 # Attributes every LogRecord has; anything else was passed with `extra=` and is logged as a field.
 # (uvicorn's color_message repeats the message with terminal colour codes.)
@@ -24,8 +30,35 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+security_log = logging.getLogger("app.security")
+
+
+def security_event(event: str, *, level: int = logging.INFO, **fields: str) -> None:
+    """One structured record on the `app.security` logger: `event` names what happened; the
+    request's context adds the client address and the caller."""
+    security_log.log(level, event.replace("_", " "), extra={"event": event, **fields})
+
+
+def set_request_caller(user_id: str) -> None:
+    context = request_context.get()
+    if context is not None:
+        context["user_id"] = user_id
+
+
+_base_factory = logging.getLogRecordFactory()
+
+
+def _record_with_request_context(*args: Any, **kwargs: Any) -> logging.LogRecord:
+    record = _base_factory(*args, **kwargs)
+    for key, value in (request_context.get() or {}).items():
+        record.__dict__.setdefault(key, value)
+    return record
+
+
 def configure_logging(level: str) -> None:
-    """Adds one JSON handler to the root logger (once; handlers others installed stay)."""
+    """Adds one JSON handler to the root logger (once; handlers others installed stay), and
+    the request's context to every record."""
+    logging.setLogRecordFactory(_record_with_request_context)
     root = logging.getLogger()
     if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
         handler = logging.StreamHandler()

@@ -1,19 +1,28 @@
-"""Pure ASGI middleware: request id and access log, body size limit, trailing slashes.
+"""Pure ASGI middleware: request context and access log, security headers, HEAD, body size
+limit, trailing slashes, and CORS whose refusals have the reference's error shape.
 
 Pure ASGI (not BaseHTTPMiddleware) so request bodies stream through untouched and an error
 raised by the app reaches us as itself.
 """
 
+import hashlib
 import json
 import logging
 import re
 import time
 import uuid
+from base64 import b64encode
+from collections.abc import Sequence
+from ipaddress import IPv4Network, IPv6Network, ip_address
 
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.errors import error_body
+from app.core.log import request_context
 
 log = logging.getLogger("app.request")
 
@@ -38,12 +47,40 @@ async def _send_json_error(
     await send({"type": "http.response.body", "body": body})
 
 
-class RequestContextMiddleware:
-    """Accepts or makes an X-Request-ID, echoes it, logs one line per request, and turns an
-    unhandled exception into a 500 in the reference's shape (the trace goes to the log only)."""
+Networks = Sequence[IPv4Network | IPv6Network]
 
-    def __init__(self, app: ASGIApp) -> None:
+
+def _is_trusted(address: str, trusted: Networks) -> bool:
+    try:
+        parsed = ip_address(address)
+    except ValueError:
+        return False
+    return any(parsed in network for network in trusted)
+
+
+def client_address(scope: Scope, trusted: Networks) -> str:
+    """The client's address. X-Forwarded-For is believed only when the peer is a trusted
+    proxy, and then read from the right, skipping our own proxies."""
+    client = scope.get("client")
+    peer = str(client[0]) if client else "unknown"
+    forwarded = Headers(scope=scope).get("x-forwarded-for")
+    if not forwarded or not _is_trusted(peer, trusted):
+        return peer
+    for hop in reversed([h.strip() for h in forwarded.split(",") if h.strip()]):
+        if not _is_trusted(hop, trusted):
+            return hop
+    return peer
+
+
+class RequestContextMiddleware:
+    """Accepts or makes an X-Request-ID and echoes it; works out the client's address; keeps
+    both (and later the caller) in the log context of everything the request logs; logs one
+    line per request; and turns an unhandled exception into a 500 in the reference's shape
+    (the trace goes to the log only)."""
+
+    def __init__(self, app: ASGIApp, trusted_proxies: Networks = ()) -> None:
         self.app = app
+        self.trusted_proxies = trusted_proxies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -51,7 +88,10 @@ class RequestContextMiddleware:
             return
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
+        client = client_address(scope, self.trusted_proxies)
+        state = scope.setdefault("state", {})
+        state["request_id"], state["client_address"] = request_id, client
+        context_token = request_context.set({"request_id": request_id, "client": client})
         id_header = (b"x-request-id", request_id.encode())
         status = 500
         started = False
@@ -67,7 +107,7 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         except Exception:
-            log.exception("unhandled error", extra={"request_id": request_id})
+            log.exception("unhandled error")
             if not started:
                 await _send_json_error(send, 500, "Internal server error", [id_header])
             status = 500
@@ -79,9 +119,110 @@ class RequestContextMiddleware:
                     "path": scope["path"],
                     "status": status,
                     "duration_ms": round((time.perf_counter() - start) * 1000, 2),
-                    "request_id": request_id,
                 },
             )
+            request_context.reset(context_token)
+
+
+# API answers are JSON, never a page: nothing may load or frame them.
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+# The documentation pages load Swagger UI and ReDoc from their CDN; inline scripts are
+# allowed by their hash, computed from the page itself.
+DOCS_CSP = (
+    "default-src 'none'; script-src https://cdn.jsdelivr.net {hashes}; "
+    "style-src 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
+    "font-src https://fonts.gstatic.com; connect-src 'self'; worker-src blob:; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
+_INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
+
+
+class SecurityHeadersMiddleware:
+    """`X-Content-Type-Options: nosniff` and `Referrer-Policy: no-referrer` on every answer;
+    `Cache-Control: no-store` on API answers (they carry tokens and personal data) unless the
+    route chose its own; a Content-Security-Policy (restrictive on the docs pages)."""
+
+    def __init__(self, app: ASGIApp, *, api_prefix: str, docs_paths: Sequence[str]) -> None:
+        self.app = app
+        self.api_prefix = api_prefix
+        self.docs_paths = frozenset(docs_paths)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        if path in self.docs_paths:
+            await self._docs_page(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = self._headers(message, path.startswith(self.api_prefix))
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    def _headers(self, start: Message, api: bool, csp: str = API_CSP) -> list[tuple[bytes, bytes]]:
+        headers = list(start.get("headers", []))
+        present = {name.lower() for name, _ in headers}
+        wanted = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"no-referrer"),
+            (b"content-security-policy", csp.encode()),
+        ]
+        if api:
+            wanted.append((b"cache-control", b"no-store"))
+        return headers + [(name, value) for name, value in wanted if name not in present]
+
+    async def _docs_page(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A small HTML page, held back until its inline scripts are hashed into the CSP."""
+        messages: list[Message] = []
+
+        async def hold(message: Message) -> None:
+            messages.append(message)
+
+        await self.app(scope, receive, hold)
+        body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
+        hashes = " ".join(
+            f"'sha256-{b64encode(hashlib.sha256(script).digest()).decode()}'"
+            for script in _INLINE_SCRIPT.findall(body)
+        )
+        for message in messages:
+            if message["type"] == "http.response.start":
+                message["headers"] = self._headers(message, False, DOCS_CSP.format(hashes=hashes))
+            await send(message)
+
+
+class HeadAsGetMiddleware:
+    """HEAD answers for every GET route: the route runs as GET and its body is dropped (its
+    Content-Length stays, as HEAD requires)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_without_body)
+
+
+class JsonCorsMiddleware(CORSMiddleware):
+    """Starlette's CORS, but a refused preflight answers in the reference's error shape."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code != 400:
+            return response
+        return JSONResponse(error_body(bytes(response.body).decode()), status_code=400)
 
 
 class BodySizeLimitMiddleware:

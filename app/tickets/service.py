@@ -19,6 +19,7 @@ from app.core.clock import utcnow
 from app.core.db import Database
 from app.core.errors import BadRequest, Conflict, FieldError, NotFound
 from app.core.ids import object_id_or_404
+from app.core.log import security_event
 from app.core.pagination import Filter
 from app.tickets import policy, queries
 from app.tickets.documents import (
@@ -243,6 +244,12 @@ async def reassign(*, db: Database, ticket: TicketDoc, agent_id: ObjectId, by: U
     changes, update = _give_to(ticket, agent_id, by=by)
     guard = {"agent_id": ticket["agent_id"], "status": ticket["status"]}
     await _write(db, ticket, guard=guard, update=update)
+    security_event(
+        "ticket_reassigned",
+        actor_id=str(by.id),
+        ticket_id=str(ticket["_id"]),
+        target_id=str(agent_id),
+    )
     return {**ticket, **changes}  # type: ignore[typeddict-item]
 
 
