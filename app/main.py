@@ -11,6 +11,7 @@ from fastapi.openapi.utils import get_openapi
 from app.accounts import queries as account_queries
 from app.accounts import router as accounts
 from app.accounts import service as account_service
+from app.attachments import router as attachments
 from app.auth import queries as auth_queries
 from app.auth import router as auth
 from app.core import health
@@ -26,15 +27,20 @@ from app.core.middleware import (
     SecurityHeadersMiddleware,
     TrailingSlashMiddleware,
 )
+from app.core.offload import Slots
 from app.core.security import PasswordHasher
 from app.faq import queries as faq_queries
 from app.faq import router as faq
 from app.faq.seed import seed_faqs
+from app.replies import queries as reply_queries
+from app.replies import router as replies
 from app.tickets import queries as ticket_queries
 from app.tickets import router as tickets
 
 API_PREFIX = "/api"
 DOCS_PATHS = ("/docs", "/redoc", "/docs/oauth2-redirect")
+UPLOAD_PATH = r"^/api/support/tickets/[^/]+/attachments/?$"
+MULTIPART_OVERHEAD_BYTES = 64 * 1024  # part headers and the visibility field
 DESCRIPTION = """Customer-support ticketing: customers open tickets about their deliveries,
 approved support agents take and work them, admins oversee everything, customers rate the
 outcome, and a public FAQ answers the common questions.
@@ -49,9 +55,18 @@ DOMAIN_INDEXES: list[Indexes] = [
     auth_queries.INDEXES,
     account_queries.INDEXES,
     ticket_queries.INDEXES,
+    reply_queries.INDEXES,
     faq_queries.INDEXES,
 ]
-ROUTERS = (health.router, auth.router, accounts.router, tickets.router, faq.router)
+ROUTERS = (
+    health.router,
+    auth.router,
+    accounts.router,
+    tickets.router,
+    replies.router,
+    attachments.router,
+    faq.router,
+)
 
 
 async def prepare_database(db: Database, settings: Settings, hasher: PasswordHasher) -> None:
@@ -84,6 +99,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.hasher = PasswordHasher.from_settings(settings)
+    app.state.image_slots = Slots(
+        concurrency=settings.image_concurrency,
+        wait_seconds=10,
+        busy_message="Too many uploads at once; try again in a moment",
+    )
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     install_error_handlers(app)
@@ -91,7 +111,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Listed innermost first: a request meets the last one added first. CORS is outermost,
     # so every answer carries its headers, a 413 or a last-resort 500 included.
     app.add_middleware(TrailingSlashMiddleware, prefix=API_PREFIX)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        upload_path=UPLOAD_PATH,
+        upload_bytes=settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES,
+    )
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, api_prefix=API_PREFIX, docs_paths=DOCS_PATHS)
     app.add_middleware(RequestContextMiddleware, trusted_proxies=settings.trusted_proxies)

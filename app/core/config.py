@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     login_account_max_failures: int = Field(default=50, ge=1)  # per email, any address
     login_account_window_minutes: float = Field(default=60, gt=0)
     registrations_per_hour: int = Field(default=20, ge=1)
+    # Attachments: bytes per file, files per ticket, pixels per image, image decodes at once.
+    max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    max_attachments_per_ticket: int = Field(default=20, ge=1)
+    max_image_pixels: int = Field(default=50_000_000, ge=1_000_000)
+    image_concurrency: int = Field(default=os.cpu_count() or 2, ge=1, le=64)
     # Concurrent argon2 hashes per worker (64 MiB each), and how long a login waits for one.
     password_hash_concurrency: int = Field(default=os.cpu_count() or 2, ge=1, le=64)
     password_hash_wait_seconds: float = Field(default=2.0, gt=0, le=60)

@@ -7,13 +7,12 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Literal, TypeVar
 
-import anyio
-import anyio.to_thread
 import jwt
 from passlib.context import CryptContext
 
 from app.core.config import Settings
-from app.core.errors import AppError, NotAuthenticated
+from app.core.errors import NotAuthenticated
+from app.core.offload import Slots
 
 # argon2id with parameters of our own choosing (RFC 9106's second recommendation: 64 MiB,
 # 3 passes), not a library's defaults: a stored hash made with other parameters reports
@@ -42,26 +41,17 @@ def _dummy_hash() -> str:
     return dummy
 
 
-class HashingBusy(AppError):
-    """Every hashing slot stayed taken for the whole wait: answered at once, without hashing."""
-
-    status_code = 503
-
-    def __init__(self) -> None:
-        super().__init__(
-            "Too many sign-ins at once; try again in a moment", headers={"Retry-After": "1"}
-        )
-
-
 class PasswordHasher:
     """argon2id off the event loop, at most `concurrency` hashes at once in this worker: each
     takes 64 MiB, so a burst of logins cannot exhaust the machine's memory or CPU. One per app
     (`app.state.hasher`); a caller that waits longer than `wait_seconds` for a slot gets 503."""
 
     def __init__(self, *, concurrency: int, wait_seconds: float) -> None:
-        self.concurrency = concurrency
-        self.wait_seconds = wait_seconds
-        self._slots: anyio.CapacityLimiter | None = None
+        self._slots = Slots(
+            concurrency=concurrency,
+            wait_seconds=wait_seconds,
+            busy_message="Too many sign-ins at once; try again in a moment",
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "PasswordHasher":
@@ -71,17 +61,7 @@ class PasswordHasher:
         )
 
     async def _run(self, work: Callable[[], T]) -> T:
-        if self._slots is None:  # made in the event loop that uses it
-            self._slots = anyio.CapacityLimiter(self.concurrency)
-        try:
-            with anyio.fail_after(self.wait_seconds):
-                await self._slots.acquire()
-        except TimeoutError:
-            raise HashingBusy() from None
-        try:
-            return await anyio.to_thread.run_sync(work)
-        finally:
-            self._slots.release()
+        return await self._slots.run(work)
 
     async def hash(self, password: str) -> str:
         hashed: str = await self._run(lambda: password_context.hash(password))

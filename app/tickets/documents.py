@@ -51,6 +51,10 @@ class TicketDoc(TypedDict):
     resolved_at: datetime | None
     closed_at: datetime | None
     note_count: int  # internal notes written (guarded by the assignment, see service.py)
+    reply_count: int
+    last_reply_at: datetime | None
+    first_response_at: datetime | None  # the first staff reply; set once
+    attachment_count: int  # held under MAX_ATTACHMENTS_PER_TICKET by a guarded $inc
     # Every list pages on this one unique key: "<created_at, ms, UTC>|<_id hex>", whose
     # order is exactly (created_at, _id); see core/pagination.py for why one field.
     order_key: str
@@ -62,6 +66,7 @@ class NoteDoc(TypedDict):
     ticket_id: ObjectId
     agent_id: ObjectId  # the author: the assigned agent or an admin
     note: str
+    attachments: list[dict[str, Any]]  # summaries of attachments of the same ticket
     created_at: datetime
 
 
@@ -113,19 +118,29 @@ def new_ticket(
         resolved_at=updated_at if done else None,
         closed_at=updated_at if status == TicketStatus.CLOSED else None,
         note_count=0,
+        reply_count=0,
+        last_reply_at=None,
+        first_response_at=None,
+        attachment_count=0,
         order_key=order_key(created_at, ticket_id),
         history=[],
     )
 
 
 def new_note(
-    *, ticket_id: ObjectId, author_id: ObjectId, note: str, created_at: datetime | None = None
+    *,
+    ticket_id: ObjectId,
+    author_id: ObjectId,
+    note: str,
+    attachments: list[dict[str, Any]] | None = None,
+    created_at: datetime | None = None,
 ) -> NoteDoc:
     return NoteDoc(
         _id=ObjectId(),
         ticket_id=ticket_id,
         agent_id=author_id,
         note=note,
+        attachments=attachments or [],
         created_at=created_at or utcnow(),
     )
 

@@ -127,6 +127,53 @@ def work_guard(user: User, ticket: TicketDoc) -> dict[str, Any]:
             deny_unknown_role(unknown)
 
 
+def ensure_can_reply(user: User, ticket: TicketDoc) -> None:
+    """The public thread, and public attachments: the owning customer, the assigned agent,
+    an admin."""
+    match user.role:
+        case Role.CUSTOMER:
+            if ticket["customer_id"] != user.id:
+                raise PermissionDenied(NOT_YOUR_TICKET)
+        case Role.AGENT:
+            ensure_approved_agent(user)
+            if ticket["agent_id"] != user.id:
+                raise PermissionDenied(WORK_NOT_ASSIGNED)
+        case Role.ADMIN:
+            return
+        case unknown:
+            deny_unknown_role(unknown)
+
+
+def reply_guard(user: User, ticket: TicketDoc) -> dict[str, Any]:
+    """What `ensure_can_reply` relied on that can change: an agent's assignment."""
+    match user.role:
+        case Role.AGENT:
+            return {"agent_id": ticket["agent_id"]}
+        case Role.CUSTOMER | Role.ADMIN:
+            return {}
+        case unknown:
+            deny_unknown_role(unknown)
+
+
+def ensure_can_attach(user: User, ticket: TicketDoc, *, internal: bool) -> None:
+    """Public attachments: whoever may reply; internal ones: the assigned agent or an admin."""
+    if internal:
+        ensure_can_work_on(user, ticket)
+    else:
+        ensure_can_reply(user, ticket)
+
+
+def is_staff(user: User) -> bool:
+    """Replies by staff are the ticket's responses (first_response_at)."""
+    match user.role:
+        case Role.AGENT | Role.ADMIN:
+            return True
+        case Role.CUSTOMER:
+            return False
+        case unknown:
+            deny_unknown_role(unknown)
+
+
 def ensure_can_take(user: User) -> None:
     """Self-assignment: approved agents."""
     ensure_approved_agent(user)

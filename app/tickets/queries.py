@@ -9,9 +9,14 @@ from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 
-from app.core.db import Database
+from app.core.db import Database, Document
 from app.core.pagination import Filter, Keyset, read_page
 from app.tickets.documents import FeedbackDoc, NoteDoc, TicketDoc
+
+# Attachments are GridFS files of this bucket (written by app/attachments); their metadata
+# names the ticket. Notes and replies embed the summaries of the ones they refer to.
+ATTACHMENT_BUCKET = "attachments"
+ATTACHMENT_FILES = f"{ATTACHMENT_BUCKET}.files"
 
 INDEXES = {
     "tickets": [
@@ -39,6 +44,10 @@ INDEXES = {
         # ticket detail: the newest notes
         IndexModel([("ticket_id", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)]),
     ],
+    ATTACHMENT_FILES: [
+        # a ticket's attachments, oldest first
+        IndexModel([("metadata.ticket_id", ASCENDING), ("_id", ASCENDING)]),
+    ],
     "feedback": [
         # one feedback per ticket, also under concurrent submissions
         IndexModel([("ticket_id", ASCENDING)], unique=True),
@@ -46,9 +55,13 @@ INDEXES = {
 }
 
 _ORDER_KEY = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\|[0-9a-f]{24}")
-NEWEST_FIRST = Keyset(
-    "order_key", descending=True, parse=lambda p: p if _ORDER_KEY.fullmatch(p) else None
-)
+
+
+def parse_order_key(position: str) -> str | None:
+    return position if _ORDER_KEY.fullmatch(position) else None
+
+
+NEWEST_FIRST = Keyset("order_key", descending=True, parse=parse_order_key)
 # The audit trail is never shown: no read carries it.
 WITHOUT_HISTORY = {"history": 0}
 
@@ -92,6 +105,36 @@ async def newest_notes(db: Database, ticket_id: ObjectId, *, limit: int) -> list
         .to_list()
     )
     return newest[::-1]
+
+
+def attachment_summary(file: Document) -> Document:
+    """What a response shows of a stored attachment (GridFS files document)."""
+    meta = file["metadata"]
+    return {
+        "_id": file["_id"],
+        "ticket_id": meta["ticket_id"],
+        "filename": file["filename"],
+        "content_type": meta["content_type"],
+        "size": file["length"],
+        "sha256": meta["sha256"],
+        "visibility": meta["visibility"],
+        "uploaded_by": meta["uploaded_by"],
+        "created_at": file["uploadDate"],
+    }
+
+
+async def attachments_of_ticket(db: Database, ticket_id: ObjectId) -> list[Document]:
+    """A ticket's attachments, oldest first, as summaries."""
+    files = (
+        await db[ATTACHMENT_FILES].find({"metadata.ticket_id": ticket_id}).sort("_id", 1).to_list()
+    )
+    return [attachment_summary(f) for f in files]
+
+
+async def attachments_by_id(db: Database, ids: Sequence[ObjectId]) -> list[Document]:
+    """The named attachments that exist, whatever their ticket (callers check it)."""
+    files = await db[ATTACHMENT_FILES].find({"_id": {"$in": list(ids)}}).to_list()
+    return [attachment_summary(f) for f in files]
 
 
 async def update_ticket(db: Database, ticket_id: ObjectId, guard: Filter, update: Any) -> bool:

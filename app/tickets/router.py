@@ -10,7 +10,7 @@ from app.auth.deps import AdminUser, ApprovedAgent, CustomerUser, StaffUser
 from app.core.deps import DEFAULT_LIMIT, DbDep, PageCursor, PageLimit
 from app.core.errors import responses
 from app.core.ids import IdStr
-from app.tickets import service
+from app.tickets import activity, service
 from app.tickets.deps import CurrentTicket, OwnTicket, TicketReader, ViewableTicket, WorkableTicket
 from app.tickets.documents import Category, TicketStatus
 from app.tickets.schemas import (
@@ -142,7 +142,7 @@ async def reassign(
 async def add_note(
     data: NoteIn, user: StaffUser, ticket: WorkableTicket, db: DbDep
 ) -> NoteCreatedOut:
-    note = await service.add_internal_note(db=db, ticket=ticket, author=user, data=data)
+    note = await activity.add_internal_note(db=db, ticket=ticket, author=user, data=data)
     return NoteCreatedOut(
         message="Internal note added successfully", note=NoteCreatedSummary.from_doc(note)
     )
@@ -158,7 +158,7 @@ async def add_note(
 async def submit_feedback(
     data: FeedbackIn, customer: CustomerUser, ticket: OwnTicket, db: DbDep
 ) -> FeedbackCreatedOut:
-    feedback = await service.submit_feedback(db=db, ticket=ticket, customer=customer, data=data)
+    feedback = await activity.submit_feedback(db=db, ticket=ticket, customer=customer, data=data)
     return FeedbackCreatedOut(
         message="Feedback submitted successfully",
         feedback=FeedbackSummary.from_doc(feedback, rating=str(feedback["rating"])),

@@ -1,9 +1,10 @@
 """Tickets, internal notes and feedback: one schema per request and per response."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
+from app.auth.documents import Role
 from app.core.ids import IdStr
 from app.core.schemas import Id, RequestSchema, Schema, UtcDatetime, text
 from app.tickets.documents import Category, Priority, TicketStatus
@@ -43,6 +44,11 @@ class _TicketBase(Schema):
     priority: Priority
     created_at: UtcDatetime
     updated_at: UtcDatetime
+    reply_count: int = 0
+    last_reply_at: UtcDatetime | None = None
+    first_response_at: UtcDatetime | None = Field(
+        default=None, description="When staff first replied in the public thread"
+    )
 
 
 class TicketListItem(_TicketBase):
@@ -90,10 +96,35 @@ class AdminTicketList(Schema):
     next_cursor: str | None
 
 
+class AuthorOut(Schema):
+    id: Id
+    name: str
+    role: Role
+
+
+class AttachmentOut(Schema):
+    """A file on a ticket (photos of the damage, a receipt); bytes at
+    GET /api/support/attachments/{id}/."""
+
+    id: Id
+    ticket_id: Id
+    filename: str
+    content_type: str
+    size: int = Field(description="Bytes as stored (images are stored without metadata)")
+    sha256: str
+    visibility: Literal["public", "internal"]
+    uploaded_by: AuthorOut
+    created_at: UtcDatetime
+
+
+AttachmentIds = Annotated[list[IdStr], Field(max_length=10)]
+
+
 class NoteOut(Schema):
     id: Id
     agent_id: Id
     note: str
+    attachments: list[AttachmentOut] = []
     created_at: UtcDatetime
 
 
@@ -153,11 +184,15 @@ class ReassignedOut(Schema):
 
 class NoteIn(RequestSchema):
     note: LongText
+    attachment_ids: AttachmentIds = Field(
+        default=[], description="Public or internal attachments of the same ticket"
+    )
 
 
 class NoteCreatedSummary(Schema):
     id: Id
     note: str
+    attachments: list[AttachmentOut] = []
     created_at: UtcDatetime
 
 

@@ -1,4 +1,5 @@
-"""Tickets: creation, reading, the status workflow, assignment, internal notes and feedback.
+"""Tickets: creation, reading, lists, the status workflow and assignment. (What people add to
+a ticket, notes, replies' bookkeeping, attachment slots and feedback, is in activity.py.)
 
 Every function that changes a ticket takes the acting user and checks the policy itself
 (`policy.py`), whatever called it. Its write is guarded by what the check and the response rely
@@ -10,7 +11,6 @@ another writer's state.
 from typing import Any, Literal
 
 from bson import ObjectId
-from pymongo.errors import DuplicateKeyError
 
 from app.auth import queries as user_queries
 from app.auth.documents import Role
@@ -24,13 +24,9 @@ from app.core.pagination import Filter
 from app.tickets import policy, queries
 from app.tickets.documents import (
     Category,
-    FeedbackDoc,
-    NoteDoc,
     TicketDoc,
     TicketStatus,
     assigned,
-    new_feedback,
-    new_note,
     new_ticket,
     status_changed,
     unassigned,
@@ -38,8 +34,6 @@ from app.tickets.documents import (
 from app.tickets.schemas import (
     NOTES_SHOWN,
     CustomerTicketDetail,
-    FeedbackIn,
-    NoteIn,
     NoteOut,
     StaffTicketDetail,
     TicketCreate,
@@ -47,7 +41,6 @@ from app.tickets.schemas import (
     TicketStatusUpdate,
 )
 from app.tickets.workflow import (
-    FEEDBACK_STATUSES,
     UNFINISHED_STATUSES,
     can_transition,
     ensure_assignable,
@@ -152,7 +145,7 @@ async def list_all_for_admin(
 # --- writing ------------------------------------------------------------------------------
 
 
-async def _write(db: Database, ticket: TicketDoc, *, guard: Filter, update: Any) -> None:
+async def write(db: Database, ticket: TicketDoc, *, guard: Filter, update: Any) -> None:
     if not await queries.update_ticket(db, ticket["_id"], guard, update):
         raise Conflict(CHANGED_CONCURRENTLY)
 
@@ -197,7 +190,7 @@ async def update_status(
             changes["resolved_at"] = None
         update["$push"] = {"history": status_changed(current, new, by=by.id, at=now)}
     guard = {"status": current.value, "priority": ticket["priority"]}
-    await _write(db, ticket, guard={**guard, **policy.work_guard(by, ticket)}, update=update)
+    await write(db, ticket, guard={**guard, **policy.work_guard(by, ticket)}, update=update)
     return {**ticket, **changes}  # type: ignore[typeddict-item]
 
 
@@ -243,7 +236,7 @@ async def reassign(*, db: Database, ticket: TicketDoc, agent_id: ObjectId, by: U
         raise FieldError("agent_id", "This user is not an active, approved support agent.")
     changes, update = _give_to(ticket, agent_id, by=by)
     guard = {"agent_id": ticket["agent_id"], "status": ticket["status"]}
-    await _write(db, ticket, guard=guard, update=update)
+    await write(db, ticket, guard=guard, update=update)
     security_event(
         "ticket_reassigned",
         actor_id=str(by.id),
@@ -266,33 +259,3 @@ async def release_tickets_of(*, db: Database, agent_id: ObjectId, by: User) -> i
         },
     )
     return result.modified_count
-
-
-async def add_internal_note(
-    *, db: Database, ticket: TicketDoc, author: User, data: NoteIn
-) -> NoteDoc:
-    """The ticket is touched first, guarded by the assignment the check relied on: a note
-    from an agent the ticket was taken from meanwhile is refused."""
-    policy.ensure_can_work_on(author, ticket)
-    ensure_open_for_work(TicketStatus(ticket["status"]))
-    await _write(
-        db, ticket, guard=policy.work_guard(author, ticket), update={"$inc": {"note_count": 1}}
-    )
-    note = new_note(ticket_id=ticket["_id"], author_id=author.id, note=data.note)
-    await queries.notes(db).insert_one(note)
-    return note
-
-
-async def submit_feedback(
-    *, db: Database, ticket: TicketDoc, customer: User, data: FeedbackIn
-) -> FeedbackDoc:
-    """Once per ticket (a unique index settles concurrent submissions), after it is resolved."""
-    policy.ensure_can_give_feedback(customer, ticket)
-    if ticket["status"] not in FEEDBACK_STATUSES:
-        raise BadRequest("Feedback can only be submitted for resolved tickets")
-    feedback = new_feedback(ticket=ticket, rating=data.rating, comment=data.comment)
-    try:
-        await queries.feedback(db).insert_one(feedback)
-    except DuplicateKeyError:
-        raise BadRequest("Feedback has already been submitted for this ticket") from None
-    return feedback

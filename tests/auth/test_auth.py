@@ -360,6 +360,20 @@ class TestThrottlesUnderConcurrency:
     """Simultaneous requests through the app: no burst passes more than the limit."""
 
     async def test_thirty_simultaneous_wrong_passwords_get_five_guesses(
+        self, app_with: AppFactory
+    ) -> None:
+        # The per-address limit out of the way: the (address, email) throttle alone.
+        application, client = await app_with(login_address_max_failures=1000)
+        email = (await make_user(application.state.db))["email"]
+        answers = await asyncio.wait_for(
+            asyncio.gather(*(login(client, email, "wrong-password") for _ in range(30))),
+            timeout=60,
+        )
+        codes = [a.status_code for a in answers]
+        assert codes.count(401) == 5 and codes.count(429) == 25, codes
+        assert all(int(a.headers["retry-after"]) > 0 for a in answers if a.status_code == 429)
+
+    async def test_with_every_throttle_on_no_burst_passes_more_than_the_tightest(
         self, client: httpx.AsyncClient, customer: Actor
     ) -> None:
         answers = await asyncio.wait_for(
@@ -367,8 +381,7 @@ class TestThrottlesUnderConcurrency:
             timeout=60,
         )
         codes = [a.status_code for a in answers]
-        assert codes.count(401) == 5 and codes.count(429) == 25, codes
-        assert all(int(a.headers["retry-after"]) > 0 for a in answers if a.status_code == 429)
+        assert 1 <= codes.count(401) <= 5 and codes.count(401) + codes.count(429) == 30, codes
 
     async def test_one_address_across_many_accounts(self, app_with: AppFactory) -> None:
         application, client = await app_with(login_address_max_failures=6)

@@ -49,6 +49,18 @@ class World:
         await self.db.faqs.insert_one(dict(faq))
         return str(faq["_id"])
 
+    async def attachment(self, visibility: str = "public") -> str:
+        """A file on one of the owner's tickets (assigned to the agent), uploaded by an admin."""
+        ticket_id = await self.ticket()
+        response = await self.client.post(
+            f"/api/support/tickets/{ticket_id}/attachments/",
+            files={"file": ("receipt.txt", b"order 42, paid", "text/plain")},
+            data={"visibility": visibility},
+            headers=self.actors.admin.headers,
+        )
+        assert response.status_code == 201, response.text
+        return str(response.json()["attachment"]["id"])
+
     async def refresh_token(self) -> str:
         response = await self.client.post(
             "/api/auth/login/",
@@ -58,6 +70,7 @@ class World:
 
 
 Request = tuple[str, dict[str, Any] | None]  # (path, json body)
+MULTIPART = "multipart files"  # a body under this key is sent as multipart/form-data
 Builder = Callable[[World], Awaitable[Request]]
 
 
@@ -108,6 +121,16 @@ def on_user(path: str, **fields: Any) -> Builder:
         return path.format(id=await world.user(**fields)), None
 
     return build
+
+
+def on_attachment(path: str) -> Builder:
+    async def build(world: World) -> Request:
+        return path.format(id=await world.attachment()), None
+
+    return build
+
+
+UPLOAD = {MULTIPART: {"file": ("photo.txt", b"the box was crushed", "text/plain")}}
 
 
 def on_faq(path: str, body: dict[str, Any] | None = None) -> Builder:
@@ -188,6 +211,30 @@ MATRIX: dict[str, tuple[tuple[int, ...], Builder]] = {
         (401, 403, 403, 403, 403, 403, 200, 401),
         fixed("/api/admin/support/tickets/"),
     ),
+    "POST /api/support/tickets/{ticket_id}/replies/": (
+        (401, 201, 403, 403, 201, 403, 201, 401),
+        on_ticket("replies/", {"body": "Any news?"}),
+    ),
+    "GET /api/support/tickets/{ticket_id}/replies/": (
+        (401, 200, 403, 403, 200, 403, 200, 401),
+        on_ticket("replies/"),
+    ),
+    "POST /api/support/tickets/{ticket_id}/attachments/": (
+        (401, 201, 403, 403, 201, 403, 201, 401),
+        on_ticket("attachments/", UPLOAD),
+    ),
+    "GET /api/support/tickets/{ticket_id}/attachments/": (
+        (401, 200, 403, 403, 200, 403, 200, 401),
+        on_ticket("attachments/"),
+    ),
+    "GET /api/support/attachments/{attachment_id}/": (
+        (401, 200, 403, 403, 200, 403, 200, 401),
+        on_attachment("/api/support/attachments/{id}/"),
+    ),
+    "DELETE /api/support/attachments/{attachment_id}/": (
+        (401, 403, 403, 403, 403, 403, 200, 401),
+        on_attachment("/api/support/attachments/{id}/"),
+    ),
     "GET /api/support/faq/": (ok_for_all, fixed("/api/support/faq/")),
     "POST /api/admin/faq/": (
         (401, 403, 403, 403, 403, 403, 201, 401),
@@ -236,9 +283,14 @@ async def test_matrix(
     for caller in CALLERS:
         path, body = await build(world)
         path = path or template
-        response = await client.request(
-            method, path, json=body, headers=caller_headers(actors, caller)
-        )
+        if body is not None and MULTIPART in body:
+            response = await client.request(
+                method, path, files=body[MULTIPART], headers=caller_headers(actors, caller)
+            )
+        else:
+            response = await client.request(
+                method, path, json=body, headers=caller_headers(actors, caller)
+            )
         got[caller] = response.status_code
         if response.status_code in (401, 403, 404):
             assert set(response.json()) == {"error"}, (caller, response.text)

@@ -70,14 +70,16 @@ async def test_operator_objects_in_every_string_field_of_every_body(
 
 
 async def test_operator_objects_in_every_query_parameter(
-    app: FastAPI, client: httpx.AsyncClient, actors: Actors
+    app: FastAPI, client: httpx.AsyncClient, db: Database, actors: Actors
 ) -> None:
     tried = 0
     for name, operation in _operations(app):
         method, path = name.split(" ", 1)
         if method != "GET":
             continue
-        expected, _ = MATRIX[name]
+        expected, build = MATRIX[name]
+        if "{" in path:  # a real resource, so the parameters are what is refused
+            path = (await build(World(client, db, actors)))[0]
         caller = next(c for c, status in zip(CALLERS, expected, strict=True) if status < 300)
         for parameter in operation.get("parameters", []):
             if parameter["in"] != "query":

@@ -11,7 +11,7 @@ from app.auth.principal import User
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.errors import Conflict, PermissionDenied
-from app.tickets import policy, queries, service
+from app.tickets import activity, policy, queries, service
 from app.tickets import schemas as ticket_schemas
 from app.tickets.schemas import NoteIn, TicketStatusUpdate
 from tests.factories import Actor, Actors, assign, create_ticket, make_actor, store_ticket
@@ -115,7 +115,7 @@ class TestWritesGuardWhatWasChecked:
     ) -> None:
         as_read = await self.reassigned_meanwhile(client, db, actors)
         with pytest.raises(Conflict):
-            await service.add_internal_note(
+            await activity.add_internal_note(
                 db=db,
                 ticket=as_read,  # type: ignore[arg-type]
                 author=caller(actors.agent),

@@ -97,6 +97,9 @@ class TestListMyTickets:
         assert [t["id"] for t in body["tickets"]] == [t["id"] for t in reversed(mine)]
         assert body["next_cursor"] is None
         assert set(body["tickets"][0]) == {
+            "reply_count",
+            "last_reply_at",
+            "first_response_at",
             "id",
             "subject",
             "description",
@@ -165,7 +168,7 @@ class TestTicketDetail:
         assert response.status_code == 200
         notes = response.json()["internal_notes"]
         assert [n["note"] for n in notes] == ["first", "second", "third"]
-        assert set(notes[0]) == {"id", "agent_id", "note", "created_at"}
+        assert set(notes[0]) == {"id", "agent_id", "note", "attachments", "created_at"}
         assert notes[0]["agent_id"] == actors.agent.id
 
     async def test_other_agent_on_an_assigned_ticket(
@@ -488,7 +491,7 @@ class TestAddNote:
             assert response.status_code == 201
             body = response.json()
             assert body["message"] == "Internal note added successfully"
-            assert set(body["note"]) == {"id", "note", "created_at"}
+            assert set(body["note"]) == {"id", "note", "attachments", "created_at"}
             assert body["note"]["note"] == "Awaiting customer photos"
 
     async def test_bad_request(self, client: httpx.AsyncClient, actors: Actors) -> None:

@@ -1,0 +1,127 @@
+"""Attachments: upload (checked, cleaned, counted), list, download, delete."""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Literal
+
+from bson import ObjectId
+from fastapi import UploadFile
+
+from app.attachments import storage
+from app.attachments.files import UnacceptableFile, clean_upload
+from app.auth import policy as role_policy
+from app.auth.principal import User
+from app.core.config import Settings
+from app.core.db import Database, Document
+from app.core.errors import AppError, FieldError, NotFound
+from app.core.ids import object_id_or_404
+from app.core.offload import Slots
+from app.replies import queries as reply_queries
+from app.tickets import activity, policy, queries
+from app.tickets.documents import TicketDoc
+
+ATTACHMENT_NOT_FOUND = "Attachment not found"
+Visibility = Literal["public", "internal"]
+
+
+class PayloadTooLarge(AppError):
+    status_code = 413
+
+
+@dataclass(frozen=True)
+class Download:
+    attachment: Document
+    chunks: AsyncIterator[bytes]
+
+
+async def upload(
+    *,
+    db: Database,
+    settings: Settings,
+    images: Slots,
+    ticket: TicketDoc,
+    user: User,
+    file: UploadFile,
+    visibility: Visibility,
+) -> Document:
+    """Checks who may attach, reads at most MAX_UPLOAD_BYTES, decides the type from the bytes
+    and cleans images (off the event loop), takes one of the ticket's attachment places, then
+    stores the bytes. A failure after the place was taken gives it back."""
+    internal = visibility == "internal"
+    policy.ensure_can_attach(user, ticket, internal=internal)
+    data = await file.read(settings.max_upload_bytes + 1)
+    if len(data) > settings.max_upload_bytes:
+        raise PayloadTooLarge(f"A file can be at most {settings.max_upload_bytes} bytes")
+    try:
+        clean = await images.run(
+            lambda: clean_upload(data, file.filename, max_pixels=settings.max_image_pixels)
+        )
+    except UnacceptableFile as refused:
+        raise FieldError("file", str(refused)) from None
+    await activity.reserve_attachment_slot(
+        db=db,
+        ticket=ticket,
+        by=user,
+        internal=internal,
+        limit=settings.max_attachments_per_ticket,
+    )
+    file_id = ObjectId()
+    metadata = {
+        "ticket_id": ticket["_id"],
+        "visibility": visibility,
+        "uploaded_by": {"id": user.id, "name": user.name, "role": user.role.value},
+    }
+    try:
+        await storage.store(db, file_id, clean, metadata)
+    except BaseException:
+        await activity.release_attachment_slot(db=db, ticket_id=ticket["_id"])
+        raise
+    stored = await storage.find_file(db, file_id)
+    if stored is None:  # pragma: no cover - deleted between two of our own calls
+        raise NotFound(ATTACHMENT_NOT_FOUND)
+    return queries.attachment_summary(stored)
+
+
+async def list_for_ticket(*, db: Database, user: User, ticket: TicketDoc) -> list[Document]:
+    """A customer sees only the public ones."""
+    policy.ensure_can_view(user, ticket)
+    attachments = await queries.attachments_of_ticket(db, ticket["_id"])
+    if policy.can_read_internal(user):
+        return attachments
+    return [a for a in attachments if a["visibility"] == "public"]
+
+
+async def _visible_attachment(db: Database, user: User, attachment_id: str) -> Document:
+    """The attachment if the caller may see its ticket; an internal one is, for a customer,
+    as if it did not exist (404)."""
+    file = await storage.find_file(db, object_id_or_404(attachment_id, ATTACHMENT_NOT_FOUND))
+    if file is None:
+        raise NotFound(ATTACHMENT_NOT_FOUND)
+    attachment = queries.attachment_summary(file)
+    ticket = await queries.find_ticket(db, attachment["ticket_id"])
+    if ticket is None:
+        raise NotFound(ATTACHMENT_NOT_FOUND)
+    policy.ensure_may_read_tickets(user)
+    policy.ensure_can_view(user, ticket)
+    if attachment["visibility"] != "public" and not policy.can_read_internal(user):
+        raise NotFound(ATTACHMENT_NOT_FOUND)
+    return attachment
+
+
+async def download(*, db: Database, user: User, attachment_id: str) -> Download:
+    attachment = await _visible_attachment(db, user, attachment_id)
+    return Download(attachment, storage.read_chunks(db, attachment["_id"]))
+
+
+async def delete(*, db: Database, admin: User, attachment_id: str) -> None:
+    """Admins (e.g. a privacy request): the bytes go, and so do the references to them in the
+    ticket's notes and replies."""
+    role_policy.ensure_admin(admin)
+    oid = object_id_or_404(attachment_id, ATTACHMENT_NOT_FOUND)
+    file = await storage.find_file(db, oid)
+    if file is None:
+        raise NotFound(ATTACHMENT_NOT_FOUND)
+    ticket_id = file["metadata"]["ticket_id"]
+    await storage.delete(db, oid)
+    await activity.forget_attachment(db=db, ticket_id=ticket_id, attachment_id=oid)
+    await reply_queries.forget_attachment(db, ticket_id, oid)

@@ -1,0 +1,40 @@
+"""The public thread's queries and indexes."""
+
+from typing import cast
+
+from bson import ObjectId
+from pymongo import ASCENDING, IndexModel
+from pymongo.asynchronous.collection import AsyncCollection
+
+from app.core.db import Database
+from app.core.pagination import Keyset, read_page
+from app.replies.documents import ReplyDoc
+from app.tickets.queries import parse_order_key
+
+INDEXES = {
+    "ticket_replies": [
+        # a ticket's thread, oldest first
+        IndexModel([("ticket_id", ASCENDING), ("order_key", ASCENDING)], name="thread"),
+    ],
+}
+
+OLDEST_FIRST = Keyset("order_key", descending=False, parse=parse_order_key, first="")
+
+
+def replies(db: Database) -> AsyncCollection[ReplyDoc]:
+    return cast(AsyncCollection[ReplyDoc], db.ticket_replies)
+
+
+async def page_of_thread(
+    db: Database, ticket_id: ObjectId, *, limit: int, cursor: str | None
+) -> tuple[list[ReplyDoc], str | None]:
+    return await read_page(
+        replies(db), [{"ticket_id": ticket_id}], keyset=OLDEST_FIRST, limit=limit, cursor=cursor
+    )
+
+
+async def forget_attachment(db: Database, ticket_id: ObjectId, attachment_id: ObjectId) -> None:
+    await replies(db).update_many(
+        {"ticket_id": ticket_id, "attachments._id": attachment_id},
+        {"$pull": {"attachments": {"_id": attachment_id}}},
+    )

@@ -1,0 +1,45 @@
+"""The public thread: /api/support/tickets/{ticket_id}/replies/."""
+
+from fastapi import APIRouter, status
+
+from app.core.deps import DEFAULT_LIMIT, DbDep, PageCursor, PageLimit
+from app.core.errors import responses
+from app.replies import service
+from app.replies.schemas import ReplyCreatedOut, ReplyIn, ReplyListOut, ReplyOut
+from app.tickets.deps import CurrentTicket, TicketReader, ViewableTicket
+
+router = APIRouter(tags=["replies"])
+
+
+@router.post(
+    "/support/tickets/{ticket_id}/replies/",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ReplyCreatedOut,
+    responses=responses(400, 401, 403, 404, 409, 413),
+    summary="Reply in the public thread (the owning customer, the assigned agent, admins); "
+    "a customer's reply reopens a Resolved or On Hold ticket",
+)
+async def add_reply(
+    data: ReplyIn, user: TicketReader, ticket: CurrentTicket, db: DbDep
+) -> ReplyCreatedOut:
+    reply = await service.add_reply(db=db, ticket=ticket, author=user, data=data)
+    return ReplyCreatedOut(message="Reply added successfully", reply=ReplyOut.from_doc(reply))
+
+
+@router.get(
+    "/support/tickets/{ticket_id}/replies/",
+    response_model=ReplyListOut,
+    responses=responses(400, 401, 403, 404),
+    summary="The public thread, oldest first (whoever may view the ticket)",
+)
+async def list_replies(
+    user: TicketReader,
+    ticket: ViewableTicket,
+    db: DbDep,
+    limit: PageLimit = DEFAULT_LIMIT,
+    cursor: PageCursor = None,
+) -> ReplyListOut:
+    page, next_cursor = await service.list_thread(
+        db=db, user=user, ticket=ticket, limit=limit, cursor=cursor
+    )
+    return ReplyListOut(replies=[ReplyOut.from_doc(r) for r in page], next_cursor=next_cursor)

@@ -1,0 +1,32 @@
+"""The public thread between the customer and the staff working their ticket."""
+
+from app.auth.principal import User
+from app.core.db import Database
+from app.replies import queries
+from app.replies.documents import ReplyDoc, new_reply
+from app.replies.schemas import ReplyIn
+from app.tickets import activity, policy
+from app.tickets.documents import TicketDoc
+
+
+async def add_reply(*, db: Database, ticket: TicketDoc, author: User, data: ReplyIn) -> ReplyDoc:
+    """The ticket's bookkeeping first (one conditional write through the tickets package,
+    which checks who may reply), then the reply itself."""
+    policy.ensure_can_reply(author, ticket)
+    attachments = await activity.resolve_attachments(
+        db=db, ticket=ticket, ids=data.attachment_ids, internal_allowed=False
+    )
+    await activity.record_reply(db=db, ticket=ticket, author=author)
+    reply = new_reply(
+        ticket_id=ticket["_id"], author=author, body=data.body, attachments=attachments
+    )
+    await queries.replies(db).insert_one(reply)
+    return reply
+
+
+async def list_thread(
+    *, db: Database, user: User, ticket: TicketDoc, limit: int, cursor: str | None
+) -> tuple[list[ReplyDoc], str | None]:
+    """Oldest first, for whoever may view the ticket (replies hold public content only)."""
+    policy.ensure_can_view(user, ticket)
+    return await queries.page_of_thread(db, ticket["_id"], limit=limit, cursor=cursor)

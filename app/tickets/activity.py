@@ -1,0 +1,138 @@
+"""What people add to a ticket: internal notes, the bookkeeping of public replies, attachment
+slots, feedback. Like service.py, every function takes the acting user, checks the policy
+itself, and guards its write by what the check relied on."""
+
+from typing import Any
+
+from bson import ObjectId
+from pymongo.errors import DuplicateKeyError
+
+from app.auth.principal import User
+from app.core.clock import utcnow
+from app.core.db import Database, Document
+from app.core.errors import BadRequest, Conflict, FieldError
+from app.tickets import policy, queries
+from app.tickets.documents import (
+    FeedbackDoc,
+    NoteDoc,
+    TicketDoc,
+    TicketStatus,
+    new_feedback,
+    new_note,
+    status_changed,
+)
+from app.tickets.schemas import FeedbackIn, NoteIn
+from app.tickets.service import CHANGED_CONCURRENTLY, write
+from app.tickets.workflow import FEEDBACK_STATUSES, ensure_open_for_work
+
+# A customer's reply to a ticket waiting on them, or resolved, puts it back in the agent's work.
+REOPENED_BY_CUSTOMER_REPLY = frozenset({TicketStatus.RESOLVED, TicketStatus.ON_HOLD})
+
+
+async def resolve_attachments(
+    *, db: Database, ticket: TicketDoc, ids: list[str], internal_allowed: bool
+) -> list[Document]:
+    """The summaries of attachments a note or reply refers to: each must be one of this
+    ticket's, and public unless `internal_allowed`."""
+    if not ids:
+        return []
+    wanted = list(dict.fromkeys(ObjectId(i) for i in ids))
+    found = {a["_id"]: a for a in await queries.attachments_by_id(db, wanted)}
+    for oid in wanted:
+        attachment = found.get(oid)
+        if attachment is None or attachment["ticket_id"] != ticket["_id"]:
+            raise FieldError("attachment_ids", f"{oid} is not an attachment of this ticket.")
+        if attachment["visibility"] != "public" and not internal_allowed:
+            raise FieldError("attachment_ids", f"{oid} is internal; replies take public ones.")
+    return [found[oid] for oid in wanted]
+
+
+async def add_internal_note(
+    *, db: Database, ticket: TicketDoc, author: User, data: NoteIn
+) -> NoteDoc:
+    """The ticket is touched first, guarded by the assignment the check relied on: a note
+    from an agent the ticket was taken from meanwhile is refused."""
+    policy.ensure_can_work_on(author, ticket)
+    ensure_open_for_work(TicketStatus(ticket["status"]))
+    attachments = await resolve_attachments(
+        db=db, ticket=ticket, ids=data.attachment_ids, internal_allowed=True
+    )
+    await write(
+        db, ticket, guard=policy.work_guard(author, ticket), update={"$inc": {"note_count": 1}}
+    )
+    note = new_note(
+        ticket_id=ticket["_id"], author_id=author.id, note=data.note, attachments=attachments
+    )
+    await queries.notes(db).insert_one(note)
+    return note
+
+
+async def record_reply(*, db: Database, ticket: TicketDoc, author: User) -> dict[str, Any]:
+    """The ticket's side of a public reply, in one conditional write: counts and times; the
+    first staff reply sets first_response_at (never overwritten); a customer's reply to a
+    Resolved or On Hold ticket moves it to In Progress. Returns what changed."""
+    policy.ensure_can_reply(author, ticket)
+    current = TicketStatus(ticket["status"])
+    ensure_open_for_work(current)
+    now = utcnow()
+    changes: dict[str, Any] = {
+        "updated_at": now,
+        "last_reply_at": now,
+        "reply_count": {"$add": [{"$ifNull": ["$reply_count", 0]}, 1]},
+    }
+    if policy.is_staff(author):
+        changes["first_response_at"] = {"$ifNull": ["$first_response_at", now]}
+    elif current in REOPENED_BY_CUSTOMER_REPLY:
+        entry = status_changed(current, TicketStatus.IN_PROGRESS, by=author.id, at=now)
+        changes["status"] = TicketStatus.IN_PROGRESS.value
+        changes["history"] = {"$concatArrays": [{"$ifNull": ["$history", []]}, [entry]]}
+        if current == TicketStatus.RESOLVED:
+            changes["resolved_at"] = None
+    guard = {"status": current.value, **policy.reply_guard(author, ticket)}
+    await write(db, ticket, guard=guard, update=[{"$set": changes}])
+    return {k: v for k, v in changes.items() if not isinstance(v, dict)}
+
+
+async def reserve_attachment_slot(
+    *, db: Database, ticket: TicketDoc, by: User, internal: bool, limit: int
+) -> None:
+    """One of the ticket's `limit` attachment places, taken by a guarded $inc before the file
+    is stored: of simultaneous uploads, no more than `limit` are ever kept."""
+    policy.ensure_can_attach(by, ticket, internal=internal)
+    ensure_open_for_work(TicketStatus(ticket["status"]))
+    guard = {"attachment_count": {"$not": {"$gte": limit}}, **policy.reply_guard(by, ticket)}
+    if await queries.update_ticket(db, ticket["_id"], guard, {"$inc": {"attachment_count": 1}}):
+        return
+    now = await queries.find_ticket(db, ticket["_id"])  # only on the refusing path
+    if now is not None and now.get("attachment_count", 0) >= limit:
+        raise BadRequest(f"A ticket can have at most {limit} attachments")
+    raise Conflict(CHANGED_CONCURRENTLY)
+
+
+async def release_attachment_slot(*, db: Database, ticket_id: ObjectId) -> None:
+    """An upload that failed after its reservation, or a deleted attachment."""
+    await queries.tickets(db).update_one({"_id": ticket_id}, {"$inc": {"attachment_count": -1}})
+
+
+async def forget_attachment(*, db: Database, ticket_id: ObjectId, attachment_id: ObjectId) -> None:
+    """A deleted attachment: its place on the ticket is free, and notes no longer show it."""
+    await release_attachment_slot(db=db, ticket_id=ticket_id)
+    await queries.notes(db).update_many(
+        {"ticket_id": ticket_id, "attachments._id": attachment_id},
+        {"$pull": {"attachments": {"_id": attachment_id}}},
+    )
+
+
+async def submit_feedback(
+    *, db: Database, ticket: TicketDoc, customer: User, data: FeedbackIn
+) -> FeedbackDoc:
+    """Once per ticket (a unique index settles concurrent submissions), after it is resolved."""
+    policy.ensure_can_give_feedback(customer, ticket)
+    if ticket["status"] not in FEEDBACK_STATUSES:
+        raise BadRequest("Feedback can only be submitted for resolved tickets")
+    feedback = new_feedback(ticket=ticket, rating=data.rating, comment=data.comment)
+    try:
+        await queries.feedback(db).insert_one(feedback)
+    except DuplicateKeyError:
+        raise BadRequest("Feedback has already been submitted for this ticket") from None
+    return feedback
