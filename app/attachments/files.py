@@ -11,12 +11,16 @@ import hashlib
 import io
 import re
 import unicodedata
+import warnings
 from dataclasses import dataclass
 
 import pillow_heif
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 pillow_heif.register_heif_opener()
+# Our own pixel limit is checked before an image is decoded; Pillow's warning would only
+# repeat it (its error, at twice its own limit, stays as a second guard).
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 
 class UnacceptableFile(ValueError):
@@ -104,7 +108,9 @@ def _clean_image(data: bytes, max_pixels: int) -> tuple[bytes, str]:
             upright = ImageOps.exif_transpose(image)
     except UnacceptableFile:
         raise
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        raise UnacceptableFile(f"The image is larger than {max_pixels:,} pixels.") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         raise UnacceptableFile("The image could not be read.") from None
     content_type = _IMAGE_FORMATS.get(fmt, "image/jpeg")  # HEIC is stored as JPEG
     out = io.BytesIO()

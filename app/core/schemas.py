@@ -5,7 +5,14 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Self
 
 from bson import ObjectId
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    PlainSerializer,
+    StringConstraints,
+    model_validator,
+)
 
 
 def _object_id_to_str(value: object) -> object:
@@ -31,13 +38,21 @@ def text(min_length: int, max_length: int) -> object:
 
 class Schema(BaseModel):
     """Base of every response body. Built from a stored document with `from_doc`, which
-    keeps only the declared fields: a stored document is never returned as it is."""
+    keeps only the declared fields: a stored document is never returned as it is. A stored
+    `_id` is the answer's `id`, at any depth (notes and replies embed attachment summaries)."""
 
     model_config = ConfigDict(extra="ignore")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _stored_id(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and "_id" in data and "id" not in data:
+            return {**data, "id": data["_id"]}
+        return data
+
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any], **fields: Any) -> Self:
-        return cls.model_validate({**doc, "id": doc["_id"], **fields})
+        return cls.model_validate({**doc, **fields})
 
 
 class RequestSchema(BaseModel):

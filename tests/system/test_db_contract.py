@@ -173,3 +173,59 @@ class TestGuardedUpdates:
         assert [d["order_key"] for d in await cursor.to_list()] == ["018", "015", "012", "009"]
         plan = (await cursor.explain())["queryPlanner"]["winningPlan"]
         assert "COLLSCAN" not in winning_stages(plan)
+
+
+class TestFormsTheNewFeaturesUse:
+    async def test_push_slice_upsert_returns_the_list_in_the_servers_order(
+        self, db: Database
+    ) -> None:
+        """Throttles: one atomic append per attempt; concurrent ones each see their place."""
+
+        async def attempt() -> int:
+            doc = await db.throttles.find_one_and_update(
+                {"_id": "k"},
+                {"$push": {"attempts": {"$each": [{"id": ObjectId()}], "$slice": -4}}},
+                upsert=True,
+                return_document=True,
+            )
+            return len(doc["attempts"])
+
+        seen = await asyncio.gather(*(attempt() for _ in range(10)))
+        assert sorted(seen) == [1, 2, 3] + [4] * 7
+
+    async def test_not_gte_matches_a_missing_field(self, db: Database) -> None:
+        """Attachment places: a ticket without the counter yet is below any limit."""
+        await db.t.insert_many([{"_id": 1}, {"_id": 2, "n": 20}])
+        below = {"n": {"$not": {"$gte": 20}}}
+        assert (await db.t.update_one({"_id": 1, **below}, {"$inc": {"n": 1}})).matched_count == 1
+        assert (await db.t.update_one({"_id": 2, **below}, {"$inc": {"n": 1}})).matched_count == 0
+
+    async def test_pipeline_ifnull_sets_a_field_once(self, db: Database) -> None:
+        """first_response_at: the first staff reply's time, never overwritten."""
+        await db.t.insert_one({"_id": 1})
+        for value in ("first", "second"):
+            await db.t.update_one({"_id": 1}, [{"$set": {"f": {"$ifNull": ["$f", value]}}}])
+        assert (await db.t.find_one({"_id": 1}))["f"] == "first"
+
+    async def test_gridfs_round_trip_and_delete(self, db: Database) -> None:
+        from gridfs import AsyncGridFSBucket
+
+        bucket = AsyncGridFSBucket(db, bucket_name="attachments")
+        data = bytes(range(256)) * 3000  # 768,000 bytes: three chunks
+        oid = ObjectId()
+        await bucket.upload_from_stream_with_id(oid, "a.bin", data, metadata={"ticket_id": 1})
+        stream = await bucket.open_download_stream(oid)
+        read = b""
+        while chunk := await stream.readchunk():
+            read += chunk
+        assert read == data
+        stored = await db["attachments.files"].find_one({"metadata.ticket_id": 1})
+        assert stored is not None and stored["length"] == len(data)
+        await bucket.delete(oid)
+        assert await db["attachments.chunks"].count_documents({"files_id": oid}) == 0
+
+    async def test_projection_of_an_array_field_of_subdocuments(self, db: Database) -> None:
+        """The caller load reads ended_sessions.sid only."""
+        await db.t.insert_one({"_id": 1, "ended": [{"sid": "a", "at": 1}, {"sid": "b", "at": 2}]})
+        found = await db.t.find_one({"_id": 1}, {"ended.sid": 1})
+        assert found == {"_id": 1, "ended": [{"sid": "a"}, {"sid": "b"}]}

@@ -132,6 +132,24 @@ async def test_no_collection_scan_behind_any_endpoint(
         ),
     ]
     urls.append((actors.customer, ["/api/support/faq/?limit=3", "/api/support/faq/?category=Late"]))
+    # The conversation: replies (with a page cursor), attachments, a download, a delete.
+    thread = f"/api/support/tickets/{other['id']}"
+    uploaded = await client.post(
+        f"{thread}/attachments/",
+        files={"file": ("a.txt", b"receipt", "text/plain")},
+        headers=actors.customer.headers,
+    )
+    attachment_id = uploaded.json()["attachment"]["id"]
+    for n in range(3):
+        await client.post(
+            f"{thread}/replies/",
+            json={"body": f"r{n}", "attachment_ids": [attachment_id]},
+            headers=actors.customer.headers,
+        )
+    urls.append((actors.customer, [f"{thread}/replies/?limit=2"]))
+    await client.get(f"{thread}/attachments/", headers=actors.customer.headers)
+    await client.get(f"/api/support/attachments/{attachment_id}/", headers=actors.agent.headers)
+    await client.delete(f"/api/support/attachments/{attachment_id}/", headers=actors.admin.headers)
     urls.append(
         (actors.admin, ["/api/admin/agents/?limit=1", "/api/admin/agents/?approved=false&limit=1"])
     )
