@@ -3,11 +3,13 @@ feedback. Inserted in batches; `python -m app seed-demo` drives it."""
 
 import contextlib
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from bson import ObjectId
+from pymongo import ReturnDocument
 from pymongo.errors import BulkWriteError
 
 from app.auth.documents import Role, new_user
@@ -15,6 +17,7 @@ from app.auth.queries import users
 from app.core.clock import utcnow
 from app.core.db import Database
 from app.core.security import PasswordHasher
+from app.events.documents import EventType, audience_of
 from app.tickets import queries as ticket_queries
 from app.tickets.documents import (
     Category,
@@ -116,6 +119,50 @@ _STATUS_WEIGHTS = {
 }
 
 
+async def _record_history(db: Database, tickets: list[TicketDoc]) -> None:
+    """Each demo ticket's events, as the API would have recorded them: created, then (when it
+    has an agent) assigned, then its status. Ids are taken from the event counter in one go."""
+    drafts: list[tuple[EventType, str, Mapping[str, Any], dict[str, Any], bool]] = []
+    for t in tickets:
+        opened = {**t, "agent_id": None, "status": TicketStatus.OPEN.value}
+        drafts.append(
+            (EventType.TICKET_CREATED, "public", opened, {"subject": t["subject"]}, False)
+        )
+        if t["agent_id"] is not None:
+            assigned = {"agent_id": t["agent_id"], "previous_agent_id": None}
+            drafts.append((EventType.TICKET_ASSIGNED, "internal", t, assigned, True))
+            if t["status"] != TicketStatus.IN_PROGRESS:
+                change = {"from": TicketStatus.IN_PROGRESS.value, "to": t["status"]}
+                drafts.append((EventType.TICKET_STATUS_CHANGED, "public", t, change, True))
+    counter = await db.counters.find_one_and_update(
+        {"_id": "events"},
+        {"$inc": {"seq": len(drafts)}},
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
+    )
+    assert counter is not None  # upserted
+    first = int(counter["seq"]) - len(drafts) + 1
+    docs = [
+        {
+            "_id": ObjectId(),
+            "seq": first + n,
+            "type": kind.value,
+            "occurred_at": t["updated_at"] if by_agent else t["created_at"],
+            "actor": (
+                {"type": "user", "id": t["agent_id"], "role": Role.AGENT.value}
+                if by_agent
+                else {"type": "user", "id": t["customer_id"], "role": Role.CUSTOMER.value}
+            ),
+            "ticket_id": t["_id"],
+            "visibility": visibility,
+            "data": {k: str(v) if isinstance(v, ObjectId) else v for k, v in data.items()},
+            "audience": audience_of(ticket),
+        }
+        for n, (kind, visibility, ticket, data, by_agent) in enumerate(drafts)
+    ]
+    await db.events.insert_many(docs, ordered=False)
+
+
 @dataclass
 class DemoSummary:
     customers: list[str]
@@ -215,6 +262,7 @@ async def seed_demo(
                     )
                 )
         await ticket_queries.tickets(db).insert_many(batch_tickets, ordered=False)
+        await _record_history(db, batch_tickets)
         if batch_notes:
             await ticket_queries.notes(db).insert_many(batch_notes, ordered=False)
         if batch_feedback:

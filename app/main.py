@@ -29,6 +29,8 @@ from app.core.middleware import (
 )
 from app.core.offload import Slots
 from app.core.security import PasswordHasher
+from app.events import queries as event_queries
+from app.events import router as events
 from app.faq import queries as faq_queries
 from app.faq import router as faq
 from app.faq.seed import seed_faqs
@@ -57,6 +59,7 @@ DOMAIN_INDEXES: list[Indexes] = [
     ticket_queries.INDEXES,
     reply_queries.INDEXES,
     faq_queries.INDEXES,
+    event_queries.INDEXES,
 ]
 ROUTERS = (
     health.router,
@@ -65,6 +68,7 @@ ROUTERS = (
     tickets.router,
     replies.router,
     attachments.router,
+    events.router,
     faq.router,
 )
 

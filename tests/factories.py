@@ -180,9 +180,20 @@ async def resolved_ticket(client: httpx.AsyncClient, customer: Actor, agent: Act
     return ticket_id
 
 
-def status_changes(stored: dict[str, Any]) -> list[tuple[str, str]]:
-    """A stored ticket's status transitions, from its audit trail."""
-    return [(h["from"], h["to"]) for h in stored["history"] if h["kind"] == "status_changed"]
+async def ticket_events(
+    db: Database, ticket_id: object, event_type: str | None = None
+) -> list[dict[str, Any]]:
+    """A ticket's stored events (its history), in commit order."""
+    query: dict[str, Any] = {"ticket_id": ObjectId(str(ticket_id))}
+    if event_type:
+        query["type"] = event_type
+    return await db.events.find(query).sort("seq", 1).to_list()
+
+
+async def status_changes(db: Database, ticket_id: object) -> list[tuple[str, str]]:
+    """A ticket's status transitions, from its events."""
+    changes = await ticket_events(db, ticket_id, "ticket.status_changed")
+    return [(e["data"]["from"], e["data"]["to"]) for e in changes]
 
 
 def signup(email: str = "Ann@Example.com", **extra: object) -> dict[str, object]:

@@ -24,6 +24,9 @@ from app.core.errors import BadRequest, FieldError, NotFound
 from app.core.ids import object_id_or_404
 from app.core.log import security_event
 from app.core.security import PasswordHasher
+from app.events import record as events
+from app.events.documents import EventType, actor_of
+from app.events.record import Session
 from app.tickets import service as ticket_service
 
 log = logging.getLogger("app.accounts")
@@ -43,7 +46,8 @@ async def create_user(
     role: Role,
     contact_number: str | None = None,
 ) -> UserDoc:
-    """Inserts a user; the unique email index (emails stored lower-cased) settles races."""
+    """Inserts a user (an agent with its `agent.registered` event); the unique email index
+    (emails stored lower-cased) settles races."""
     user = new_user(
         email=email,
         name=name,
@@ -51,8 +55,21 @@ async def create_user(
         password_hash=await hasher.hash(password),
         contact_number=contact_number,
     )
+
+    async def work(session: Session) -> None:
+        await user_queries.users(db).insert_one(user, session=session)
+        if role == Role.AGENT:
+            await events.record(
+                db,
+                session,
+                EventType.AGENT_REGISTERED,
+                actor={"type": "user", "id": user["_id"], "role": role.value},
+                visibility="internal",
+                data={"user_id": user["_id"], "name": user["name"], "email": user["email"]},
+            )
+
     try:
-        await user_queries.users(db).insert_one(user)
+        await events.in_transaction(db, work)
     except DuplicateKeyError:
         raise FieldError("email", EMAIL_TAKEN) from None
     return user
@@ -93,10 +110,25 @@ async def approve_agent(*, db: Database, agent_id: str, admin: User) -> None:
     oid = object_id_or_404(agent_id, "Agent not found")
     now = utcnow()
     approval = {"is_approved": True, "approved_at": now, "approved_by": admin.id, "updated_at": now}
-    approved = await db.users.update_one(
-        {"_id": oid, "role": Role.AGENT.value, "is_approved": False}, {"$set": approval}
-    )
-    if approved.matched_count:
+
+    async def work(session: Session) -> bool:
+        approved = await db.users.update_one(
+            {"_id": oid, "role": Role.AGENT.value, "is_approved": False},
+            {"$set": approval},
+            session=session,
+        )
+        if approved.matched_count:
+            await events.record(
+                db,
+                session,
+                EventType.AGENT_APPROVED,
+                actor=actor_of(admin),
+                visibility="internal",
+                data={"user_id": oid},
+            )
+        return bool(approved.matched_count)
+
+    if await events.in_transaction(db, work):
         security_event("agent_approved", actor_id=str(admin.id), target_id=str(oid))
         return
     existing = await db.users.find_one({"_id": oid}, {"role": 1})
@@ -122,14 +154,28 @@ async def set_active(*, db: Database, user_id: str, active: bool, admin: User) -
     if account is None:
         raise NotFound("User not found")
     now = utcnow()
-    result = await db.users.update_one(
-        {"_id": oid}, {"$set": {"is_active": active, "updated_at": now}}
-    )
-    if result.matched_count == 0:
-        raise NotFound("User not found")
-    released = 0
-    if not active and account["role"] == Role.AGENT.value:
-        released = await ticket_service.release_tickets_of(db=db, agent_id=oid, by=admin)
+
+    async def work(session: Session) -> int:
+        result = await db.users.update_one(
+            {"_id": oid}, {"$set": {"is_active": active, "updated_at": now}}, session=session
+        )
+        if result.matched_count == 0:
+            raise NotFound("User not found")
+        await events.record(
+            db,
+            session,
+            EventType.USER_ACTIVATED if active else EventType.USER_DEACTIVATED,
+            actor=actor_of(admin),
+            visibility="internal",
+            data={"user_id": oid, "role": account["role"]},
+        )
+        if active or account["role"] != Role.AGENT.value:
+            return 0
+        return await ticket_service.release_tickets_of(
+            db=db, session=session, agent_id=oid, by=admin
+        )
+
+    released = await events.in_transaction(db, work)
     verb = "activated" if active else "deactivated"
     security_event(
         f"user_{verb}", actor_id=str(admin.id), target_id=str(oid), released=str(released)

@@ -16,6 +16,9 @@ from app.core.db import Database, Document
 from app.core.errors import AppError, FieldError, NotFound
 from app.core.ids import object_id_or_404
 from app.core.offload import Slots
+from app.events import record as events
+from app.events.documents import EventType, actor_of
+from app.events.record import Session
 from app.replies import queries as reply_queries
 from app.tickets import activity, policy, queries
 from app.tickets.documents import TicketDoc
@@ -45,8 +48,9 @@ async def upload(
     visibility: Visibility,
 ) -> Document:
     """Checks who may attach, reads at most MAX_UPLOAD_BYTES, decides the type from the bytes
-    and cleans images (off the event loop), takes one of the ticket's attachment places, then
-    stores the bytes. A failure after the place was taken gives it back."""
+    and cleans images (off the event loop), stores the bytes unpublished; then, in one
+    transaction, takes one of the ticket's attachment places, publishes the file and records
+    the event (see storage.py)."""
     internal = visibility == "internal"
     policy.ensure_can_attach(user, ticket, internal=internal)
     data = await file.read(settings.max_upload_bytes + 1)
@@ -58,28 +62,47 @@ async def upload(
         )
     except UnacceptableFile as refused:
         raise FieldError("file", str(refused)) from None
-    await activity.reserve_attachment_slot(
-        db=db,
-        ticket=ticket,
-        by=user,
-        internal=internal,
-        limit=settings.max_attachments_per_ticket,
-    )
     file_id = ObjectId()
     metadata = {
-        "ticket_id": ticket["_id"],
         "visibility": visibility,
         "uploaded_by": {"id": user.id, "name": user.name, "role": user.role.value},
     }
+    await storage.store_unpublished(db, file_id, clean, metadata)
+
+    async def work(session: Session) -> Document:
+        await activity.reserve_attachment_slot(
+            db=db,
+            session=session,
+            ticket=ticket,
+            by=user,
+            internal=internal,
+            limit=settings.max_attachments_per_ticket,
+        )
+        stored = await storage.publish(db, session, file_id, ticket["_id"])
+        if stored is None:  # pragma: no cover - stored just above
+            raise NotFound(ATTACHMENT_NOT_FOUND)
+        attachment = queries.attachment_summary(stored)
+        await events.record(
+            db,
+            session,
+            EventType.ATTACHMENT_ADDED,
+            actor=actor_of(user),
+            visibility=visibility,
+            data=_event_data(attachment),
+            ticket=ticket,
+        )
+        return attachment
+
     try:
-        await storage.store(db, file_id, clean, metadata)
+        return await events.in_transaction(db, work)
     except BaseException:
-        await activity.release_attachment_slot(db=db, ticket_id=ticket["_id"])
+        await storage.discard(db, file_id)
         raise
-    stored = await storage.find_file(db, file_id)
-    if stored is None:  # pragma: no cover - deleted between two of our own calls
-        raise NotFound(ATTACHMENT_NOT_FOUND)
-    return queries.attachment_summary(stored)
+
+
+def _event_data(attachment: Document) -> Document:
+    keys = ("filename", "content_type", "size", "sha256")
+    return {"attachment_id": attachment["_id"], **{k: attachment[k] for k in keys}}
 
 
 async def list_for_ticket(*, db: Database, user: User, ticket: TicketDoc) -> list[Document]:
@@ -121,7 +144,24 @@ async def delete(*, db: Database, admin: User, attachment_id: str) -> None:
     file = await storage.find_file(db, oid)
     if file is None:
         raise NotFound(ATTACHMENT_NOT_FOUND)
-    ticket_id = file["metadata"]["ticket_id"]
-    await storage.delete(db, oid)
-    await activity.forget_attachment(db=db, ticket_id=ticket_id, attachment_id=oid)
-    await reply_queries.forget_attachment(db, ticket_id, oid)
+    attachment = queries.attachment_summary(file)
+    ticket = await queries.find_ticket(db, attachment["ticket_id"])
+
+    async def work(session: Session) -> None:
+        await storage.unlink(db, session, oid)
+        await activity.forget_attachment(
+            db=db, session=session, ticket_id=attachment["ticket_id"], attachment_id=oid
+        )
+        await reply_queries.forget_attachment(db, session, attachment["ticket_id"], oid)
+        await events.record(
+            db,
+            session,
+            EventType.ATTACHMENT_DELETED,
+            actor=actor_of(admin),
+            visibility=attachment["visibility"],
+            data=_event_data(attachment),
+            ticket=ticket,
+        )
+
+    await events.in_transaction(db, work)
+    await storage.delete_chunks(db, oid)

@@ -58,7 +58,7 @@ async def _append(db: Database, throttle: Throttle, entry: Document) -> list[Doc
         "$push": {"attempts": {"$each": [entry], "$slice": -(throttle.limit + 1)}},
         "$set": {"expires_at": entry["at"] + throttle.window},
     }
-    for _ in range(2):  # two first attempts may race to create the document
+    for _ in range(3):  # first attempts may race to create the document
         try:
             doc = await db.throttles.find_one_and_update(
                 {"_id": throttle.key},

@@ -4,6 +4,7 @@ from typing import cast
 
 from bson import ObjectId
 from pymongo import ASCENDING, IndexModel
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
 from app.core.db import Database
@@ -33,8 +34,11 @@ async def page_of_thread(
     )
 
 
-async def forget_attachment(db: Database, ticket_id: ObjectId, attachment_id: ObjectId) -> None:
+async def forget_attachment(
+    db: Database, session: AsyncClientSession, ticket_id: ObjectId, attachment_id: ObjectId
+) -> None:
     await replies(db).update_many(
         {"ticket_id": ticket_id, "attachments._id": attachment_id},
         {"$pull": {"attachments": {"_id": attachment_id}}},
+        session=session,
     )

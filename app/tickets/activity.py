@@ -11,6 +11,9 @@ from app.auth.principal import User
 from app.core.clock import utcnow
 from app.core.db import Database, Document
 from app.core.errors import BadRequest, Conflict, FieldError
+from app.events import record as events
+from app.events.documents import EventType, actor_of
+from app.events.record import Session
 from app.tickets import policy, queries
 from app.tickets.documents import (
     FeedbackDoc,
@@ -19,10 +22,9 @@ from app.tickets.documents import (
     TicketStatus,
     new_feedback,
     new_note,
-    status_changed,
 )
 from app.tickets.schemas import FeedbackIn, NoteIn
-from app.tickets.service import CHANGED_CONCURRENTLY, write
+from app.tickets.service import CHANGED_CONCURRENTLY, record_status_change, write
 from app.tickets.workflow import FEEDBACK_STATUSES, ensure_open_for_work
 
 # A customer's reply to a ticket waiting on them, or resolved, puts it back in the agent's work.
@@ -57,20 +59,35 @@ async def add_internal_note(
     attachments = await resolve_attachments(
         db=db, ticket=ticket, ids=data.attachment_ids, internal_allowed=True
     )
-    await write(
-        db, ticket, guard=policy.work_guard(author, ticket), update={"$inc": {"note_count": 1}}
-    )
     note = new_note(
         ticket_id=ticket["_id"], author_id=author.id, note=data.note, attachments=attachments
     )
-    await queries.notes(db).insert_one(note)
+
+    async def work(session: Session) -> None:
+        guard = policy.work_guard(author, ticket)
+        await write(db, session, ticket, guard=guard, update={"$inc": {"note_count": 1}})
+        await queries.notes(db).insert_one(note, session=session)
+        await events.record(
+            db,
+            session,
+            EventType.NOTE_CREATED,
+            actor=actor_of(author),
+            visibility="internal",
+            data={"note_id": note["_id"], "attachment_ids": [a["_id"] for a in attachments]},
+            ticket=ticket,
+        )
+
+    await events.in_transaction(db, work)
     return note
 
 
-async def record_reply(*, db: Database, ticket: TicketDoc, author: User) -> dict[str, Any]:
-    """The ticket's side of a public reply, in one conditional write: counts and times; the
-    first staff reply sets first_response_at (never overwritten); a customer's reply to a
-    Resolved or On Hold ticket moves it to In Progress. Returns what changed."""
+async def record_reply(
+    *, db: Database, session: Session, ticket: TicketDoc, author: User
+) -> dict[str, Any]:
+    """The ticket's side of a public reply, one conditional write in the caller's transaction:
+    counts and times; the first staff reply sets first_response_at (never overwritten); a
+    customer's reply to a Resolved or On Hold ticket moves it to In Progress (with its event).
+    Returns the ticket as it is after."""
     policy.ensure_can_reply(author, ticket)
     current = TicketStatus(ticket["status"])
     ensure_open_for_work(current)
@@ -80,28 +97,33 @@ async def record_reply(*, db: Database, ticket: TicketDoc, author: User) -> dict
         "last_reply_at": now,
         "reply_count": {"$add": [{"$ifNull": ["$reply_count", 0]}, 1]},
     }
+    reopened = not policy.is_staff(author) and current in REOPENED_BY_CUSTOMER_REPLY
     if policy.is_staff(author):
         changes["first_response_at"] = {"$ifNull": ["$first_response_at", now]}
-    elif current in REOPENED_BY_CUSTOMER_REPLY:
-        entry = status_changed(current, TicketStatus.IN_PROGRESS, by=author.id, at=now)
+    elif reopened:
         changes["status"] = TicketStatus.IN_PROGRESS.value
-        changes["history"] = {"$concatArrays": [{"$ifNull": ["$history", []]}, [entry]]}
         if current == TicketStatus.RESOLVED:
             changes["resolved_at"] = None
     guard = {"status": current.value, **policy.reply_guard(author, ticket)}
-    await write(db, ticket, guard=guard, update=[{"$set": changes}])
-    return {k: v for k, v in changes.items() if not isinstance(v, dict)}
+    await write(db, session, ticket, guard=guard, update=[{"$set": changes}])
+    after = {**ticket, **{k: v for k, v in changes.items() if not isinstance(v, dict)}}
+    if reopened:
+        await record_status_change(
+            db, session, after, current.value, TicketStatus.IN_PROGRESS.value, by=author
+        )
+    return after
 
 
 async def reserve_attachment_slot(
-    *, db: Database, ticket: TicketDoc, by: User, internal: bool, limit: int
+    *, db: Database, session: Session, ticket: TicketDoc, by: User, internal: bool, limit: int
 ) -> None:
-    """One of the ticket's `limit` attachment places, taken by a guarded $inc before the file
-    is stored: of simultaneous uploads, no more than `limit` are ever kept."""
+    """One of the ticket's `limit` attachment places, taken by a guarded $inc in the upload's
+    transaction: of simultaneous uploads, no more than `limit` are ever kept."""
     policy.ensure_can_attach(by, ticket, internal=internal)
     ensure_open_for_work(TicketStatus(ticket["status"]))
     guard = {"attachment_count": {"$not": {"$gte": limit}}, **policy.reply_guard(by, ticket)}
-    if await queries.update_ticket(db, ticket["_id"], guard, {"$inc": {"attachment_count": 1}}):
+    update = {"$inc": {"attachment_count": 1}}
+    if await queries.update_ticket(db, ticket["_id"], guard, update, session=session):
         return
     now = await queries.find_ticket(db, ticket["_id"])  # only on the refusing path
     if now is not None and now.get("attachment_count", 0) >= limit:
@@ -109,17 +131,18 @@ async def reserve_attachment_slot(
     raise Conflict(CHANGED_CONCURRENTLY)
 
 
-async def release_attachment_slot(*, db: Database, ticket_id: ObjectId) -> None:
-    """An upload that failed after its reservation, or a deleted attachment."""
-    await queries.tickets(db).update_one({"_id": ticket_id}, {"$inc": {"attachment_count": -1}})
-
-
-async def forget_attachment(*, db: Database, ticket_id: ObjectId, attachment_id: ObjectId) -> None:
-    """A deleted attachment: its place on the ticket is free, and notes no longer show it."""
-    await release_attachment_slot(db=db, ticket_id=ticket_id)
+async def forget_attachment(
+    *, db: Database, session: Session, ticket_id: ObjectId, attachment_id: ObjectId
+) -> None:
+    """A deleted attachment, in the caller's transaction: its place on the ticket is free,
+    and notes no longer show it."""
+    await queries.tickets(db).update_one(
+        {"_id": ticket_id}, {"$inc": {"attachment_count": -1}}, session=session
+    )
     await queries.notes(db).update_many(
         {"ticket_id": ticket_id, "attachments._id": attachment_id},
         {"$pull": {"attachments": {"_id": attachment_id}}},
+        session=session,
     )
 
 
@@ -131,8 +154,21 @@ async def submit_feedback(
     if ticket["status"] not in FEEDBACK_STATUSES:
         raise BadRequest("Feedback can only be submitted for resolved tickets")
     feedback = new_feedback(ticket=ticket, rating=data.rating, comment=data.comment)
+
+    async def work(session: Session) -> None:
+        await queries.feedback(db).insert_one(feedback, session=session)
+        await events.record(
+            db,
+            session,
+            EventType.FEEDBACK_SUBMITTED,
+            actor=actor_of(customer),
+            visibility="public",
+            data={"feedback_id": feedback["_id"], "rating": feedback["rating"]},
+            ticket=ticket,
+        )
+
     try:
-        await queries.feedback(db).insert_one(feedback)
+        await events.in_transaction(db, work)
     except DuplicateKeyError:
         raise BadRequest("Feedback has already been submitted for this ticket") from None
     return feedback

@@ -3,7 +3,7 @@ by the service, `seed-demo` and the test factories alike."""
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, NotRequired, TypedDict
+from typing import Any, TypedDict
 
 from bson import ObjectId
 
@@ -32,10 +32,6 @@ class Category(StrEnum):
     OTHER = "Other"
 
 
-# One entry of a ticket's audit trail (never shown in a response): what changed, by whom.
-HistoryEntry = dict[str, Any]
-
-
 class TicketDoc(TypedDict):
     _id: ObjectId
     customer_id: ObjectId
@@ -58,7 +54,6 @@ class TicketDoc(TypedDict):
     # Every list pages on this one unique key: "<created_at, ms, UTC>|<_id hex>", whose
     # order is exactly (created_at, _id); see core/pagination.py for why one field.
     order_key: str
-    history: NotRequired[list[HistoryEntry]]  # written, never read by a request
 
 
 class NoteDoc(TypedDict):
@@ -123,7 +118,6 @@ def new_ticket(
         first_response_at=None,
         attachment_count=0,
         order_key=order_key(created_at, ticket_id),
-        history=[],
     )
 
 
@@ -157,29 +151,3 @@ def new_feedback(
         comment=comment or None,
         created_at=created_at or utcnow(),
     )
-
-
-def status_changed(old: str, new: str, *, by: ObjectId, at: datetime) -> HistoryEntry:
-    return {"kind": "status_changed", "from": old, "to": new, "by": by, "at": at}
-
-
-def assigned(
-    agent_id: ObjectId, previous: ObjectId | None, *, by: ObjectId, at: datetime
-) -> HistoryEntry:
-    return {
-        "kind": "assigned",
-        "agent_id": agent_id,
-        "previous_agent_id": previous,
-        "by": by,
-        "at": at,
-    }
-
-
-def unassigned(previous: ObjectId, reason: str, *, by: ObjectId, at: datetime) -> HistoryEntry:
-    return {
-        "kind": "unassigned",
-        "previous_agent_id": previous,
-        "reason": reason,
-        "by": by,
-        "at": at,
-    }

@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
 from app.core.db import Database, Document
@@ -62,7 +63,7 @@ def parse_order_key(position: str) -> str | None:
 
 
 NEWEST_FIRST = Keyset("order_key", descending=True, parse=parse_order_key)
-# The audit trail is never shown: no read carries it.
+# Old documents may still carry the audit trail that events replaced: no read carries it.
 WITHOUT_HISTORY = {"history": 0}
 
 
@@ -137,7 +138,14 @@ async def attachments_by_id(db: Database, ids: Sequence[ObjectId]) -> list[Docum
     return [attachment_summary(f) for f in files]
 
 
-async def update_ticket(db: Database, ticket_id: ObjectId, guard: Filter, update: Any) -> bool:
+async def update_ticket(
+    db: Database,
+    ticket_id: ObjectId,
+    guard: Filter,
+    update: Any,
+    *,
+    session: AsyncClientSession | None = None,
+) -> bool:
     """Applies `update` only if the ticket still matches `guard` (atomic: one document)."""
-    result = await tickets(db).update_one({"_id": ticket_id, **guard}, update)
+    result = await tickets(db).update_one({"_id": ticket_id, **guard}, update, session=session)
     return result.matched_count == 1

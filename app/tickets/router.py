@@ -10,7 +10,8 @@ from app.auth.deps import AdminUser, ApprovedAgent, CustomerUser, StaffUser
 from app.core.deps import DEFAULT_LIMIT, DbDep, PageCursor, PageLimit
 from app.core.errors import responses
 from app.core.ids import IdStr
-from app.tickets import activity, service
+from app.events.schemas import EventPageOut
+from app.tickets import activity, lists, service
 from app.tickets.deps import CurrentTicket, OwnTicket, TicketReader, ViewableTicket, WorkableTicket
 from app.tickets.documents import Category, TicketStatus
 from app.tickets.schemas import (
@@ -67,7 +68,7 @@ async def create_ticket(data: TicketCreate, customer: CustomerUser, db: DbDep) -
 async def list_my_tickets(
     customer: CustomerUser, db: DbDep, limit: PageLimit = DEFAULT_LIMIT, cursor: PageCursor = None
 ) -> CustomerTicketList:
-    page, next_cursor = await service.list_for_customer(
+    page, next_cursor = await lists.list_for_customer(
         db=db, customer=customer, limit=limit, cursor=cursor
     )
     return CustomerTicketList(
@@ -166,6 +167,23 @@ async def submit_feedback(
 
 
 @router.get(
+    "/support/tickets/{ticket_id}/events/",
+    response_model=EventPageOut,
+    responses=responses(400, 401, 403, 404),
+    summary="The ticket's timeline, oldest first (whoever may view the ticket; customers see "
+    "its public events)",
+)
+async def ticket_events(
+    user: TicketReader,
+    ticket: ViewableTicket,
+    db: DbDep,
+    limit: PageLimit = DEFAULT_LIMIT,
+    cursor: PageCursor = None,
+) -> EventPageOut:
+    return await service.read_timeline(db=db, user=user, ticket=ticket, limit=limit, cursor=cursor)
+
+
+@router.get(
     "/agent/tickets/",
     response_model=AgentTicketList,
     responses=responses(400, 401, 403),
@@ -179,7 +197,7 @@ async def agent_tickets(
     limit: PageLimit = DEFAULT_LIMIT,
     cursor: PageCursor = None,
 ) -> AgentTicketList:
-    page, next_cursor = await service.list_queue_for_agent(
+    page, next_cursor = await lists.list_queue_for_agent(
         db=db, agent=agent, status=status, assigned_to=assigned, limit=limit, cursor=cursor
     )
     return AgentTicketList(
@@ -203,7 +221,7 @@ async def all_tickets(
     limit: PageLimit = DEFAULT_LIMIT,
     cursor: PageCursor = None,
 ) -> AdminTicketList:
-    page, next_cursor = await service.list_all_for_admin(
+    page, next_cursor = await lists.list_all_for_admin(
         db=db,
         admin=admin,
         status=status,

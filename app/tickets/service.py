@@ -8,7 +8,7 @@ see; and the response is built from what was written, never from a re-read that 
 another writer's state.
 """
 
-from typing import Any, Literal
+from typing import Any
 
 from bson import ObjectId
 
@@ -20,17 +20,15 @@ from app.core.db import Database
 from app.core.errors import BadRequest, Conflict, FieldError, NotFound
 from app.core.ids import object_id_or_404
 from app.core.log import security_event
-from app.core.pagination import Filter
+from app.core.pagination import Filter, encode_cursor
+from app.events import queries as event_queries
+from app.events import record as events
+from app.events import service as event_service
+from app.events.documents import EventType, actor_of
+from app.events.record import Session
+from app.events.schemas import EventPageOut
 from app.tickets import policy, queries
-from app.tickets.documents import (
-    Category,
-    TicketDoc,
-    TicketStatus,
-    assigned,
-    new_ticket,
-    status_changed,
-    unassigned,
-)
+from app.tickets.documents import TicketDoc, TicketStatus, new_ticket
 from app.tickets.schemas import (
     NOTES_SHOWN,
     CustomerTicketDetail,
@@ -76,78 +74,43 @@ async def read_ticket(
     )
 
 
-async def list_for_customer(
-    *, db: Database, customer: User, limit: int, cursor: str | None
-) -> Page:
-    return await queries.page_of_tickets(
-        db, policy.visible_to(customer), limit=limit, cursor=cursor
+async def read_timeline(
+    *, db: Database, user: User, ticket: TicketDoc, limit: int, cursor: str | None
+) -> EventPageOut:
+    """The ticket's events, oldest first; a customer sees the public ones only."""
+    policy.ensure_can_view(user, ticket)
+    found, next_cursor = await event_queries.timeline(
+        db,
+        ticket["_id"],
+        public_only=not policy.can_read_internal(user),
+        limit=limit,
+        cursor=encode_cursor(cursor) if cursor else None,  # an event id, as the feed takes
     )
+    return event_service.page_out(found, next_cursor, user=user)
 
 
-async def list_queue_for_agent(
-    *,
-    db: Database,
-    agent: User,
-    status: TicketStatus | None,
-    assigned_to: Literal["me", "unassigned"] | None,
-    limit: int,
-    cursor: str | None,
-) -> tuple[list[dict[str, Any]], str | None]:
-    """The agent's own tickets plus the unassigned ones, each with its customer's name."""
-    wanted: Filter = {}
-    if assigned_to is not None:
-        wanted["agent_id"] = agent.id if assigned_to == "me" else None
-    if status is not None:
-        wanted["status"] = status.value
-    scopes = policy.narrow(policy.visible_to(agent), wanted)
-    page, next_cursor = await queries.page_of_tickets(db, scopes, limit=limit, cursor=cursor)
-    names = await user_queries.names_by_id(db, {t["customer_id"] for t in page})
-    return [{**t, "customer_name": names.get(t["customer_id"])} for t in page], next_cursor
+# --- writing: each change and its events in one transaction -------------------------------
 
 
-async def list_all_for_admin(
-    *,
-    db: Database,
-    admin: User,
-    status: TicketStatus | None,
-    category: Category | None,
-    agent_id: ObjectId | None,
-    customer_id: ObjectId | None,
-    limit: int,
-    cursor: str | None,
-) -> tuple[list[dict[str, Any]], str | None]:
-    """Every ticket the caller may see (an admin: all), with customer's and agent's names."""
-    wanted: Filter = {
-        field: value
-        for field, value in (
-            ("status", status.value if status else None),
-            ("category", category.value if category else None),
-            ("agent_id", agent_id),
-            ("customer_id", customer_id),
-        )
-        if value is not None
-    }
-    scopes = policy.narrow(policy.visible_to(admin), wanted)
-    page, next_cursor = await queries.page_of_tickets(db, scopes, limit=limit, cursor=cursor)
-    people = {t["customer_id"] for t in page} | {t["agent_id"] for t in page if t["agent_id"]}
-    names = await user_queries.names_by_id(db, people)
-    items = [
-        {
-            **t,
-            "customer_name": names.get(t["customer_id"]),
-            "agent_name": names.get(t["agent_id"]) if t["agent_id"] else None,
-        }
-        for t in page
-    ]
-    return items, next_cursor
-
-
-# --- writing ------------------------------------------------------------------------------
-
-
-async def write(db: Database, ticket: TicketDoc, *, guard: Filter, update: Any) -> None:
-    if not await queries.update_ticket(db, ticket["_id"], guard, update):
+async def write(
+    db: Database, session: Session, ticket: TicketDoc, *, guard: Filter, update: Any
+) -> None:
+    if not await queries.update_ticket(db, ticket["_id"], guard, update, session=session):
         raise Conflict(CHANGED_CONCURRENTLY)
+
+
+async def record_status_change(
+    db: Database, session: Session, after: dict[str, Any], old: str, new: str, *, by: User
+) -> None:
+    await events.record(
+        db,
+        session,
+        EventType.TICKET_STATUS_CHANGED,
+        actor=actor_of(by),
+        visibility="public",
+        data={"from": old, "to": new},
+        ticket=after,
+    )
 
 
 async def create_ticket(*, db: Database, customer: User, data: TicketCreate) -> TicketDoc:
@@ -159,7 +122,20 @@ async def create_ticket(*, db: Database, customer: User, data: TicketCreate) -> 
         category=data.category,
         delivery_id=data.delivery_id,
     )
-    await queries.tickets(db).insert_one(ticket)
+
+    async def work(session: Session) -> None:
+        await queries.tickets(db).insert_one(ticket, session=session)
+        await events.record(
+            db,
+            session,
+            EventType.TICKET_CREATED,
+            actor=actor_of(customer),
+            visibility="public",
+            data={f: ticket[f] for f in ("subject", "category", "status", "priority")},
+            ticket=ticket,
+        )
+
+    await events.in_transaction(db, work)
     return ticket
 
 
@@ -178,7 +154,6 @@ async def update_status(
         ensure_open_for_work(current)  # Closed is final: not even its priority changes
     now = utcnow()
     changes: dict[str, Any] = {"status": new.value, "updated_at": now}
-    update: dict[str, Any] = {"$set": changes}
     if data.priority is not None:
         changes["priority"] = data.priority.value
     if new != current:
@@ -188,24 +163,57 @@ async def update_status(
             changes["closed_at"] = now
         elif current == TicketStatus.RESOLVED:  # reopened
             changes["resolved_at"] = None
-        update["$push"] = {"history": status_changed(current, new, by=by.id, at=now)}
+    after = {**ticket, **changes}
     guard = {"status": current.value, "priority": ticket["priority"]}
-    await write(db, ticket, guard={**guard, **policy.work_guard(by, ticket)}, update=update)
-    return {**ticket, **changes}  # type: ignore[typeddict-item]
+
+    async def work(session: Session) -> None:
+        guarded = {**guard, **policy.work_guard(by, ticket)}
+        await write(db, session, ticket, guard=guarded, update={"$set": changes})
+        if new != current:
+            await record_status_change(db, session, after, current.value, new.value, by=by)
+        if changes.get("priority", ticket["priority"]) != ticket["priority"]:
+            await events.record(
+                db,
+                session,
+                EventType.TICKET_PRIORITY_CHANGED,
+                actor=actor_of(by),
+                visibility="public",
+                data={"from": ticket["priority"], "to": changes["priority"]},
+                ticket=after,
+            )
+
+    await events.in_transaction(db, work)
+    return after  # type: ignore[return-value]
 
 
-def _give_to(ticket: TicketDoc, agent_id: ObjectId, *, by: User) -> tuple[dict[str, Any], Any]:
-    """The changes and the update that give the ticket to an agent: an Open ticket starts
-    being worked on (In Progress), any other status is kept."""
-    now = utcnow()
-    history = [assigned(agent_id, ticket["agent_id"], by=by.id, at=now)]
-    changes: dict[str, Any] = {"agent_id": agent_id, "updated_at": now}
+async def _give_to(
+    db: Database, ticket: TicketDoc, agent_id: ObjectId, *, by: User, guard: Filter
+) -> TicketDoc:
+    """Gives the ticket to an agent (an Open ticket starts being worked on: In Progress), with
+    its events; raises Conflict when `guard` no longer holds."""
+    changes: dict[str, Any] = {"agent_id": agent_id, "updated_at": utcnow()}
     if ticket["status"] == TicketStatus.OPEN:
         changes["status"] = TicketStatus.IN_PROGRESS.value
-        history.append(
-            status_changed(TicketStatus.OPEN, TicketStatus.IN_PROGRESS, by=by.id, at=now)
+    after: dict[str, Any] = {**ticket, **changes}
+
+    async def work(session: Session) -> None:
+        await write(db, session, ticket, guard=guard, update={"$set": changes})
+        await events.record(
+            db,
+            session,
+            EventType.TICKET_ASSIGNED,
+            actor=actor_of(by),
+            visibility="internal",
+            data={"agent_id": agent_id, "previous_agent_id": ticket["agent_id"]},
+            ticket=after,
         )
-    return changes, {"$set": changes, "$push": {"history": {"$each": history}}}
+        if "status" in changes:
+            await record_status_change(
+                db, session, after, ticket["status"], changes["status"], by=by
+            )
+
+    await events.in_transaction(db, work)
+    return after  # type: ignore[return-value]
 
 
 async def assign_self(*, db: Database, ticket: TicketDoc, agent: User) -> TicketDoc:
@@ -215,14 +223,14 @@ async def assign_self(*, db: Database, ticket: TicketDoc, agent: User) -> Ticket
     ensure_assignable(TicketStatus(ticket["status"]))
     if ticket["agent_id"] is not None:
         raise BadRequest(ALREADY_ASSIGNED)
-    changes, update = _give_to(ticket, agent.id, by=agent)
-    guard = {"agent_id": None, "status": ticket["status"]}
-    if not await queries.update_ticket(db, ticket["_id"], guard, update):
+    try:
+        guard = {"agent_id": None, "status": ticket["status"]}
+        return await _give_to(db, ticket, agent.id, by=agent, guard=guard)
+    except Conflict:
         now = await queries.find_ticket(db, ticket["_id"])  # only on the losing path
         if now is not None and now["agent_id"] is not None:
-            raise BadRequest(ALREADY_ASSIGNED)
-        raise Conflict(CHANGED_CONCURRENTLY)
-    return {**ticket, **changes}  # type: ignore[typeddict-item]
+            raise BadRequest(ALREADY_ASSIGNED) from None
+        raise
 
 
 async def reassign(*, db: Database, ticket: TicketDoc, agent_id: ObjectId, by: User) -> TicketDoc:
@@ -234,28 +242,43 @@ async def reassign(*, db: Database, ticket: TicketDoc, agent_id: ObjectId, by: U
         raise NotFound("Agent not found")
     if agent["role"] != Role.AGENT or not agent["is_approved"] or not agent["is_active"]:
         raise FieldError("agent_id", "This user is not an active, approved support agent.")
-    changes, update = _give_to(ticket, agent_id, by=by)
     guard = {"agent_id": ticket["agent_id"], "status": ticket["status"]}
-    await write(db, ticket, guard=guard, update=update)
+    after = await _give_to(db, ticket, agent_id, by=by, guard=guard)
     security_event(
         "ticket_reassigned",
         actor_id=str(by.id),
         ticket_id=str(ticket["_id"]),
         target_id=str(agent_id),
     )
-    return {**ticket, **changes}  # type: ignore[typeddict-item]
+    return after
 
 
-async def release_tickets_of(*, db: Database, agent_id: ObjectId, by: User) -> int:
+async def release_tickets_of(
+    *, db: Database, session: Session, agent_id: ObjectId, by: User
+) -> int:
     """A deactivated agent's unfinished tickets go back to the unassigned queue, each with a
-    history entry; returns how many."""
+    `ticket.unassigned` event, in the caller's transaction; returns how many."""
     policy.ensure_can_assign_others(by)
-    now = utcnow()
-    result = await queries.tickets(db).update_many(
-        {"agent_id": agent_id, "status": {"$in": sorted(UNFINISHED_STATUSES)}},
-        {
-            "$set": {"agent_id": None, "updated_at": now},
-            "$push": {"history": unassigned(agent_id, "agent_deactivated", by=by.id, at=now)},
-        },
+    unfinished = {"agent_id": agent_id, "status": {"$in": sorted(UNFINISHED_STATUSES)}}
+    found = (
+        await queries.tickets(db).find(unfinished, {"customer_id": 1}, session=session).to_list()
     )
-    return result.modified_count
+    if not found:
+        return 0
+    now = utcnow()
+    await queries.tickets(db).update_many(
+        {"_id": {"$in": [t["_id"] for t in found]}},
+        {"$set": {"agent_id": None, "updated_at": now}},
+        session=session,
+    )
+    for ticket in found:
+        await events.record(
+            db,
+            session,
+            EventType.TICKET_UNASSIGNED,
+            actor=actor_of(by),
+            visibility="internal",
+            data={"previous_agent_id": agent_id, "reason": "agent_deactivated"},
+            ticket={**ticket, "agent_id": None},
+        )
+    return len(found)

@@ -4,7 +4,7 @@ import httpx
 from bson import ObjectId
 
 from app.core.db import Database
-from tests.factories import Actor, Actors, store_ticket
+from tests.factories import Actor, Actors, store_ticket, ticket_events
 
 
 def approve_url(agent_id: str) -> str:
@@ -158,15 +158,15 @@ class TestDeactivateActivate:
         for status, ticket in by_status.items():
             stored = await db.tickets.find_one({"_id": ticket["_id"]})
             assert stored is not None and stored["status"] == status
+            released = await ticket_events(db, ticket["_id"], "ticket.unassigned")
             if status in ("Resolved", "Closed"):
                 assert stored["agent_id"] == ObjectId(agent.id)  # finished work keeps its agent
-                assert stored["history"] == []
+                assert released == []
                 continue
             assert stored["agent_id"] is None
-            (entry,) = stored["history"]
-            assert entry["kind"] == "unassigned" and entry["reason"] == "agent_deactivated"
-            assert entry["previous_agent_id"] == ObjectId(agent.id)
-            assert entry["by"] == ObjectId(admin.id)
+            (event,) = released
+            assert event["data"] == {"previous_agent_id": agent.id, "reason": "agent_deactivated"}
+            assert event["actor"]["id"] == ObjectId(admin.id)
         untouched = await db.tickets.find_one({"_id": others["_id"]})
         assert untouched is not None and untouched["agent_id"] == ObjectId(actors.other_agent.id)
         # The released tickets are in the queue for the other agents.

@@ -119,7 +119,7 @@ class TestAddReply:
         stored = await db.tickets.find_one({"_id": ObjectId(ticket_id)})
         assert stored is not None
         assert (stored["status"], stored["resolved_at"]) == ("In Progress", None)
-        assert status_changes(stored)[-1] == ("Resolved", "In Progress")
+        assert (await status_changes(db, ticket_id))[-1] == ("Resolved", "In Progress")
 
     async def test_customer_reply_takes_an_on_hold_ticket_off_hold(
         self, client: httpx.AsyncClient, db: Database, actors: Actors

@@ -235,6 +235,11 @@ MATRIX: dict[str, tuple[tuple[int, ...], Builder]] = {
         (401, 403, 403, 403, 403, 403, 200, 401),
         on_attachment("/api/support/attachments/{id}/"),
     ),
+    "GET /api/support/tickets/{ticket_id}/events/": (
+        (401, 200, 403, 403, 200, 403, 200, 401),
+        on_ticket("events/"),
+    ),
+    "GET /api/events/": ((401, 200, 200, 200, 200, 200, 200, 401), fixed("/api/events/")),
     "GET /api/support/faq/": (ok_for_all, fixed("/api/support/faq/")),
     "POST /api/admin/faq/": (
         (401, 403, 403, 403, 403, 403, 201, 401),

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from bson import ObjectId
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from app.core.db import Database, ensure_indexes
@@ -179,14 +179,16 @@ class TestFormsTheNewFeaturesUse:
     async def test_push_slice_upsert_returns_the_list_in_the_servers_order(
         self, db: Database
     ) -> None:
-        """Throttles: one atomic append per attempt; concurrent ones each see their place."""
+        """Throttles: one atomic append per attempt; concurrent ones each see their place.
+        (The key's first attempts can race to create its document: the service retries.)"""
+        await db.throttles.insert_one({"_id": "k", "attempts": []})
 
         async def attempt() -> int:
             doc = await db.throttles.find_one_and_update(
                 {"_id": "k"},
                 {"$push": {"attempts": {"$each": [{"id": ObjectId()}], "$slice": -4}}},
                 upsert=True,
-                return_document=True,
+                return_document=ReturnDocument.AFTER,
             )
             return len(doc["attempts"])
 

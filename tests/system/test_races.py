@@ -33,7 +33,7 @@ async def test_concurrent_status_updates_never_store_a_forbidden_transition(
     assert codes.count(409) > 0  # writers did collide: the guard was exercised
     stored = await db.tickets.find_one({"_id": ObjectId(ticket["id"])})
     assert stored is not None
-    history = status_changes(stored)
+    history = await status_changes(db, ticket["id"])
     assert history[0] == ("Open", "In Progress")
     for before, after in itertools.pairwise(history):
         assert before[1] == after[0], history  # no lost update

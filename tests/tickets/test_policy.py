@@ -1,6 +1,7 @@
 """The ticket access policy fails closed, and every write guards what its check relied on."""
 
 import asyncio
+from typing import Any
 
 import httpx
 import pytest
@@ -11,7 +12,8 @@ from app.auth.principal import User
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.errors import Conflict, PermissionDenied
-from app.tickets import activity, policy, queries, service
+from app.events import record as events
+from app.tickets import activity, policy, service
 from app.tickets import schemas as ticket_schemas
 from app.tickets.schemas import NoteIn, TicketStatusUpdate
 from tests.factories import Actor, Actors, assign, create_ticket, make_actor, store_ticket
@@ -132,18 +134,18 @@ class TestWritesGuardWhatWasChecked:
     ) -> None:
         """An admin reassigns right after the agent's write lands: the agent's answer shows
         the assignment it made, not a later state read back."""
-        real_update = queries.update_ticket
+        real_transaction = events.in_transaction
 
-        async def then_reassigned(*args: object, **kwargs: object) -> bool:
-            written = await real_update(*args, **kwargs)  # type: ignore[arg-type]
+        async def then_reassigned(db: Database, work: Any) -> Any:
+            result = await real_transaction(db, work)  # the agent's write has committed
             await db.tickets.update_one(
                 {"_id": ObjectId(ticket["id"])},
                 {"$set": {"agent_id": ObjectId(actors.other_agent.id)}},
             )
-            return written
+            return result
 
         ticket = await create_ticket(client, actors.customer)
-        monkeypatch.setattr(queries, "update_ticket", then_reassigned)
+        monkeypatch.setattr(events, "in_transaction", then_reassigned)
         response = await client.post(
             f"/api/support/tickets/{ticket['id']}/assign-self/", headers=actors.agent.headers
         )

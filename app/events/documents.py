@@ -1,0 +1,79 @@
+"""The stored event: one typed record per change, written in the change's own transaction.
+
+Its `seq` is an integer from a counter incremented in that transaction, so it sorts in commit
+order (concurrent transactions conflict on the counter and commit one after the other): it is
+the event's id on the wire and a cursor. (Not `_id`: SecantusDB plans a range on `_id` as a
+collection scan.) An event carries its audience (the ticket's customer and assigned agent when it
+happened), so reading it needs no ticket code.
+"""
+
+from collections.abc import Mapping
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal, NotRequired, TypedDict
+
+from bson import ObjectId
+
+from app.auth.principal import User
+
+
+class EventType(StrEnum):
+    TICKET_CREATED = "ticket.created"
+    TICKET_STATUS_CHANGED = "ticket.status_changed"
+    TICKET_PRIORITY_CHANGED = "ticket.priority_changed"
+    TICKET_ASSIGNED = "ticket.assigned"
+    TICKET_UNASSIGNED = "ticket.unassigned"
+    REPLY_CREATED = "reply.created"
+    NOTE_CREATED = "note.created"
+    ATTACHMENT_ADDED = "attachment.added"
+    ATTACHMENT_DELETED = "attachment.deleted"
+    FEEDBACK_SUBMITTED = "feedback.submitted"
+    AGENT_REGISTERED = "agent.registered"
+    AGENT_APPROVED = "agent.approved"
+    USER_DEACTIVATED = "user.deactivated"
+    USER_ACTIVATED = "user.activated"
+    FAQ_CREATED = "faq.created"
+    FAQ_UPDATED = "faq.updated"
+    FAQ_DELETED = "faq.deleted"
+    WEBHOOK_TEST = "webhook.test"
+    WEBHOOK_DISABLED = "webhook.disabled"
+
+
+Visibility = Literal["public", "internal"]
+
+# Whose change: a user, or the service itself (a sweeper, a webhook being disabled).
+Actor = dict[str, Any]
+SYSTEM: Actor = {"type": "system"}
+
+
+def actor_of(user: User) -> Actor:
+    return {"type": "user", "id": user.id, "role": user.role.value}
+
+
+class Audience(TypedDict):
+    customer_id: ObjectId | None  # the ticket's customer
+    agent_id: ObjectId | None  # the ticket's agent when it happened
+    queue: bool  # a ticket event while the ticket waited in the unassigned queue
+
+
+class EventDoc(TypedDict):
+    _id: ObjectId
+    seq: int
+    type: str  # an EventType value
+    occurred_at: datetime
+    actor: Actor
+    ticket_id: ObjectId | None
+    visibility: Visibility
+    data: dict[str, Any]  # ids and the changed fields; never password hashes or tokens
+    audience: Audience
+    webhook_id: NotRequired[ObjectId]  # webhook.test goes to that webhook only
+
+
+def audience_of(ticket: Mapping[str, Any] | None) -> Audience:
+    if ticket is None:  # an account, FAQ or webhook event: admins only
+        return Audience(customer_id=None, agent_id=None, queue=False)
+    return Audience(
+        customer_id=ticket["customer_id"],
+        agent_id=ticket["agent_id"],
+        queue=ticket["agent_id"] is None,
+    )

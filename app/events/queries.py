@@ -1,0 +1,85 @@
+"""Who sees which events, as query filters, and the reads of the timeline and the feed."""
+
+from collections.abc import Sequence
+from typing import Any, cast
+
+from bson import ObjectId
+from pymongo import ASCENDING, IndexModel
+from pymongo.asynchronous.collection import AsyncCollection
+
+from app.auth.documents import Role
+from app.auth.policy import deny_unknown_role
+from app.auth.principal import User
+from app.core.db import Database
+from app.core.pagination import Filter, Keyset, read_page
+from app.events.documents import EventDoc
+
+INDEXES = {
+    "events": [
+        IndexModel([("seq", ASCENDING)], unique=True, name="events_in_order"),  # admins
+        IndexModel([("ticket_id", ASCENDING), ("seq", ASCENDING)], name="timeline"),
+        IndexModel(
+            [("audience.customer_id", ASCENDING), ("visibility", ASCENDING), ("seq", ASCENDING)],
+            name="events_of_customer",
+        ),
+        IndexModel([("audience.agent_id", ASCENDING), ("seq", ASCENDING)], name="events_of_agent"),
+        IndexModel(
+            [("audience.queue", ASCENDING), ("visibility", ASCENDING), ("seq", ASCENDING)],
+            name="events_of_queue",
+        ),
+    ],
+}
+
+
+def _sequence(position: str) -> int | None:
+    return int(position) if position.isdigit() and len(position) < 19 else None
+
+
+IN_ORDER = Keyset("seq", descending=False, parse=_sequence, first=0)
+
+
+def events(db: Database) -> AsyncCollection[EventDoc]:
+    return cast(AsyncCollection[EventDoc], db.events)
+
+
+def visible_to(user: User) -> list[Filter]:
+    """The events a caller may see, as filters whose union is the answer: an admin all; an
+    approved agent those of tickets assigned to them and the public ones of the unassigned
+    queue; a customer the public events of their own tickets."""
+    match user.role:
+        case Role.ADMIN:
+            return [{}]
+        case Role.AGENT:
+            if not user.is_approved:
+                return []
+            return [
+                {"audience.agent_id": user.id},
+                {"audience.queue": True, "visibility": "public"},
+            ]
+        case Role.CUSTOMER:
+            return [{"audience.customer_id": user.id, "visibility": "public"}]
+        case unknown:
+            deny_unknown_role(unknown)
+
+
+async def page(
+    db: Database,
+    scopes: Sequence[Filter],
+    *,
+    types: Sequence[str] | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[EventDoc], str | None]:
+    narrowed: list[Filter] = [
+        {**scope, "type": {"$in": list(types)}} if types else dict(scope) for scope in scopes
+    ]
+    return await read_page(events(db), narrowed, keyset=IN_ORDER, limit=limit, cursor=cursor)
+
+
+async def timeline(
+    db: Database, ticket_id: ObjectId, *, public_only: bool, limit: int, cursor: str | None
+) -> tuple[list[EventDoc], str | None]:
+    scope: dict[str, Any] = {"ticket_id": ticket_id}
+    if public_only:
+        scope["visibility"] = "public"
+    return await read_page(events(db), [scope], keyset=IN_ORDER, limit=limit, cursor=cursor)

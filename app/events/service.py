@@ -1,0 +1,47 @@
+"""The event feed: what a caller may see of everything that happened, oldest first."""
+
+from app.auth.documents import Role
+from app.auth.principal import User
+from app.core.db import Database
+from app.core.errors import FieldError
+from app.core.pagination import decode_cursor, encode_cursor
+from app.events import queries
+from app.events.documents import EventDoc, EventType
+from app.events.schemas import EventOut, EventPageOut
+
+KNOWN_TYPES = {t.value for t in EventType}
+
+
+def parse_types(types: str | None) -> list[str] | None:
+    """`types=ticket.created,reply.created` (a comma list); unknown names are a field error."""
+    if not types:
+        return None
+    wanted = [t.strip() for t in types.split(",") if t.strip()]
+    unknown = sorted(set(wanted) - KNOWN_TYPES)
+    if unknown:
+        raise FieldError("types", f"Unknown event types: {', '.join(unknown)}.")
+    return wanted
+
+
+def page_out(found: list[EventDoc], next_cursor: str | None, *, user: User) -> EventPageOut:
+    for_customer = user.role == Role.CUSTOMER
+    return EventPageOut(
+        events=[EventOut.of(e, for_customer=for_customer) for e in found],
+        next_cursor=decode_cursor(next_cursor) if next_cursor else None,
+    )
+
+
+async def read_feed(
+    *, db: Database, user: User, after: str | None, types: str | None, limit: int
+) -> EventPageOut:
+    """Events after `after` (an event id) that the caller may see."""
+    if after is not None and queries.IN_ORDER.parse(after) is None:
+        raise FieldError("after", "Not an event id.")
+    found, next_cursor = await queries.page(
+        db,
+        queries.visible_to(user),
+        types=parse_types(types),
+        limit=limit,
+        cursor=encode_cursor(after) if after else None,
+    )
+    return page_out(found, next_cursor, user=user)
