@@ -1,4 +1,4 @@
-"""`python -m app serve | create-admin | seed-demo`."""
+"""`python -m app serve | worker | create-admin | seed-demo`."""
 
 import argparse
 import asyncio
@@ -55,6 +55,8 @@ def serve(args: argparse.Namespace) -> int:
             workers=args.workers,
             log_config=None,
             server_header=False,
+            # Open event streams end at shutdown; a request still running after this is cut.
+            timeout_graceful_shutdown=10,
         )
     return 0
 
@@ -67,6 +69,22 @@ async def _database(settings: Settings) -> AsyncIterator[Database]:
     async with open_database(settings) as db:
         await prepare_database(db, settings, PasswordHasher.from_settings(settings))
         yield db
+
+
+def worker(args: argparse.Namespace) -> int:
+    """Webhook deliveries without the API (set WEBHOOK_DELIVERER_IN_API=false on the API)."""
+    from app.webhooks.delivery import Deliverer
+
+    settings = load_settings()
+    configure_logging(settings.log_level)
+
+    async def run() -> None:
+        async with _database(settings) as db:
+            await Deliverer(db, settings).run()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())
+    return 0
 
 
 def create_admin(args: argparse.Namespace) -> int:
@@ -144,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1)
     p.set_defaults(func=serve)
+
+    p = commands.add_parser("worker", help="deliver webhooks (without the API)")
+    p.set_defaults(func=worker)
 
     p = commands.add_parser("create-admin", help="create an admin account")
     p.add_argument("email")

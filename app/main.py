@@ -31,6 +31,7 @@ from app.core.offload import Slots
 from app.core.security import PasswordHasher
 from app.events import queries as event_queries
 from app.events import router as events
+from app.events.stream import Broadcaster
 from app.faq import queries as faq_queries
 from app.faq import router as faq
 from app.faq.seed import seed_faqs
@@ -38,6 +39,9 @@ from app.replies import queries as reply_queries
 from app.replies import router as replies
 from app.tickets import queries as ticket_queries
 from app.tickets import router as tickets
+from app.webhooks import queries as webhook_queries
+from app.webhooks import router as webhooks
+from app.webhooks.delivery import Deliverer
 
 API_PREFIX = "/api"
 DOCS_PATHS = ("/docs", "/redoc", "/docs/oauth2-redirect")
@@ -60,6 +64,7 @@ DOMAIN_INDEXES: list[Indexes] = [
     reply_queries.INDEXES,
     faq_queries.INDEXES,
     event_queries.INDEXES,
+    webhook_queries.INDEXES,
 ]
 ROUTERS = (
     health.router,
@@ -69,6 +74,7 @@ ROUTERS = (
     replies.router,
     attachments.router,
     events.router,
+    webhooks.router,
     faq.router,
 )
 
@@ -89,7 +95,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async with open_database(settings) as db:
             app.state.db = db
             await prepare_database(db, settings, app.state.hasher)
-            yield
+            app.state.broadcaster = Broadcaster(
+                db,
+                poll_seconds=settings.event_poll_seconds,
+                max_streams=settings.stream_max_per_worker,
+                max_per_user=settings.stream_max_per_user,
+            )
+            await app.state.broadcaster.start()
+            deliverer = Deliverer(db, settings)
+            if settings.webhook_deliverer_in_api:
+                deliverer.start()
+            try:
+                yield
+            finally:
+                await deliverer.stop()
+                await app.state.broadcaster.stop()
 
     app = FastAPI(
         title="Customer Support API",

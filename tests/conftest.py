@@ -45,6 +45,12 @@ def make_settings(mongodb_url: str, data_dir: Path, **overrides: object) -> Sett
         "trusted_proxies": [],
         "log_level": "INFO",
         "docs_enabled": True,
+        # In-process requests end when their response does: streams end quickly here
+        # (tests/events/test_stream.py serves real HTTP with longer ones).
+        "stream_max_seconds": 0.05,
+        # Webhook tests drive deliveries themselves, to loopback receivers.
+        "webhook_deliverer_in_api": False,
+        "webhook_allow_private": True,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

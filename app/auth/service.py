@@ -52,6 +52,14 @@ async def _active_user(db: Database, claims: dict[str, Any]) -> User:
     return User.from_doc(doc)
 
 
+async def load_user(*, db: Database, user_id: ObjectId) -> User:
+    """A caller known by id (a spent stream token), if it still exists and is active."""
+    doc = await queries.find_caller(db, user_id)
+    if doc is None or not doc["is_active"]:
+        raise NotAuthenticated("User not found or deactivated")
+    return User.from_doc(doc)
+
+
 async def read_own_account(*, db: Database, user: User) -> MeUserOut:
     doc = await queries.find_account(db, user.id)
     if doc is None:

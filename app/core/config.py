@@ -63,6 +63,23 @@ class Settings(BaseSettings):
     max_attachments_per_ticket: int = Field(default=20, ge=1)
     max_image_pixels: int = Field(default=50_000_000, ge=1_000_000)
     image_concurrency: int = Field(default=os.cpu_count() or 2, ge=1, le=64)
+    # The live event stream: how often a worker looks for new events, the heartbeat, limits.
+    event_poll_seconds: float = Field(default=0.5, gt=0, le=10)
+    stream_heartbeat_seconds: float = Field(default=15, gt=0)
+    # A stream ends after this; EventSource reconnects at once and resumes (Last-Event-ID),
+    # and the reconnection is authorised again.
+    stream_max_seconds: float = Field(default=3600, gt=0)
+    stream_max_per_user: int = Field(default=5, ge=1)
+    stream_max_per_worker: int = Field(default=200, ge=1)
+    # Webhooks: plain http and private addresses only when allowed (development, tests).
+    webhook_allow_private: bool = False
+    webhook_retry_seconds: Annotated[list[float], NoDecode] = [5, 30, 120, 600, 3600, 21600]
+    webhook_timeout_seconds: float = Field(default=10, gt=0, le=60)
+    webhook_disable_after_hours: float = Field(default=24, gt=0)
+    webhook_poll_seconds: float = Field(default=1, gt=0, le=60)
+    # Run the deliverer inside `serve` (one task per instance; leases coordinate them). Off
+    # when deliveries run in `python -m app worker` instead.
+    webhook_deliverer_in_api: bool = True
     # Concurrent argon2 hashes per worker (64 MiB each), and how long a login waits for one.
     password_hash_concurrency: int = Field(default=os.cpu_count() or 2, ge=1, le=64)
     password_hash_wait_seconds: float = Field(default=2.0, gt=0, le=60)
@@ -81,6 +98,13 @@ class Settings(BaseSettings):
     def _split_proxies(cls, value: object) -> object:
         if isinstance(value, str):
             return [ip_network(p.strip(), strict=False) for p in value.split(",") if p.strip()]
+        return value
+
+    @field_validator("webhook_retry_seconds", mode="before")
+    @classmethod
+    def _split_retries(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [float(part) for part in value.split(",") if part.strip()]
         return value
 
     @field_validator("log_level", mode="before")

@@ -28,6 +28,7 @@ INDEXES = {
             name="events_of_queue",
         ),
     ],
+    "stream_tokens": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)],
 }
 
 

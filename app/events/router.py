@@ -1,14 +1,29 @@
-"""The event feed (/api/events/)."""
+"""The event feed (/api/events/) and its live stream (/api/events/stream/)."""
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from app.auth import service as auth_service
 from app.auth.deps import CurrentUser
-from app.core.deps import DEFAULT_LIMIT, DbDep, PageLimit
-from app.core.errors import responses
-from app.events import service
+from app.auth.principal import User
+from app.core.deps import DEFAULT_LIMIT, DbDep, PageLimit, SettingsDep
+from app.core.errors import NotAuthenticated, responses
+from app.core.log import set_request_caller
+from app.core.schemas import Schema
+from app.events import service, stream
 from app.events.schemas import EventPageOut
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+class StreamTokenOut(Schema):
+    token: str
+    expires_in: int
+
 
 router = APIRouter(tags=["events"])
 
@@ -29,3 +44,79 @@ async def feed(
     limit: PageLimit = DEFAULT_LIMIT,
 ) -> EventPageOut:
     return await service.read_feed(db=db, user=user, after=after, types=types, limit=limit)
+
+
+@router.post(
+    "/events/stream-token/",
+    response_model=StreamTokenOut,
+    responses=responses(401, 403),
+    summary="A single-use token, valid for a minute, to open the stream as ?token= from an "
+    "EventSource (any signed-in user)",
+)
+async def stream_token(user: CurrentUser, db: DbDep) -> StreamTokenOut:
+    token = await service.issue_stream_token(db=db, user=user)
+    return StreamTokenOut(token=token, expires_in=service.STREAM_TOKEN_SECONDS)
+
+
+async def stream_caller(
+    db: DbDep,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    token: Annotated[
+        str | None, Query(pattern=r"^[A-Za-z0-9_-]{20,128}$", description="From stream-token")
+    ] = None,
+) -> User:
+    """The Authorization header (fetch-based clients), or a single-use stream token."""
+    if credentials is not None:
+        user = await auth_service.load_current_user(
+            db=db, settings=settings, token=credentials.credentials
+        )
+    elif token is not None:
+        user_id = await service.spend_stream_token(db=db, token=token)
+        user = await auth_service.load_user(db=db, user_id=user_id)
+    else:
+        raise NotAuthenticated()
+    set_request_caller(str(user.id))
+    return user
+
+
+@router.get(
+    "/events/stream/",
+    response_class=StreamingResponse,
+    responses={
+        200: {"description": "text/event-stream", "content": {"text/event-stream": {}}},
+        **responses(400, 401, 403, 429),
+    },
+    summary="The feed as Server-Sent Events, resumable with Last-Event-ID (any signed-in user)",
+)
+async def event_stream(
+    request: Request,
+    user: Annotated[User, Depends(stream_caller)],
+    db: DbDep,
+    settings: SettingsDep,
+    last_event_id: Annotated[str | None, Header(max_length=20)] = None,
+) -> StreamingResponse:
+    broadcaster: stream.Broadcaster = request.app.state.broadcaster
+    admission = broadcaster.admit(user)
+    admission.__enter__()  # 429 here, before the stream starts
+    after = await stream.start_position(broadcaster, last_event_id)
+
+    async def body() -> AsyncIterator[str]:
+        try:
+            async for chunk in stream.sse(
+                db,
+                broadcaster,
+                user,
+                after=after,
+                heartbeat=settings.stream_heartbeat_seconds,
+                max_seconds=settings.stream_max_seconds,
+            ):
+                yield chunk
+        finally:
+            admission.__exit__(None, None, None)
+
+    return StreamingResponse(
+        body(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )

@@ -1,9 +1,17 @@
-"""The event feed: what a caller may see of everything that happened, oldest first."""
+"""The event feed: what a caller may see of everything that happened, oldest first; and the
+single-use tokens that open its live stream."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from bson import ObjectId
 
 from app.auth.documents import Role
 from app.auth.principal import User
+from app.core.clock import utcnow
 from app.core.db import Database
-from app.core.errors import FieldError
+from app.core.errors import FieldError, NotAuthenticated
 from app.core.pagination import decode_cursor, encode_cursor
 from app.events import queries
 from app.events.documents import EventDoc, EventType
@@ -45,3 +53,33 @@ async def read_feed(
         cursor=encode_cursor(after) if after else None,
     )
     return page_out(found, next_cursor, user=user)
+
+
+STREAM_TOKEN_SECONDS = 60
+
+
+def _token_key(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def issue_stream_token(*, db: Database, user: User) -> str:
+    """A short-lived, single-use token for `?token=` (EventSource cannot send headers, and an
+    access token in a URL would end up in logs)."""
+    token = secrets.token_urlsafe(32)
+    await db.stream_tokens.insert_one(
+        {
+            "_id": _token_key(token),
+            "user_id": user.id,
+            "expires_at": utcnow() + timedelta(seconds=STREAM_TOKEN_SECONDS),
+        }
+    )
+    return token
+
+
+async def spend_stream_token(*, db: Database, token: str) -> ObjectId:
+    """The user a stream token was issued to; it works once, within its lifetime."""
+    spent = await db.stream_tokens.find_one_and_delete({"_id": _token_key(token)})
+    if spent is None or spent["expires_at"] <= utcnow():
+        raise NotAuthenticated("Invalid or expired stream token")
+    user_id: ObjectId = spent["user_id"]
+    return user_id

@@ -56,8 +56,8 @@ class TestHead:
             head = await client.head(path, headers=customer.headers)
             assert head.status_code == get.status_code != 405, path
             assert head.content == b""
-            if get.status_code == 200:
-                assert head.headers["content-length"] == str(len(get.content)), path
+            if "content-length" in get.headers:  # (a stream has none)
+                assert head.headers["content-length"] == get.headers["content-length"], path
 
 
 class TestCorsPreflight:

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from bson import ObjectId
 from fastapi import FastAPI
 
 from app.core.config import Settings
@@ -60,6 +61,22 @@ class World:
         )
         assert response.status_code == 201, response.text
         return str(response.json()["attachment"]["id"])
+
+    async def webhook(self) -> tuple[str, str]:
+        """A webhook with one queued delivery (its test event)."""
+        from app.webhooks.delivery import dispatch
+
+        created = await self.client.post(
+            "/api/admin/webhooks/", json=HOOK, headers=self.actors.admin.headers
+        )
+        webhook_id = created.json()["webhook"]["id"]
+        await self.client.post(
+            f"/api/admin/webhooks/{webhook_id}/test/", headers=self.actors.admin.headers
+        )
+        await dispatch(self.db)
+        delivery = await self.db.webhook_deliveries.find_one({"webhook_id": ObjectId(webhook_id)})
+        assert delivery is not None
+        return webhook_id, str(delivery["_id"])
 
     async def refresh_token(self) -> str:
         response = await self.client.post(
@@ -133,6 +150,15 @@ def on_attachment(path: str) -> Builder:
 UPLOAD = {MULTIPART: {"file": ("photo.txt", b"the box was crushed", "text/plain")}}
 
 
+def on_webhook(action: str, body: dict[str, Any] | None = None) -> Builder:
+    async def build(world: World) -> Request:
+        webhook_id, delivery_id = await world.webhook()
+        path = f"/api/admin/webhooks/{webhook_id}/{action}".replace("{delivery}", delivery_id)
+        return path, body
+
+    return build
+
+
 def on_faq(path: str, body: dict[str, Any] | None = None) -> Builder:
     async def build(world: World) -> Request:
         return path.format(id=await world.faq()), body
@@ -141,6 +167,9 @@ def on_faq(path: str, body: dict[str, Any] | None = None) -> Builder:
 
 
 ok_for_all = (200,) * 8
+admins_only = (401, 403, 403, 403, 403, 403, 200, 401)
+admins_only_201 = (401, 403, 403, 403, 403, 403, 201, 401)
+HOOK = {"url": "http://127.0.0.1:9/hook", "description": "CRM"}
 FAQ = {"question": "Where is it?", "answer": "On its way.", "category": "Late"}
 
 # Expected status per caller, in the order of CALLERS.
@@ -240,6 +269,32 @@ MATRIX: dict[str, tuple[tuple[int, ...], Builder]] = {
         on_ticket("events/"),
     ),
     "GET /api/events/": ((401, 200, 200, 200, 200, 200, 200, 401), fixed("/api/events/")),
+    "POST /api/events/stream-token/": (
+        (401, 200, 200, 200, 200, 200, 200, 401),
+        fixed("/api/events/stream-token/"),
+    ),
+    "GET /api/events/stream/": (
+        (401, 200, 200, 200, 200, 200, 200, 401),
+        fixed("/api/events/stream/"),
+    ),
+    "POST /api/admin/webhooks/": (admins_only_201, fixed("/api/admin/webhooks/", HOOK)),
+    "GET /api/admin/webhooks/": (admins_only, fixed("/api/admin/webhooks/")),
+    "GET /api/admin/webhooks/{webhook_id}/": (admins_only, on_webhook("")),
+    "PATCH /api/admin/webhooks/{webhook_id}/": (
+        admins_only,
+        on_webhook("", {"description": "d"}),
+    ),
+    "DELETE /api/admin/webhooks/{webhook_id}/": (admins_only, on_webhook("")),
+    "POST /api/admin/webhooks/{webhook_id}/rotate-secret/": (
+        admins_only,
+        on_webhook("rotate-secret/"),
+    ),
+    "POST /api/admin/webhooks/{webhook_id}/test/": (admins_only, on_webhook("test/")),
+    "GET /api/admin/webhooks/{webhook_id}/deliveries/": (admins_only, on_webhook("deliveries/")),
+    "POST /api/admin/webhooks/{webhook_id}/deliveries/{delivery_id}/retry/": (
+        admins_only,
+        on_webhook("deliveries/{delivery}/retry/"),
+    ),
     "GET /api/support/faq/": (ok_for_all, fixed("/api/support/faq/")),
     "POST /api/admin/faq/": (
         (401, 403, 403, 403, 403, 403, 201, 401),

@@ -1,0 +1,156 @@
+"""The live stream (Server-Sent Events) of the feed, for the web front end.
+
+One `Broadcaster` per worker watches the newest event id with one small query per
+EVENT_POLL_SECONDS and wakes every open stream of the worker when it moves (and notes the
+users deactivated meanwhile, whose streams end). Each stream then reads what its caller may
+see after its own cursor with the feed's query: the access rule stays in one place.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+
+from bson import ObjectId
+
+from app.auth.documents import Role
+from app.auth.principal import User
+from app.core.db import Database
+from app.core.errors import TooManyRequests
+from app.core.pagination import encode_cursor
+from app.events import queries
+from app.events.documents import EventType
+from app.events.schemas import EventOut
+
+log = logging.getLogger("app.events")
+BATCH = 100
+
+
+class Broadcaster:
+    def __init__(
+        self, db: Database, *, poll_seconds: float, max_streams: int, max_per_user: int
+    ) -> None:
+        self.db = db
+        self.poll_seconds = poll_seconds
+        self.max_streams = max_streams
+        self.max_per_user = max_per_user
+        self.latest = 0
+        self.closing = False
+        self.deactivated: set[ObjectId] = set()
+        self.open_streams = 0
+        self._per_user: Counter[ObjectId] = Counter()
+        self._moved = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.latest = await self.newest()
+        self._task = asyncio.create_task(self._watch(), name="event-broadcaster")
+
+    async def stop(self) -> None:
+        """Shutdown: every open stream ends cleanly."""
+        self.closing = True
+        self._wake()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def newest(self) -> int:
+        newest = (
+            await queries.events(self.db).find({}, {"seq": 1}).sort("seq", -1).limit(1).to_list()
+        )
+        return int(newest[0]["seq"]) if newest else 0
+
+    async def _watch(self) -> None:
+        while not self.closing:
+            await asyncio.sleep(self.poll_seconds)
+            try:
+                newest = await self.newest()
+                if newest > self.latest:
+                    gone = (
+                        await queries.events(self.db)
+                        .find(
+                            {"seq": {"$gt": self.latest}, "type": EventType.USER_DEACTIVATED.value},
+                            {"data.user_id": 1},
+                        )
+                        .to_list()
+                    )
+                    self.deactivated |= {ObjectId(e["data"]["user_id"]) for e in gone}
+                    self.latest = newest
+                    self._wake()
+            except Exception:  # a database outage: keep watching, streams keep their place
+                log.warning("event broadcaster could not read the events", exc_info=True)
+
+    def _wake(self) -> None:
+        moved, self._moved = self._moved, asyncio.Event()
+        moved.set()
+
+    async def wait(self, seconds: float) -> bool:
+        """Until new events (True) or `seconds` of silence (False)."""
+        moved = self._moved
+        try:
+            await asyncio.wait_for(moved.wait(), seconds)
+        except TimeoutError:
+            return False
+        return True
+
+    @contextlib.contextmanager
+    def admit(self, user: User) -> Iterator[None]:
+        """A place for one more stream of this user in this worker, or 429."""
+        if self.open_streams >= self.max_streams:
+            raise TooManyRequests("Too many open event streams on this server", retry_after=5)
+        if self._per_user[user.id] >= self.max_per_user:
+            raise TooManyRequests("Too many open event streams for this user", retry_after=5)
+        self.open_streams += 1
+        self._per_user[user.id] += 1
+        try:
+            yield
+        finally:
+            self.open_streams -= 1
+            self._per_user[user.id] -= 1
+
+
+async def start_position(broadcaster: Broadcaster, last_event_id: str | None) -> int:
+    """Resume after Last-Event-ID; a new stream starts with what happens next (the newest
+    event now, not as of the broadcaster's last look)."""
+    if last_event_id is not None:
+        parsed = queries.IN_ORDER.parse(last_event_id.strip())
+        if parsed is not None:
+            return int(parsed)
+    return await broadcaster.newest()
+
+
+async def sse(
+    db: Database,
+    broadcaster: Broadcaster,
+    user: User,
+    *,
+    after: int,
+    heartbeat: float,
+    max_seconds: float,
+) -> AsyncIterator[str]:
+    """The caller's events after `after` as SSE (`id:` the cursor, `event:` the type,
+    `data:` the JSON), a comment every `heartbeat` seconds of silence; ends on shutdown, when
+    the caller is deactivated, and after `max_seconds` (the client reconnects and resumes)."""
+    scopes = queries.visible_to(user)
+    for_customer = user.role == Role.CUSTOMER
+    cursor = after
+    loop = asyncio.get_running_loop()
+    ends_at = loop.time() + max_seconds
+    yield "retry: 3000\n\n"
+    while not broadcaster.closing and user.id not in broadcaster.deactivated:
+        found, _ = await queries.page(
+            db, scopes, types=None, limit=BATCH, cursor=encode_cursor(str(cursor))
+        )
+        for event in found:
+            payload = EventOut.of(event, for_customer=for_customer).model_dump_json()
+            yield f"id: {event['seq']}\nevent: {event['type']}\ndata: {payload}\n\n"
+            cursor = event["seq"]
+        if len(found) == BATCH:
+            continue
+        left = ends_at - loop.time()
+        if left <= 0:
+            return
+        if not await broadcaster.wait(min(heartbeat, left)) and loop.time() < ends_at:
+            yield ": heartbeat\n\n"

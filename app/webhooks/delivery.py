@@ -1,0 +1,263 @@
+"""Delivering events to webhooks, at least once, from a durable queue in MongoDB.
+
+`dispatch` turns the events that follow each enabled webhook's cursor into deliveries (a
+unique index on webhook and event makes it idempotent); `deliver_due` claims due deliveries
+one at a time under a lease (`find_one_and_update`), so several instances never make the same
+attempt at once, and a delivery whose deliverer died is taken up again when its lease ends.
+Each attempt is signed as the Standard Webhooks specification says; any non-2xx answer, a
+redirect, a timeout or a refused address is a failure, retried on WEBHOOK_RETRY_SECONDS with
+jitter. A webhook failing for WEBHOOK_DISABLE_AFTER_HOURS is disabled (`webhook.disabled`).
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import random
+import socket
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from pymongo import ReturnDocument
+from pymongo.errors import BulkWriteError
+from standardwebhooks import Webhook
+
+from app.core.clock import utcnow
+from app.core.config import Settings
+from app.core.db import Database, Document
+from app.events import queries as event_queries
+from app.events import record as events
+from app.events.documents import SYSTEM, EventDoc, EventType
+from app.events.record import Session
+from app.events.schemas import EventOut
+from app.webhooks import queries
+from app.webhooks.addresses import AddressNotAllowed, check_url
+from app.webhooks.documents import new_delivery
+
+log = logging.getLogger("app.webhooks")
+LEASE = timedelta(seconds=60)
+MAX_BODY_READ = 1024  # of a receiver's answer, for the delivery log
+KEPT_ATTEMPTS = 20
+
+
+def _matches(webhook: Document, event: EventDoc) -> bool:
+    if event["type"] == EventType.WEBHOOK_TEST:
+        return bool(event.get("webhook_id") == webhook["_id"])
+    return not webhook["event_types"] or event["type"] in webhook["event_types"]
+
+
+def _body(event: EventDoc) -> str:
+    data = EventOut.of(event, for_customer=False).model_dump(mode="json")
+    occurred = event["occurred_at"].astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return json.dumps({"type": event["type"], "timestamp": occurred, "data": data})
+
+
+async def dispatch(db: Database, *, batch: int = 200) -> int:
+    """Queues the deliveries of events newer than each enabled webhook's cursor."""
+    queued = 0
+    for webhook in await db.webhooks.find({"enabled": True}).to_list():
+        found = (
+            await event_queries.events(db)
+            .find({"seq": {"$gt": webhook["cursor"]}})
+            .sort("seq", 1)
+            .limit(batch)
+            .to_list()
+        )
+        if not found:
+            continue
+        deliveries = [
+            new_delivery(
+                webhook_id=webhook["_id"], event_seq=e["seq"], event_type=e["type"], body=_body(e)
+            )
+            for e in found
+            if _matches(webhook, e)
+        ]
+        if deliveries:
+            try:
+                await queries.deliveries(db).insert_many(deliveries, ordered=False)
+                queued += len(deliveries)
+            except BulkWriteError as already:  # queued by another instance: fine
+                queued += already.details.get("nInserted", 0)
+        await db.webhooks.update_one(
+            {"_id": webhook["_id"]}, {"$max": {"cursor": found[-1]["seq"]}}
+        )
+    return queued
+
+
+def _retry_delay(settings: Settings, attempt_count: int) -> timedelta | None:
+    schedule = settings.webhook_retry_seconds
+    if attempt_count > len(schedule):
+        return None
+    return timedelta(seconds=schedule[attempt_count - 1] * random.uniform(0.9, 1.1))  # noqa: S311
+
+
+async def _post(
+    settings: Settings, client: httpx.AsyncClient, webhook: Document, delivery: Document
+) -> tuple[int | None, str | None]:
+    """(status code, error) of one signed POST."""
+    try:
+        await check_url(webhook["url"], allow_private=settings.webhook_allow_private)
+    except AddressNotAllowed as refused:
+        return None, str(refused)
+    msg_id = f"msg_{delivery['_id']}"
+    now = datetime.now(UTC)  # the signature's time is the wall clock's, as receivers check it
+    headers = {
+        "content-type": "application/json",
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": Webhook(webhook["secret"]).sign(msg_id, now, delivery["body"]),
+    }
+    try:
+        async with client.stream(
+            "POST", webhook["url"], content=delivery["body"], headers=headers
+        ) as response:
+            received = b""
+            async for chunk in response.aiter_bytes():
+                received += chunk
+                if len(received) >= MAX_BODY_READ:
+                    break
+            if 200 <= response.status_code < 300:
+                return response.status_code, None
+            return response.status_code, received[:MAX_BODY_READ].decode(errors="replace") or None
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as failed:
+        return None, f"{type(failed).__name__}: {failed}"[:MAX_BODY_READ]
+
+
+async def _disable(db: Database, webhook: Document, now: datetime) -> None:
+    async def work(session: Session) -> None:
+        await db.webhooks.update_one(
+            {"_id": webhook["_id"]},
+            {"$set": {"enabled": False, "updated_at": now}},
+            session=session,
+        )
+        await events.record(
+            db,
+            session,
+            EventType.WEBHOOK_DISABLED,
+            actor=SYSTEM,
+            visibility="internal",
+            data={"webhook_id": webhook["_id"], "failing_since": webhook["failing_since"]},
+        )
+
+    await events.in_transaction(db, work)
+    log.warning(
+        "webhook %s disabled after failing since %s", webhook["_id"], webhook["failing_since"]
+    )
+
+
+async def _attempt(
+    db: Database,
+    settings: Settings,
+    client: httpx.AsyncClient,
+    delivery: Document,
+    *,
+    owner: str,
+    now: datetime,
+) -> None:
+    webhook = await db.webhooks.find_one({"_id": delivery["webhook_id"]})
+    started = time.perf_counter()
+    status: int | None = None
+    error: str | None = "The webhook is disabled or deleted"
+    if webhook is not None and webhook["enabled"]:
+        status, error = await _post(settings, client, webhook, delivery)
+    attempt = {
+        "at": now,
+        "status_code": status,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+        "error": error,
+    }
+    count = delivery["attempt_count"] + 1
+    changes: Document = {"attempt_count": count, "lease_owner": None, "lease_until": now}
+    if error is None:
+        changes.update(status="delivered", delivered_at=now)
+    else:
+        delay = _retry_delay(settings, count) if webhook and webhook["enabled"] else None
+        if delay is None:
+            changes["status"] = "failed"
+        else:
+            changes["next_attempt_at"] = now + delay
+    await db.webhook_deliveries.update_one(
+        {"_id": delivery["_id"], "lease_owner": owner},
+        {"$set": changes, "$push": {"attempts": {"$each": [attempt], "$slice": -KEPT_ATTEMPTS}}},
+    )
+    if webhook is None:
+        return
+    if error is None:
+        if webhook["failing_since"] is not None:
+            await db.webhooks.update_one({"_id": webhook["_id"]}, {"$set": {"failing_since": None}})
+    elif webhook["failing_since"] is None:
+        await db.webhooks.update_one(
+            {"_id": webhook["_id"], "failing_since": None}, {"$set": {"failing_since": now}}
+        )
+    elif webhook["enabled"] and now - webhook["failing_since"] >= timedelta(
+        hours=settings.webhook_disable_after_hours
+    ):
+        await _disable(db, webhook, now)
+
+
+async def deliver_due(
+    db: Database,
+    settings: Settings,
+    client: httpx.AsyncClient,
+    *,
+    owner: str,
+    now: datetime | None = None,
+    limit: int = 50,
+) -> int:
+    """Makes up to `limit` due attempts; returns how many. `now` is for tests to drive."""
+    made = 0
+    while made < limit:
+        moment = now or utcnow()
+        claimed = await db.webhook_deliveries.find_one_and_update(
+            {
+                "status": "pending",
+                "next_attempt_at": {"$lte": moment},
+                "lease_until": {"$lte": moment},
+            },
+            {"$set": {"lease_until": moment + LEASE, "lease_owner": owner}},
+            sort=[("next_attempt_at", 1)],
+            return_document=ReturnDocument.AFTER,
+        )
+        if claimed is None:
+            break
+        await _attempt(db, settings, client, claimed, owner=owner, now=moment)
+        made += 1
+    return made
+
+
+def delivery_client(settings: Settings) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        timeout=settings.webhook_timeout_seconds, follow_redirects=False, trust_env=False
+    )
+
+
+class Deliverer:
+    """The background loop (one per process that runs it): dispatch, deliver, wait."""
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.settings = settings
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._task: asyncio.Task[None] | None = None
+
+    async def run(self) -> None:
+        async with delivery_client(self.settings) as client:
+            while True:
+                try:
+                    await dispatch(self.db)
+                    await deliver_due(self.db, self.settings, client, owner=self.owner)
+                except Exception:  # the database away: try again next round
+                    log.warning("webhook delivery round failed", exc_info=True)
+                await asyncio.sleep(self.settings.webhook_poll_seconds)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run(), name="webhook-deliverer")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task

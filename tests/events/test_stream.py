@@ -1,0 +1,155 @@
+"""The live stream over real HTTP: a uvicorn server in the test's event loop (httpx's ASGI
+transport buffers whole responses, which an endless stream never ends). Every wait is bounded."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from tests.conftest import AppFactory
+from tests.factories import Actor, create_ticket, make_actors
+from tests.live import BOUND, served
+
+
+class Stream:
+    """Reads SSE messages from an open response."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.lines = response.aiter_lines()
+
+    async def next(self) -> dict[str, Any]:
+        message: dict[str, Any] = {}
+        async with asyncio.timeout(BOUND):
+            async for line in self.lines:
+                if line == "":
+                    if message:
+                        return message
+                    continue
+                field, _, value = line.partition(":")
+                message.setdefault(field or "comment", value.strip())
+        raise EOFError
+
+    async def next_event(self) -> dict[str, Any]:
+        while "event" not in (message := await self.next()):
+            pass
+        return message
+
+
+@pytest.fixture
+async def live(app_with: AppFactory) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient, Any]]:
+    application, _ = await app_with(
+        event_poll_seconds=0.05, stream_heartbeat_seconds=0.3, stream_max_seconds=BOUND * 3
+    )
+    actors = await make_actors(application.state.db, application.state.settings)
+    async with served(application) as client:
+        yield application, client, actors
+
+
+def stream(client: httpx.AsyncClient, actor: Actor | None, **params: Any) -> Any:
+    headers = actor.headers if actor else {}
+    headers = {**headers, **params.pop("headers", {})}
+    return client.stream("GET", "/api/events/stream/", headers=headers, params=params)
+
+
+async def test_new_ticket_reaches_a_connected_stream_and_no_one_elses(live: Any) -> None:
+    _, client, actors = live
+    async with stream(client, actors.customer) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        events = Stream(response)
+        await create_ticket(client, actors.other_customer, subject="not yours")
+        mine = await create_ticket(client, actors.customer, subject="yours")
+        first = await events.next_event()
+        assert first["event"] == "ticket.created"
+        assert mine["id"] in first["data"] and "not yours" not in first["data"]
+
+
+async def test_resume_with_last_event_id_without_gaps_or_duplicates(live: Any) -> None:
+    _, client, actors = live
+    async with stream(client, actors.admin) as response:
+        events = Stream(response)
+        await create_ticket(client, actors.customer, subject="one")
+        seen = await events.next_event()
+    await create_ticket(client, actors.customer, subject="two")
+    await create_ticket(client, actors.customer, subject="three")
+    async with stream(client, actors.admin, headers={"Last-Event-ID": seen["id"]}) as response:
+        events = Stream(response)
+        resumed = [await events.next_event(), await events.next_event()]
+    assert [int(e["id"]) for e in resumed] == [int(seen["id"]) + 1, int(seen["id"]) + 2]
+    assert ['"two"' in e["data"] for e in resumed] == [True, False]
+
+
+async def test_heartbeat_while_nothing_happens(live: Any) -> None:
+    _, client, actors = live
+    async with stream(client, actors.agent) as response:
+        events = Stream(response)
+        assert (await events.next()) == {"retry": "3000"}
+        assert (await events.next()) == {"comment": "heartbeat"}
+
+
+async def test_single_use_token_for_event_source(live: Any) -> None:
+    _, client, actors = live
+    token = (
+        await client.post("/api/events/stream-token/", headers=actors.customer.headers)
+    ).json()["token"]
+    async with stream(client, None, token=token) as response:
+        assert response.status_code == 200
+    async with stream(client, None, token=token) as again:
+        assert again.status_code == 401  # used up
+    async with stream(client, None) as anonymous:
+        assert anonymous.status_code == 401
+
+
+async def test_streams_per_user_are_bounded(app_with: AppFactory) -> None:
+    application, _ = await app_with(
+        stream_max_per_user=2, event_poll_seconds=0.05, stream_max_seconds=BOUND * 3
+    )
+    actors = await make_actors(application.state.db, application.state.settings)
+    async with (
+        served(application) as client,
+        stream(client, actors.agent) as one,
+        stream(client, actors.agent) as two,
+        stream(client, actors.agent) as three,
+    ):
+        assert (one.status_code, two.status_code, three.status_code) == (200, 200, 429)
+        assert "retry-after" in three.headers
+
+
+async def test_a_stream_ends_after_its_lifetime(app_with: AppFactory) -> None:
+    application, _ = await app_with(event_poll_seconds=0.05, stream_max_seconds=0.3)
+    actors = await make_actors(application.state.db, application.state.settings)
+    async with served(application) as client, stream(client, actors.agent) as response:
+        events = Stream(response)
+        assert (await events.next()) == {"retry": "3000"}
+        with pytest.raises(EOFError):
+            await events.next()
+
+
+async def test_deactivation_ends_the_stream(live: Any) -> None:
+    _, client, actors = live
+    async with stream(client, actors.agent) as response:
+        events = Stream(response)
+        await client.post(
+            f"/api/admin/users/{actors.agent.id}/deactivate/", headers=actors.admin.headers
+        )
+        with pytest.raises(EOFError):
+            while True:
+                await events.next()
+
+
+async def test_a_new_stream_starts_with_what_happens_next(app_with: AppFactory) -> None:
+    # The broadcaster never looks again: the stream must not start from its stale position.
+    application, _ = await app_with(
+        event_poll_seconds=10, stream_heartbeat_seconds=0.2, stream_max_seconds=BOUND * 3
+    )
+    actors = await make_actors(application.state.db, application.state.settings)
+    async with served(application) as client:
+        before = await create_ticket(client, actors.customer, subject="before")
+        async with stream(client, actors.admin) as response:
+            events = Stream(response)
+            after = await create_ticket(client, actors.customer, subject="after")
+            first = await events.next_event()
+    assert after["id"] in first["data"] and before["id"] not in first["data"]

@@ -1,0 +1,238 @@
+"""Webhooks: signed deliveries a `standardwebhooks` receiver verifies, at least once, retried,
+never twice at once, to public addresses only. Deliveries are driven by the test (dispatch,
+deliver_due with a given clock); the receiver is a real HTTP server on 127.0.0.1."""
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from bson import ObjectId
+from fastapi import FastAPI
+from standardwebhooks import Webhook
+
+from app.core.clock import utcnow
+from app.core.db import Database
+from app.webhooks.addresses import AddressNotAllowed, check_url
+from app.webhooks.delivery import deliver_due, delivery_client, dispatch
+from tests.conftest import AppFactory
+from tests.factories import Actors, create_ticket
+from tests.live import served
+
+
+class Receiver:
+    """An ASGI app that records what it is sent and answers the statuses it is given."""
+
+    def __init__(self, *statuses: int) -> None:
+        self.statuses = list(statuses)
+        self.received: list[tuple[dict[str, str], bytes]] = []
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        body, more = b"", True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        headers = {k.decode(): v.decode() for k, v in scope["headers"]}
+        self.received.append((headers, body))
+        status = self.statuses.pop(0) if self.statuses else 200
+        await send({"type": "http.response.start", "status": status, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[tuple[Receiver, str]]:
+    app = Receiver()
+    async with served(app) as client:
+        yield app, str(client.base_url).rstrip("/") + "/hook"
+
+
+async def register(
+    client: httpx.AsyncClient, actors: Actors, url: str, **fields: Any
+) -> dict[str, Any]:
+    response = await client.post(
+        "/api/admin/webhooks/", json={"url": url, **fields}, headers=actors.admin.headers
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def run_deliveries(app: FastAPI, owner: str = "test", **kwargs: Any) -> int:
+    await dispatch(app.state.db)
+    async with delivery_client(app.state.settings) as http:
+        return await deliver_due(app.state.db, app.state.settings, http, owner=owner, **kwargs)
+
+
+async def test_delivery_is_signed_as_standard_webhooks_says(
+    app: FastAPI, client: httpx.AsyncClient, actors: Actors, receiver: tuple[Receiver, str]
+) -> None:
+    hook, url = receiver
+    created = await register(client, actors, url, description="CRM")
+    assert created["secret"].startswith("whsec_")
+    assert (
+        "secret"
+        not in (
+            await client.get(
+                f"/api/admin/webhooks/{created['webhook']['id']}/", headers=actors.admin.headers
+            )
+        ).json()
+    )
+    ticket = await create_ticket(client, actors.customer)
+    assert await run_deliveries(app) == 1
+    ((headers, body),) = hook.received
+    Webhook(created["secret"]).verify(body, headers)  # raises if the signature is wrong
+    payload = json.loads(body)
+    assert payload["type"] == "ticket.created" and payload["data"]["ticket_id"] == ticket["id"]
+    assert set(payload) == {"type", "timestamp", "data"}
+
+
+async def test_a_failed_attempt_is_retried_with_backoff(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    db: Database,
+    actors: Actors,
+    receiver: tuple[Receiver, str],
+) -> None:
+    hook, url = receiver
+    hook.statuses = [500]
+    created = await register(client, actors, url)
+    await create_ticket(client, actors.customer)
+    await dispatch(db)
+    now = utcnow()
+    assert await run_deliveries(app, now=now) == 1
+    (delivery,) = await db.webhook_deliveries.find().to_list()
+    assert delivery["status"] == "pending" and delivery["attempt_count"] == 1
+    assert timedelta(seconds=4.4) <= delivery["next_attempt_at"] - now <= timedelta(seconds=5.6)
+    assert await run_deliveries(app, now=now + timedelta(seconds=1)) == 0  # not due yet
+    assert await run_deliveries(app, now=now + timedelta(seconds=6)) == 1
+    assert len(hook.received) == 2
+    assert hook.received[0][0]["webhook-id"] == hook.received[1][0]["webhook-id"]
+    log = await client.get(
+        f"/api/admin/webhooks/{created['webhook']['id']}/deliveries/", headers=actors.admin.headers
+    )
+    (entry,) = log.json()["deliveries"]
+    assert entry["status"] == "delivered"
+    assert [a["status_code"] for a in entry["attempts"]] == [500, 200]
+
+
+async def test_only_subscribed_types_are_delivered(
+    app: FastAPI, client: httpx.AsyncClient, actors: Actors, receiver: tuple[Receiver, str]
+) -> None:
+    hook, url = receiver
+    await register(client, actors, url, event_types=["reply.created"])
+    ticket = await create_ticket(client, actors.customer)
+    await client.post(
+        f"/api/support/tickets/{ticket['id']}/replies/",
+        json={"body": "hi"},
+        headers=actors.customer.headers,
+    )
+    assert await run_deliveries(app) == 1
+    assert [json.loads(body)["type"] for _, body in hook.received] == ["reply.created"]
+
+
+async def test_a_delivery_interrupted_by_a_dead_deliverer_is_made_after(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    db: Database,
+    actors: Actors,
+    receiver: tuple[Receiver, str],
+) -> None:
+    hook, url = receiver
+    await register(client, actors, url)
+    await create_ticket(client, actors.customer)
+    await dispatch(db)
+    now = utcnow()
+    # A deliverer took it and died before answering: its lease holds the delivery a while.
+    await db.webhook_deliveries.update_many(
+        {}, {"$set": {"lease_owner": "dead", "lease_until": now + timedelta(seconds=60)}}
+    )
+    assert await run_deliveries(app, now=now) == 0
+    assert await run_deliveries(app, now=now + timedelta(seconds=61)) == 1
+    assert len(hook.received) == 1
+
+
+async def test_two_deliverers_never_make_the_same_attempt(
+    app: FastAPI, client: httpx.AsyncClient, actors: Actors, receiver: tuple[Receiver, str]
+) -> None:
+    hook, url = receiver
+    await register(client, actors, url)
+    for _ in range(10):
+        await create_ticket(client, actors.customer)
+    await dispatch(app.state.db)
+    made = await asyncio.wait_for(
+        asyncio.gather(*(run_deliveries(app, owner=f"instance-{n}") for n in range(3))), 30
+    )
+    assert sum(made) == 10
+    ids = [headers["webhook-id"] for headers, _ in hook.received]
+    assert len(ids) == len(set(ids)) == 10
+
+
+async def test_test_event_goes_to_its_webhook_only(
+    app: FastAPI, client: httpx.AsyncClient, actors: Actors, receiver: tuple[Receiver, str]
+) -> None:
+    hook, url = receiver
+    first = await register(client, actors, url)
+    await register(client, actors, url)
+    sent = await client.post(
+        f"/api/admin/webhooks/{first['webhook']['id']}/test/", headers=actors.admin.headers
+    )
+    assert sent.status_code == 200
+    assert await run_deliveries(app) == 1
+    ((headers, body),) = hook.received
+    assert json.loads(body)["type"] == "webhook.test"
+    Webhook(first["secret"]).verify(body, headers)
+
+
+async def test_failing_for_a_day_disables_the_webhook(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    db: Database,
+    actors: Actors,
+    receiver: tuple[Receiver, str],
+) -> None:
+    hook, url = receiver
+    hook.statuses = [500] * 10
+    created = await register(client, actors, url)
+    await create_ticket(client, actors.customer)
+    await dispatch(db)
+    now = utcnow()
+    await run_deliveries(app, now=now)
+    await run_deliveries(app, now=now + timedelta(hours=25))
+    stored = await db.webhooks.find_one({"_id": ObjectId(created["webhook"]["id"])})
+    assert stored is not None and stored["enabled"] is False
+    disabled = await db.events.find_one({"type": "webhook.disabled"})
+    assert disabled is not None and disabled["data"]["webhook_id"] == created["webhook"]["id"]
+
+
+class TestServerSideRequestForgery:
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "http://example.com/hook",  # plain http
+            "https://127.0.0.1/hook",
+            "https://10.0.0.5/hook",
+            "https://169.254.169.254/latest/meta-data",
+            "https://[::1]/hook",
+            "https://user:pw@example.com/hook",
+            "ftp://example.com/hook",
+        ],
+    )
+    async def test_refused_at_registration(self, app_with: AppFactory, url: str) -> None:
+        application, client = await app_with(webhook_allow_private=False)
+        from tests.factories import make_actors
+
+        actors = await make_actors(application.state.db, application.state.settings)
+        response = await client.post(
+            "/api/admin/webhooks/", json={"url": url}, headers=actors.admin.headers
+        )
+        assert response.status_code == 400 and "url" in response.json()
+
+    async def test_checked_again_at_delivery(self) -> None:
+        """What a name resolves to can change after registration: the same check runs
+        before every attempt (delivery.py)."""
+        with pytest.raises(AddressNotAllowed):
+            await check_url("https://localhost/hook", allow_private=False)
+        await check_url("http://localhost/hook", allow_private=True)
