@@ -289,7 +289,7 @@ def main() -> int:
             LOGIN_MAX_FAILURES="1000000",
             LOGIN_ADDRESS_MAX_FAILURES="1000000",
             LOGIN_ACCOUNT_MAX_FAILURES="1000000",
-            PASSWORD_HASH_WAIT_SECONDS="60",
+            PASSWORD_HASH_WAIT_SECONDS="60",  # noqa: S106 - a number of seconds
         )
         print(f"seeding {args.tickets} tickets into {db.description} ...", file=sys.stderr)
         seed(env, customers=args.customers, agents=args.agents, tickets=args.tickets)
