@@ -1,9 +1,14 @@
 """The HTTP/1.1 protocol `python -m app serve` runs: uvicorn's httptools protocol with a bound
 on the request line and headers. uvicorn's httptools protocol has none: a 50 MB header would be
 read whole before the app sees anything. Counting the bytes received before the headers end and
-answering 431 once they pass MAX_HEADER_BYTES keeps the buffer to that bound plus one read."""
+answering 431 once they pass MAX_HEADER_BYTES keeps the buffer to that bound plus one read.
+
+It also says when the server starts shutting down (`SHUTTING_DOWN`): uvicorn waits for the
+responses in flight before the app's own shutdown runs, so endless responses (event streams)
+must learn it here to end at once."""
 
 import json
+import threading
 from functools import cache
 from typing import Any
 
@@ -11,6 +16,8 @@ from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from app.core.config import Settings
 from app.core.errors import error_body
+
+SHUTTING_DOWN = threading.Event()  # one per process: each worker is one
 
 
 @cache
@@ -44,6 +51,10 @@ class LimitedHeadersProtocol(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         super().on_message_complete()
         self._reading_headers, self._header_bytes = True, 0
+
+    def shutdown(self) -> None:
+        SHUTTING_DOWN.set()
+        super().shutdown()
 
     def _refuse_headers(self) -> None:
         body = json.dumps(error_body("Request headers too large")).encode()

@@ -18,6 +18,7 @@ from app.auth.documents import Role
 from app.auth.principal import User
 from app.core.db import Database
 from app.core.errors import TooManyRequests
+from app.core.http_protocol import SHUTTING_DOWN
 from app.core.pagination import encode_cursor
 from app.events import queries
 from app.events.documents import EventType
@@ -65,6 +66,10 @@ class Broadcaster:
     async def _watch(self) -> None:
         while not self.closing:
             await asyncio.sleep(self.poll_seconds)
+            if SHUTTING_DOWN.is_set():  # the server is stopping: end every stream now
+                self.closing = True
+                self._wake()
+                return
             try:
                 newest = await self.newest()
                 if newest > self.latest:

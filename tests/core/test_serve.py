@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -31,6 +32,46 @@ def send_oversized_headers(port: int, *, header_bytes: int) -> tuple[bytes, int]
         with contextlib.suppress(OSError):
             answer = sock.recv(4096)
     return answer.split(b"\r\n", 1)[0], sent
+
+
+class OpenStream:
+    def __init__(self) -> None:
+        self.outcome: dict[str, object] = {}
+        self.opened = threading.Event()
+        self.thread = threading.Thread(target=lambda: None)
+
+
+def open_event_stream(base: str) -> OpenStream:
+    """A customer's event stream, read in a thread until the server ends it."""
+    user = {"email": "streamer@example.com", "password": "password123", "name": "S"}
+    httpx.post(f"{base}/api/auth/register/", json=user, timeout=10)
+    credentials = {"email": user["email"], "password": user["password"]}
+    login = httpx.post(f"{base}/api/auth/login/", json=credentials, timeout=10)
+    token = login.json()["access_token"]
+    stream = OpenStream()
+
+    def read() -> None:
+        try:
+            with httpx.stream(
+                "GET",
+                f"{base}/api/events/stream/",
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=30,
+            ) as response:
+                stream.outcome["status"] = response.status_code
+                stream.opened.set()
+                for _ in response.iter_lines():
+                    pass
+            stream.outcome["ended"] = "cleanly"
+        except httpx.HTTPError as failed:
+            stream.outcome["ended"] = repr(failed)
+        finally:
+            stream.opened.set()
+
+    stream.thread = threading.Thread(target=read, daemon=True)
+    stream.thread.start()
+    assert stream.opened.wait(timeout=10)
+    return stream
 
 
 def test_two_workers_share_one_embedded_database(tmp_path: Path) -> None:
@@ -71,9 +112,14 @@ def test_two_workers_share_one_embedded_database(tmp_path: Path) -> None:
         tree = psutil.Process(server.pid).children(recursive=True)
         database_pids = [p.pid for p in tree if "secantus" in " ".join(p.cmdline())]
         assert len(database_pids) == 1
+        stream = open_event_stream(base)
     finally:
         server.terminate()
         server.wait(timeout=30)
+    # The open event stream was ended by the server as it stopped: a complete response, not a
+    # connection cut when the graceful-shutdown timeout ran out.
+    stream.thread.join(timeout=30)
+    assert stream.outcome == {"status": 200, "ended": "cleanly"}, stream.outcome
     log = log_path.read_text()
     assert "Using the embedded development database" in log
     assert log.count("Created the development admin") == 1  # two workers, one admin, one password
