@@ -23,6 +23,12 @@ async def test_seed_demo_fills_every_status_with_notes_and_feedback(
     statuses = set(await db.tickets.distinct("status"))
     assert statuses == {s.value for s in TicketStatus}
     assert await db.tickets.count_documents({"status": "Open", "agent_id": {"$ne": None}}) == 0
+    # Their history too: every ticket's creation, and the assignment of every assigned one.
+    assert await db.events.count_documents({"type": "ticket.created"}) == 1500
+    assigned = await db.tickets.count_documents({"agent_id": {"$ne": None}})
+    assert await db.events.count_documents({"type": "ticket.assigned"}) == assigned
+    seqs = [e["seq"] for e in await db.events.find({}, {"seq": 1}).to_list()]
+    assert len(set(seqs)) == len(seqs)
 
     login = await client.post(
         "/api/auth/login/", json={"email": summary.customers[0], "password": DEMO_PASSWORD}
