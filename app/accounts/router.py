@@ -1,7 +1,10 @@
 """Accounts: customer and agent sign-up (public), agent approval, the agent list and user
 activation (admins)."""
 
-from fastapi import APIRouter, status
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
 
 from app.accounts import service
 from app.accounts.schemas import AgentListOut, AgentOut, RegisteredOut, RegisterIn, UserStatusOut
@@ -23,6 +26,30 @@ from app.core.schemas import MessageOut
 router = APIRouter(tags=["accounts"])
 
 
+@dataclass
+class SignUp:
+    """What a public sign-up needs (FastAPI resolves the fields as dependencies)."""
+
+    db: DbDep
+    settings: SettingsDep
+    hasher: HasherDep
+    client: ClientAddress
+
+    async def register(self, data: RegisterIn, role: Role) -> UserOut:
+        user = await service.register(
+            db=self.db,
+            settings=self.settings,
+            hasher=self.hasher,
+            data=data,
+            role=role,
+            client_address=self.client,
+        )
+        return UserOut.from_doc(user)
+
+
+SignUpDep = Annotated[SignUp, Depends()]
+
+
 @router.post(
     "/auth/register/",
     status_code=status.HTTP_201_CREATED,
@@ -30,22 +57,9 @@ router = APIRouter(tags=["accounts"])
     responses=responses(400, 413, 429, 503),
     summary="Customer sign-up (public)",
 )
-async def register_customer(
-    data: RegisterIn,
-    db: DbDep,
-    settings: SettingsDep,
-    hasher: HasherDep,
-    client: ClientAddress,
-) -> RegisteredOut:
-    user = await service.register(
-        db=db,
-        settings=settings,
-        hasher=hasher,
-        data=data,
-        role=Role.CUSTOMER,
-        client_address=client,
-    )
-    return RegisteredOut(message="Registration successful", user=UserOut.from_doc(user))
+async def register_customer(data: RegisterIn, sign_up: SignUpDep) -> RegisteredOut:
+    user = await sign_up.register(data, Role.CUSTOMER)
+    return RegisteredOut(message="Registration successful", user=user)
 
 
 @router.post(
@@ -55,24 +69,9 @@ async def register_customer(
     responses=responses(400, 413, 429, 503),
     summary="Support agent sign-up (public); an admin approves before agent features work",
 )
-async def register_agent(
-    data: RegisterIn,
-    db: DbDep,
-    settings: SettingsDep,
-    hasher: HasherDep,
-    client: ClientAddress,
-) -> RegisteredOut:
-    user = await service.register(
-        db=db,
-        settings=settings,
-        hasher=hasher,
-        data=data,
-        role=Role.AGENT,
-        client_address=client,
-    )
-    return RegisteredOut(
-        message="Registration successful. Waiting for admin approval.", user=UserOut.from_doc(user)
-    )
+async def register_agent(data: RegisterIn, sign_up: SignUpDep) -> RegisteredOut:
+    user = await sign_up.register(data, Role.AGENT)
+    return RegisteredOut(message="Registration successful. Waiting for admin approval.", user=user)
 
 
 @router.post(
