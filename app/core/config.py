@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
@@ -80,6 +81,11 @@ class Settings(BaseSettings):
     # Run the deliverer inside `serve` (one task per instance; leases coordinate them). Off
     # when deliveries run in `python -m app worker` instead.
     webhook_deliverer_in_api: bool = True
+    # SLA: a running deadline this close is "at risk"; how often the breach sweeper looks, and
+    # whether the API processes run it (else `python -m app worker` does).
+    sla_at_risk_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+    sla_sweep_seconds: float = Field(default=30.0, gt=0, le=60)
+    sla_sweeper_in_api: bool = True
     # Concurrent argon2 hashes per worker (64 MiB each), and how long a login waits for one.
     password_hash_concurrency: int = Field(default=os.cpu_count() or 2, ge=1, le=64)
     password_hash_wait_seconds: float = Field(default=2.0, gt=0, le=60)
@@ -133,6 +139,10 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.app_env == "production"
+
+    @property
+    def sla_at_risk(self) -> timedelta:
+        return timedelta(minutes=self.sla_at_risk_minutes)
 
     @property
     def docs_on(self) -> bool:

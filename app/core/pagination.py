@@ -15,7 +15,7 @@ import binascii
 import heapq
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from bson import ObjectId
 from pymongo.asynchronous.collection import AsyncCollection
@@ -81,6 +81,61 @@ class Keyset:
 OLDEST_FIRST = Keyset("_id", descending=False, parse=to_object_id, first=ObjectId("0" * 24))
 
 
+# A filtered list reads its index range in rounds until it has a page of matches: the first
+# round the page itself, each next one ROUND_GROWTH times more, at most MAX_ROUNDS (a page can
+# then come back short, with a cursor to go on from where the reading stopped).
+MAX_ROUNDS = 4
+ROUND_GROWTH = 8
+
+
+def _tighter(descending: bool, *bounds: Filter) -> Filter:
+    """One range on the key from several: the tightest lower and upper bound."""
+    lower = [b[op] for b in bounds for op in ("$gt", "$gte") if op in b]
+    upper = [b[op] for b in bounds for op in ("$lt", "$lte") if op in b]
+    merged: Filter = {}
+    for b in bounds:
+        for op, value in b.items():
+            if (op in ("$gt", "$gte") and value == max(lower)) or (
+                op in ("$lt", "$lte") and value == min(upper)
+            ):
+                merged[op] = value
+    return merged
+
+
+@dataclass
+class _Scan(Generic[T]):
+    found: list[T]
+    frontier: Any  # the key of the last document read; None: the range is exhausted
+
+
+async def _scan(
+    collection: AsyncCollection[T],
+    query: Filter,
+    key_range: Filter,
+    *,
+    keyset: Keyset,
+    limit: int,
+    projection: Mapping[str, Any] | None,
+    matches: Callable[[T], bool] | None,
+) -> _Scan[T]:
+    found: list[T] = []
+    batch = limit + 1
+    position = key_range
+    key = keyset.field
+    for _ in range(MAX_ROUNDS):
+        where = {**query, key: position} if position else query
+        docs = await collection.find(where, projection).sort(keyset.sort).limit(batch).to_list()
+        found += [d for d in docs if matches is None or matches(d)]
+        if len(docs) < batch:
+            return _Scan(found, None)
+        if len(found) > limit:
+            break
+        step = {"$lt" if keyset.descending else "$gt": docs[-1][key]}
+        position = _tighter(keyset.descending, key_range, step)
+        batch *= ROUND_GROWTH
+    return _Scan(found, docs[-1][key])
+
+
 async def read_page(
     collection: AsyncCollection[T],
     filters: Sequence[Filter],
@@ -89,23 +144,46 @@ async def read_page(
     limit: int,
     cursor: str | None,
     projection: Mapping[str, Any] | None = None,
+    key_range: Filter | None = None,
+    matches: Callable[[T], bool] | None = None,
 ) -> tuple[list[T], str | None]:
     """One page of the union of `filters`, in keyset order. Each filter is read as one index
-    range (its equality fields, then the key), the ranges concurrently, and merged here: a
-    constant number of round trips, whatever the page size. (One query with `$in` or `$or`
-    plus the key range is planned as a collection scan by SecantusDB.)"""
-    bound = keyset.bound(cursor)
-    ranges = await asyncio.gather(
+    range (its equality fields, then the key, within `key_range`), the ranges concurrently,
+    and merged here: a bounded number of round trips, whatever the page size. (One query with
+    `$in` or `$or` plus the key range is planned as a collection scan by SecantusDB.)
+
+    `matches` is the whole of what the caller asked for, checked on every document read: the
+    conditions no index holds (SecantusDB plans a filter on a field outside the index it
+    uses as a collection scan, so queries carry only indexed fields). A filtered page may then
+    be short, with a cursor past what was read."""
+    bounds = [b for b in (key_range or {}, keyset.bound(cursor).get(keyset.field, {})) if b]
+    position = _tighter(keyset.descending, *bounds) if bounds else {}
+    scans = await asyncio.gather(
         *(
-            collection.find({**query, **bound}, projection)
-            .sort(keyset.sort)
-            .limit(limit + 1)
-            .to_list()
+            _scan(
+                collection,
+                query,
+                position,
+                keyset=keyset,
+                limit=limit,
+                projection=projection,
+                matches=matches,
+            )
             for query in filters
         )
     )
     key = keyset.field
-    merged = heapq.merge(*ranges, key=lambda doc: doc[key], reverse=keyset.descending)
-    docs: list[T] = [doc for _, doc in zip(range(limit + 1), merged, strict=False)]
-    more = len(docs) > limit
-    return docs[:limit], encode_cursor(str(docs[limit - 1][key])) if more else None
+    frontiers = [s.frontier for s in scans if s.frontier is not None]
+    # Past the least advanced frontier, a scan that stopped may still hold documents.
+    edge = (max if keyset.descending else min)(frontiers) if frontiers else None
+    merged = heapq.merge(*(s.found for s in scans), key=lambda d: d[key], reverse=keyset.descending)
+    docs: list[T] = []
+    for doc in merged:
+        if edge is not None and (doc[key] < edge if keyset.descending else doc[key] > edge):
+            break
+        if docs and docs[-1][key] == doc[key]:
+            continue  # in two of the filters
+        docs.append(doc)
+        if len(docs) > limit:
+            return docs[:limit], encode_cursor(str(docs[limit - 1][key]))
+    return docs, encode_cursor(str(edge)) if edge is not None else None

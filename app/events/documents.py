@@ -35,6 +35,8 @@ class EventType(StrEnum):
     FAQ_CREATED = "faq.created"
     FAQ_UPDATED = "faq.updated"
     FAQ_DELETED = "faq.deleted"
+    SLA_FIRST_RESPONSE_BREACHED = "sla.first_response_breached"
+    SLA_RESOLUTION_BREACHED = "sla.resolution_breached"
     WEBHOOK_TEST = "webhook.test"
     WEBHOOK_DISABLED = "webhook.disabled"
 

@@ -24,7 +24,9 @@ async def add_reply(*, db: Database, ticket: TicketDoc, author: User, data: Repl
     )
 
     async def work(session: Session) -> None:
-        after = await activity.record_reply(db=db, session=session, ticket=ticket, author=author)
+        after = await activity.record_reply(
+            db=db, session=session, ticket=ticket, author=author, body=data.body
+        )
         await queries.replies(db).insert_one(reply, session=session)
         await events.record(
             db,

@@ -14,14 +14,16 @@ from app.core.errors import BadRequest, Conflict, FieldError
 from app.events import record as events
 from app.events.documents import EventType, actor_of
 from app.events.record import Session
-from app.tickets import policy, queries
+from app.tickets import breaches, policy, queries, search, sla
 from app.tickets.documents import (
+    Deadline,
     FeedbackDoc,
     NoteDoc,
     TicketDoc,
     TicketStatus,
     new_feedback,
     new_note,
+    sort_keys,
 )
 from app.tickets.schemas import FeedbackIn, NoteIn
 from app.tickets.service import CHANGED_CONCURRENTLY, record_status_change, write
@@ -82,31 +84,46 @@ async def add_internal_note(
 
 
 async def record_reply(
-    *, db: Database, session: Session, ticket: TicketDoc, author: User
+    *, db: Database, session: Session, ticket: TicketDoc, author: User, body: str
 ) -> dict[str, Any]:
     """The ticket's side of a public reply, one conditional write in the caller's transaction:
-    counts and times; the first staff reply sets first_response_at (never overwritten); a
-    customer's reply to a Resolved or On Hold ticket moves it to In Progress (with its event).
+    counts and times, the reply's search terms; the first staff reply sets first_response_at
+    (never overwritten) and meets the first-response deadline; a customer's reply to a Resolved
+    or On Hold ticket moves it to In Progress (with its event, and the SLA clock's change).
     Returns the ticket as it is after."""
     policy.ensure_can_reply(author, ticket)
     current = TicketStatus(ticket["status"])
     ensure_open_for_work(current)
     now = utcnow()
-    changes: dict[str, Any] = {
-        "updated_at": now,
-        "last_reply_at": now,
-        "reply_count": {"$add": [{"$ifNull": ["$reply_count", 0]}, 1]},
-    }
+    changes: dict[str, Any] = {"updated_at": now, "last_reply_at": now}
     reopened = not policy.is_staff(author) and current in REOPENED_BY_CUSTOMER_REPLY
-    if policy.is_staff(author):
-        changes["first_response_at"] = {"$ifNull": ["$first_response_at", now]}
+    first_response = policy.is_staff(author) and ticket.get("first_response_at") is None
+    if first_response:
+        changes["first_response_at"] = now
     elif reopened:
         changes["status"] = TicketStatus.IN_PROGRESS.value
         if current == TicketStatus.RESOLVED:
             changes["resolved_at"] = None
-    guard = {"status": current.value, **policy.reply_guard(author, ticket)}
-    await write(db, session, ticket, guard=guard, update=[{"$set": changes}])
-    after = {**ticket, **{k: v for k, v in changes.items() if not isinstance(v, dict)}}
+    breached: list[Deadline] = []
+    if first_response or reopened:
+        promise = await sla.load_policy(db) if reopened else sla.DEFAULT_POLICY
+        clock, breached = sla.advance(promise, ticket, {**ticket, **changes}, now)
+        changes |= clock
+    changes |= sort_keys({**ticket, **changes})
+    after = {**ticket, **changes}
+    guard: dict[str, Any] = {"status": current.value, **policy.reply_guard(author, ticket)}
+    if breached:  # of concurrent first replies, one records the breach
+        guard["sla_breached"] = {"$nin": breached}
+    stored: dict[str, Any] = {
+        **changes,
+        # concurrent replies: each adds to what is stored, never to what it read
+        "reply_count": {"$add": [{"$ifNull": ["$reply_count", 0]}, 1]},
+        "first_response_at": {"$ifNull": ["$first_response_at", changes.get("first_response_at")]},
+        "terms": search.add_terms("$terms", search.terms_of(body)),
+    }
+    await write(db, session, ticket, guard=guard, update=[{"$set": stored}])
+    after["reply_count"] = ticket.get("reply_count", 0) + 1
+    await breaches.record_breaches(db, session, after, breached)
     if reopened:
         await record_status_change(
             db, session, after, current.value, TicketStatus.IN_PROGRESS.value, by=author

@@ -1,15 +1,21 @@
 """The ticket loader (`CurrentTicket`, which 404s once) and the policy checks chained on it,
 for the early 403/404. The service checks the policy again itself."""
 
+from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends
+from bson import ObjectId
+from fastapi import Depends, Query
 
 from app.auth.deps import CurrentUser, CustomerUser, StaffUser
 from app.auth.principal import User
 from app.core.deps import DbDep
+from app.core.errors import FieldError
+from app.core.ids import IdStr
 from app.tickets import policy, service
-from app.tickets.documents import TicketDoc
+from app.tickets.documents import Category, Priority, TicketDoc, TicketStatus
+from app.tickets.lists import Sort, TicketFilters
+from app.tickets.sla import SlaState
 
 
 async def get_ticket(db: DbDep, ticket_id: str) -> TicketDoc:
@@ -45,3 +51,75 @@ async def get_own_ticket(user: CustomerUser, ticket: CurrentTicket) -> TicketDoc
 ViewableTicket = Annotated[TicketDoc, Depends(get_viewable_ticket)]
 WorkableTicket = Annotated[TicketDoc, Depends(get_workable_ticket)]
 OwnTicket = Annotated[TicketDoc, Depends(get_own_ticket)]
+
+
+# --- list filters ---------------------------------------------------------------------------
+
+
+def _statuses(values: list[str] | None) -> tuple[TicketStatus, ...]:
+    """`status` repeated or as a comma list."""
+    named = [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
+    try:
+        return tuple(dict.fromkeys(TicketStatus(v) for v in named))
+    except ValueError:
+        allowed = ", ".join(s.value for s in TicketStatus)
+        raise FieldError("status", f"Each status must be one of: {allowed}.") from None
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)  # a time without an offset is UTC
+    return moment
+
+
+Statuses = Annotated[
+    list[str] | None,
+    Query(description="Repeat it or give a comma list: `status=Open,In Progress`"),
+]
+Words = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=200,
+        description="Words that subject, description, delivery id or public replies all "
+        "contain (case and accents ignored; 3+ letters match word beginnings)",
+    ),
+]
+
+
+async def staff_filters(
+    status: Statuses = None,
+    category: Category | None = None,
+    priority: Priority | None = None,
+    agent_id: IdStr | None = None,
+    customer_id: IdStr | None = None,
+    unassigned: bool = False,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    updated_after: datetime | None = None,
+    sla: Annotated[SlaState | None, Query(description="The SLA state now")] = None,
+    q: Words = None,
+    sort: Sort = "-created_at",
+) -> TicketFilters:
+    return TicketFilters(
+        statuses=_statuses(status),
+        category=category,
+        priority=priority,
+        agent_id=ObjectId(agent_id) if agent_id else None,
+        customer_id=ObjectId(customer_id) if customer_id else None,
+        unassigned=unassigned,
+        created_after=_utc(created_after),
+        created_before=_utc(created_before),
+        updated_after=_utc(updated_after),
+        sla=sla,
+        q=q,
+        sort=sort,
+    )
+
+
+async def customer_filters(status: Statuses = None, q: Words = None) -> TicketFilters:
+    return TicketFilters(statuses=_statuses(status), q=q)
+
+
+StaffFilters = Annotated[TicketFilters, Depends(staff_filters)]
+CustomerFilters = Annotated[TicketFilters, Depends(customer_filters)]

@@ -1,13 +1,15 @@
 """The stored ticket, internal note and feedback: typed shapes and one constructor each, used
 by the service, `seed-demo` and the test factories alike."""
 
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, TypedDict
+from typing import Any, Literal, TypedDict
 
 from bson import ObjectId
 
 from app.core.clock import utcnow
+from app.tickets import search
 
 
 class TicketStatus(StrEnum):
@@ -32,6 +34,11 @@ class Category(StrEnum):
     OTHER = "Other"
 
 
+PRIORITY_RANK = {Priority.HIGH.value: 3, Priority.MEDIUM.value: 2, Priority.LOW.value: 1}
+FINISHED = (TicketStatus.RESOLVED.value, TicketStatus.CLOSED.value)
+Deadline = Literal["first_response", "resolution"]
+
+
 class TicketDoc(TypedDict):
     _id: ObjectId
     customer_id: ObjectId
@@ -51,9 +58,21 @@ class TicketDoc(TypedDict):
     last_reply_at: datetime | None
     first_response_at: datetime | None  # the first staff reply; set once
     attachment_count: int  # held under MAX_ATTACHMENTS_PER_TICKET by a guarded $inc
-    # Every list pages on this one unique key: "<created_at, ms, UTC>|<_id hex>", whose
-    # order is exactly (created_at, _id); see core/pagination.py for why one field.
+    terms: list[str]  # search terms of subject, description, delivery id, public replies
+    # The SLA clock (see sla.py): deadlines, when the resolution clock started, time on hold.
+    first_response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    sla_started_at: datetime
+    sla_paused_at: datetime | None
+    sla_paused_seconds: float
+    sla_breached: list[str]  # Deadline values, each recorded once
+    # Every list pages on one unique key per sort; see core/pagination.py for why one field.
+    # order_key "<created_at, ms, UTC>|<_id hex>" orders by (created_at, _id); the others
+    # are derived by sort_keys() and rewritten by every change of what they hold.
     order_key: str
+    updated_key: str  # "<updated_at>|<_id>"
+    priority_key: str  # "<rank, 3 = High>|<order_key>"
+    due_key: str  # "<next running deadline>|<order_key>", "~|<order_key>" without one
 
 
 class NoteDoc(TypedDict):
@@ -75,8 +94,47 @@ class FeedbackDoc(TypedDict):
     created_at: datetime
 
 
+def timestamp(moment: datetime) -> str:
+    """A UTC time as a string whose order is the time's (milliseconds, like the database)."""
+    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
+
+
 def order_key(created_at: datetime, ticket_id: ObjectId) -> str:
-    return f"{created_at:%Y-%m-%dT%H:%M:%S}.{created_at.microsecond // 1000:03d}Z|{ticket_id}"
+    return f"{timestamp(created_at)}|{ticket_id}"
+
+
+NO_DEADLINE = "~"  # sorts after every timestamp
+
+
+def running_deadlines(ticket: Mapping[str, Any]) -> dict[Deadline, datetime]:
+    """The deadlines still ahead of the ticket's work: not met, not yet breached, not paused."""
+    breached = ticket.get("sla_breached") or []
+    running: dict[Deadline, datetime] = {}
+    first = ticket.get("first_response_due_at")
+    first_pending = ticket.get("first_response_at") is None and "first_response" not in breached
+    if first is not None and first_pending and ticket["status"] != TicketStatus.CLOSED:
+        running["first_response"] = first
+    due = ticket.get("resolution_due_at")
+    resolution_pending = ticket["status"] not in FINISHED and "resolution" not in breached
+    if due is not None and resolution_pending and not ticket.get("sla_paused_at"):
+        running["resolution"] = due
+    return running
+
+
+def next_due(ticket: Mapping[str, Any]) -> datetime | None:
+    running = running_deadlines(ticket)
+    return min(running.values()) if running else None
+
+
+def sort_keys(ticket: Mapping[str, Any]) -> dict[str, str]:
+    """The keys of the other sorts, from the ticket's current fields: every write that changes
+    updated_at, priority, status or the SLA fields writes these again."""
+    due = next_due(ticket)
+    return {
+        "updated_key": f"{timestamp(ticket['updated_at'])}|{ticket['_id']}",
+        "priority_key": f"{PRIORITY_RANK[ticket['priority']]}|{ticket['order_key']}",
+        "due_key": f"{timestamp(due) if due else NO_DEADLINE}|{ticket['order_key']}",
+    }
 
 
 def new_ticket(
@@ -91,14 +149,15 @@ def new_ticket(
     agent_id: ObjectId | None = None,
     created_at: datetime | None = None,
     updated_at: datetime | None = None,
+    clock: Mapping[str, Any] | None = None,
 ) -> TicketDoc:
     """A new ticket. Customers' tickets start Open, Medium, unassigned; the demo seeder and
-    the tests pass other states."""
+    the tests pass other states. `clock`: its SLA deadlines (sla.start_clock), none without."""
     created_at = created_at or utcnow()
     updated_at = updated_at or created_at
     ticket_id = ObjectId()
     done = status in (TicketStatus.RESOLVED, TicketStatus.CLOSED)
-    return TicketDoc(
+    ticket = TicketDoc(
         _id=ticket_id,
         customer_id=customer_id,
         agent_id=agent_id,
@@ -117,8 +176,21 @@ def new_ticket(
         last_reply_at=None,
         first_response_at=None,
         attachment_count=0,
+        terms=search.terms_of(subject, description, delivery_id),
+        first_response_due_at=None,
+        resolution_due_at=None,
+        sla_started_at=created_at,
+        sla_paused_at=None,
+        sla_paused_seconds=0.0,
+        sla_breached=[],
         order_key=order_key(created_at, ticket_id),
+        updated_key="",
+        priority_key="",
+        due_key="",
     )
+    ticket.update(clock or {})  # type: ignore[typeddict-item]
+    ticket.update(sort_keys(ticket))  # type: ignore[typeddict-item]
+    return ticket
 
 
 def new_note(

@@ -2,7 +2,7 @@
 Every list pages on `order_key` (see core/pagination.py)."""
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
 from bson import ObjectId
@@ -18,6 +18,8 @@ from app.tickets.documents import FeedbackDoc, NoteDoc, TicketDoc
 # names the ticket. Notes and replies embed the summaries of the ones they refer to.
 ATTACHMENT_BUCKET = "attachments"
 ATTACHMENT_FILES = f"{ATTACHMENT_BUCKET}.files"
+
+SORT_KEYS = [("updated_key", DESCENDING), ("priority_key", DESCENDING), ("due_key", ASCENDING)]
 
 INDEXES = {
     "tickets": [
@@ -40,6 +42,26 @@ INDEXES = {
         IndexModel(
             [("category", ASCENDING), ("order_key", DESCENDING)], name="tickets_by_category"
         ),
+        # ?priority=
+        IndexModel(
+            [("priority", ASCENDING), ("order_key", DESCENDING)], name="tickets_by_priority"
+        ),
+        # ?q=: one of the words (multikey)
+        IndexModel([("terms", ASCENDING), ("order_key", DESCENDING)], name="tickets_by_term"),
+        # the other sorts: everything (admin), and an agent's two scopes
+        *(
+            index
+            for key, direction in SORT_KEYS
+            for index in (
+                IndexModel([(key, direction)], name=f"tickets_by_{key}"),
+                IndexModel(
+                    [("agent_id", ASCENDING), (key, direction)], name=f"tickets_of_agent_by_{key}"
+                ),
+            )
+        ),
+        # reports: what was resolved or closed in a period
+        IndexModel([("resolved_at", ASCENDING)], name="tickets_resolved_at"),
+        IndexModel([("closed_at", ASCENDING)], name="tickets_closed_at"),
     ],
     "ticket_notes": [
         # ticket detail: the newest notes
@@ -52,19 +74,51 @@ INDEXES = {
     "feedback": [
         # one feedback per ticket, also under concurrent submissions
         IndexModel([("ticket_id", ASCENDING)], unique=True),
+        # reports: feedback given in a period
+        IndexModel([("created_at", ASCENDING)]),
     ],
 }
 
-_ORDER_KEY = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\|[0-9a-f]{24}")
+_TIMESTAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
+_ORDER_KEY = re.compile(rf"{_TIMESTAMP}\|[0-9a-f]{{24}}")
+_UPDATED_KEY = _ORDER_KEY
+_PRIORITY_KEY = re.compile(rf"[123]\|{_TIMESTAMP}\|[0-9a-f]{{24}}")
+_DUE_KEY = re.compile(rf"({_TIMESTAMP}|~)\|{_TIMESTAMP}\|[0-9a-f]{{24}}")
 
 
-def parse_order_key(position: str) -> str | None:
-    return position if _ORDER_KEY.fullmatch(position) else None
+def _parser(pattern: re.Pattern[str]) -> Callable[[str], str | None]:
+    return lambda position: position if pattern.fullmatch(position) else None
 
 
+parse_order_key = _parser(_ORDER_KEY)
 NEWEST_FIRST = Keyset("order_key", descending=True, parse=parse_order_key)
+# The sorts of the staff lists, by their `sort` parameter.
+SORTS = {
+    "-created_at": NEWEST_FIRST,
+    "-updated_at": Keyset("updated_key", descending=True, parse=_parser(_UPDATED_KEY)),
+    "-priority": Keyset("priority_key", descending=True, parse=_parser(_PRIORITY_KEY)),
+    "due_at": Keyset("due_key", descending=False, parse=_parser(_DUE_KEY)),
+}
+# The equality fields an index holds in front of each sort key, best first: a list query
+# sends the first set all of whose fields it has, and checks the rest of what was asked on
+# the documents read (core/pagination.py says why).
+ACCESS_PATHS: dict[str, list[tuple[str, ...]]] = {
+    "order_key": [
+        ("agent_id", "status"),
+        ("customer_id",),
+        ("agent_id",),
+        ("terms",),
+        ("status",),
+        ("priority",),
+        ("category",),
+        (),
+    ],
+    **{key: [("agent_id",), ()] for key, _ in SORT_KEYS},
+}
 # Old documents may still carry the audit trail that events replaced: no read carries it.
 WITHOUT_HISTORY = {"history": 0}
+# Lists: nor the search terms, unless the page is a search.
+LISTED = {"history": 0, "terms": 0}
 
 
 def tickets(db: Database) -> AsyncCollection[TicketDoc]:
@@ -84,15 +138,25 @@ async def find_ticket(db: Database, ticket_id: ObjectId) -> TicketDoc | None:
 
 
 async def page_of_tickets(
-    db: Database, filters: Sequence[Filter], *, limit: int, cursor: str | None
+    db: Database,
+    filters: Sequence[Filter],
+    *,
+    limit: int,
+    cursor: str | None,
+    keyset: Keyset = NEWEST_FIRST,
+    key_range: Filter | None = None,
+    matches: Callable[[TicketDoc], bool] | None = None,
+    projection: Mapping[str, Any] = WITHOUT_HISTORY,
 ) -> tuple[list[TicketDoc], str | None]:
     return await read_page(
         tickets(db),
         filters,
-        keyset=NEWEST_FIRST,
+        keyset=keyset,
         limit=limit,
         cursor=cursor,
-        projection=WITHOUT_HISTORY,
+        projection=projection,
+        key_range=key_range,
+        matches=matches,
     )
 
 

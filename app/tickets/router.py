@@ -7,13 +7,19 @@ from bson import ObjectId
 from fastapi import APIRouter, status
 
 from app.auth.deps import AdminUser, ApprovedAgent, CustomerUser, StaffUser
-from app.core.deps import DEFAULT_LIMIT, DbDep, PageCursor, PageLimit
+from app.core.deps import DEFAULT_LIMIT, DbDep, PageCursor, PageLimit, SettingsDep
 from app.core.errors import responses
-from app.core.ids import IdStr
 from app.events.schemas import EventPageOut
 from app.tickets import activity, lists, service
-from app.tickets.deps import CurrentTicket, OwnTicket, TicketReader, ViewableTicket, WorkableTicket
-from app.tickets.documents import Category, TicketStatus
+from app.tickets.deps import (
+    CurrentTicket,
+    CustomerFilters,
+    OwnTicket,
+    StaffFilters,
+    TicketReader,
+    ViewableTicket,
+    WorkableTicket,
+)
 from app.tickets.schemas import (
     AdminTicketList,
     AdminTicketListItem,
@@ -66,10 +72,14 @@ async def create_ticket(data: TicketCreate, customer: CustomerUser, db: DbDep) -
     summary="List the caller's own tickets, newest first (customers)",
 )
 async def list_my_tickets(
-    customer: CustomerUser, db: DbDep, limit: PageLimit = DEFAULT_LIMIT, cursor: PageCursor = None
+    customer: CustomerUser,
+    db: DbDep,
+    filters: CustomerFilters,
+    limit: PageLimit = DEFAULT_LIMIT,
+    cursor: PageCursor = None,
 ) -> CustomerTicketList:
     page, next_cursor = await lists.list_for_customer(
-        db=db, customer=customer, limit=limit, cursor=cursor
+        db=db, customer=customer, filters=filters, limit=limit, cursor=cursor
     )
     return CustomerTicketList(
         tickets=[TicketListItem.from_doc(t) for t in page], next_cursor=next_cursor
@@ -180,25 +190,32 @@ async def ticket_events(
     limit: PageLimit = DEFAULT_LIMIT,
     cursor: PageCursor = None,
 ) -> EventPageOut:
-    return await service.read_timeline(db=db, user=user, ticket=ticket, limit=limit, cursor=cursor)
+    return await lists.read_timeline(db=db, user=user, ticket=ticket, limit=limit, cursor=cursor)
 
 
 @router.get(
     "/agent/tickets/",
     response_model=AgentTicketList,
     responses=responses(400, 401, 403),
-    summary="The caller's tickets plus the unassigned queue, newest first (approved agents)",
+    summary="The caller's tickets plus the unassigned queue, filtered and sorted (approved agents)",
 )
 async def agent_tickets(
     agent: ApprovedAgent,
     db: DbDep,
-    status: TicketStatus | None = None,
+    settings: SettingsDep,
+    filters: StaffFilters,
     assigned: Literal["me", "unassigned"] | None = None,
     limit: PageLimit = DEFAULT_LIMIT,
     cursor: PageCursor = None,
 ) -> AgentTicketList:
     page, next_cursor = await lists.list_queue_for_agent(
-        db=db, agent=agent, status=status, assigned_to=assigned, limit=limit, cursor=cursor
+        db=db,
+        agent=agent,
+        filters=filters,
+        assigned_to=assigned,
+        limit=limit,
+        cursor=cursor,
+        at_risk=settings.sla_at_risk,
     )
     return AgentTicketList(
         tickets=[AgentTicketListItem.from_doc(t) for t in page], next_cursor=next_cursor
@@ -209,27 +226,23 @@ async def agent_tickets(
     "/admin/support/tickets/",
     response_model=AdminTicketList,
     responses=responses(400, 401, 403),
-    summary="All tickets with customer and agent names, newest first (admins)",
+    summary="All tickets with customer and agent names, newest first by default (admins)",
 )
 async def all_tickets(
     admin: AdminUser,
     db: DbDep,
-    status: TicketStatus | None = None,
-    category: Category | None = None,
-    agent_id: IdStr | None = None,
-    customer_id: IdStr | None = None,
+    settings: SettingsDep,
+    filters: StaffFilters,
     limit: PageLimit = DEFAULT_LIMIT,
     cursor: PageCursor = None,
 ) -> AdminTicketList:
     page, next_cursor = await lists.list_all_for_admin(
         db=db,
         admin=admin,
-        status=status,
-        category=category,
-        agent_id=ObjectId(agent_id) if agent_id else None,
-        customer_id=ObjectId(customer_id) if customer_id else None,
+        filters=filters,
         limit=limit,
         cursor=cursor,
+        at_risk=settings.sla_at_risk,
     )
     return AdminTicketList(
         tickets=[AdminTicketListItem.from_doc(t) for t in page], next_cursor=next_cursor

@@ -1,13 +1,16 @@
 """Tickets, internal notes and feedback: one schema per request and per response."""
 
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, WithJsonSchema
+from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
 from app.auth.documents import Role
+from app.core.clock import utcnow
 from app.core.ids import IdStr
 from app.core.schemas import Id, RequestSchema, Schema, UtcDatetime, text
 from app.tickets.documents import Category, Priority, TicketStatus
+from app.tickets.sla import breached_now
 
 # Ticket detail shows at most this many internal notes: the newest.
 NOTES_SHOWN = 500
@@ -36,6 +39,33 @@ class TicketCreatedOut(Schema):
     ticket: TicketCreatedSummary
 
 
+class SlaOut(Schema):
+    """The ticket's promise: its deadlines, which were missed, and whether the resolution
+    clock is paused (On Hold). Deadlines are null on tickets older than the SLA feature."""
+
+    first_response_due_at: UtcDatetime | None
+    resolution_due_at: UtcDatetime | None
+    breached: list[Literal["first_response", "resolution"]] = Field(
+        description="Deadlines missed: recorded ones and running ones already past"
+    )
+    paused: bool
+
+    @classmethod
+    def of(cls, ticket: Mapping[str, Any]) -> "SlaOut":
+        return cls(
+            first_response_due_at=ticket.get("first_response_due_at"),
+            resolution_due_at=ticket.get("resolution_due_at"),
+            breached=breached_now(ticket, utcnow()),
+            paused=ticket.get("sla_paused_at") is not None,
+        )
+
+
+def _with_sla(data: Any) -> Any:
+    if isinstance(data, Mapping) and "sla" not in data and "status" in data:
+        return {**data, "sla": SlaOut.of(data)}
+    return data
+
+
 class _TicketBase(Schema):
     id: Id
     subject: str
@@ -49,6 +79,12 @@ class _TicketBase(Schema):
     first_response_at: UtcDatetime | None = Field(
         default=None, description="When staff first replied in the public thread"
     )
+    sla: SlaOut
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sla_of_stored(cls, data: Any) -> Any:
+        return _with_sla(data)
 
 
 class TicketListItem(_TicketBase):

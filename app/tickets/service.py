@@ -20,15 +20,20 @@ from app.core.db import Database
 from app.core.errors import BadRequest, Conflict, FieldError, NotFound
 from app.core.ids import object_id_or_404
 from app.core.log import security_event
-from app.core.pagination import Filter, encode_cursor
-from app.events import queries as event_queries
+from app.core.pagination import Filter
 from app.events import record as events
-from app.events import service as event_service
 from app.events.documents import EventType, actor_of
 from app.events.record import Session
-from app.events.schemas import EventPageOut
-from app.tickets import policy, queries
-from app.tickets.documents import TicketDoc, TicketStatus, new_ticket
+from app.tickets import breaches as breaches_
+from app.tickets import policy, queries, sla
+from app.tickets.documents import (
+    Deadline,
+    Priority,
+    TicketDoc,
+    TicketStatus,
+    new_ticket,
+    sort_keys,
+)
 from app.tickets.schemas import (
     NOTES_SHOWN,
     CustomerTicketDetail,
@@ -74,21 +79,6 @@ async def read_ticket(
     )
 
 
-async def read_timeline(
-    *, db: Database, user: User, ticket: TicketDoc, limit: int, cursor: str | None
-) -> EventPageOut:
-    """The ticket's events, oldest first; a customer sees the public ones only."""
-    policy.ensure_can_view(user, ticket)
-    found, next_cursor = await event_queries.timeline(
-        db,
-        ticket["_id"],
-        public_only=not policy.can_read_internal(user),
-        limit=limit,
-        cursor=encode_cursor(cursor) if cursor else None,  # an event id, as the feed takes
-    )
-    return event_service.page_out(found, next_cursor, user=user)
-
-
 # --- writing: each change and its events in one transaction -------------------------------
 
 
@@ -115,12 +105,16 @@ async def record_status_change(
 
 async def create_ticket(*, db: Database, customer: User, data: TicketCreate) -> TicketDoc:
     policy.ensure_can_create(customer)
+    created_at = utcnow()
+    promise = await sla.load_policy(db)
     ticket = new_ticket(
         customer_id=customer.id,
         subject=data.subject,
         description=data.description,
         category=data.category,
         delivery_id=data.delivery_id,
+        created_at=created_at,
+        clock=sla.start_clock(promise, priority=Priority.MEDIUM.value, created_at=created_at),
     )
 
     async def work(session: Session) -> None:
@@ -163,12 +157,19 @@ async def update_status(
             changes["closed_at"] = now
         elif current == TicketStatus.RESOLVED:  # reopened
             changes["resolved_at"] = None
+    breaches: list[Deadline] = []
+    if new != current or changes.get("priority", ticket["priority"]) != ticket["priority"]:
+        promise = await sla.load_policy(db)
+        clock, breaches = sla.advance(promise, ticket, {**ticket, **changes}, now)
+        changes |= clock
+    changes |= sort_keys({**ticket, **changes})
     after = {**ticket, **changes}
     guard = {"status": current.value, "priority": ticket["priority"]}
 
     async def work(session: Session) -> None:
         guarded = {**guard, **policy.work_guard(by, ticket)}
         await write(db, session, ticket, guard=guarded, update={"$set": changes})
+        await breaches_.record_breaches(db, session, after, breaches)
         if new != current:
             await record_status_change(db, session, after, current.value, new.value, by=by)
         if changes.get("priority", ticket["priority"]) != ticket["priority"]:
@@ -194,6 +195,7 @@ async def _give_to(
     changes: dict[str, Any] = {"agent_id": agent_id, "updated_at": utcnow()}
     if ticket["status"] == TicketStatus.OPEN:
         changes["status"] = TicketStatus.IN_PROGRESS.value
+    changes |= sort_keys({**ticket, **changes})
     after: dict[str, Any] = {**ticket, **changes}
 
     async def work(session: Session) -> None:
@@ -261,17 +263,17 @@ async def release_tickets_of(
     policy.ensure_can_assign_others(by)
     unfinished = {"agent_id": agent_id, "status": {"$in": sorted(UNFINISHED_STATUSES)}}
     found = (
-        await queries.tickets(db).find(unfinished, {"customer_id": 1}, session=session).to_list()
+        await queries.tickets(db)
+        .find(unfinished, queries.WITHOUT_HISTORY, session=session)
+        .to_list()
     )
-    if not found:
-        return 0
     now = utcnow()
-    await queries.tickets(db).update_many(
-        {"_id": {"$in": [t["_id"] for t in found]}},
-        {"$set": {"agent_id": None, "updated_at": now}},
-        session=session,
-    )
     for ticket in found:
+        changes: dict[str, Any] = {"agent_id": None, "updated_at": now}
+        changes |= sort_keys({**ticket, **changes})
+        await queries.tickets(db).update_one(
+            {"_id": ticket["_id"]}, {"$set": changes}, session=session
+        )
         await events.record(
             db,
             session,

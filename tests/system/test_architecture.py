@@ -14,7 +14,7 @@ LAYERS = [
     {"tickets"},
     {"replies"},
     {"attachments", "faq", "accounts"},
-    {"webhooks", "sla"},
+    {"webhooks", "sla", "reports"},
 ]
 COMPOSITION = {"main", "cli", "demo", "__main__"}  # wire the domains together; import any
 MAX_MODULE_LINES = 300

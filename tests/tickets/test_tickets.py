@@ -111,6 +111,7 @@ class TestListMyTickets:
             "created_at",
             "updated_at",
             "resolved_at",
+            "sla",
         }
         assert body["tickets"][0]["resolved_at"] is None
 

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.sla.calendar import BusinessCalendar
+from app.core.business_time import BusinessCalendar
 
 NINE_TO_SIX = (time(9), time(18))
 WEEKDAYS = {day: (NINE_TO_SIX,) for day in range(5)}
