@@ -72,7 +72,9 @@ async def _database(settings: Settings) -> AsyncIterator[Database]:
 
 
 def worker(args: argparse.Namespace) -> int:
-    """Webhook deliveries without the API (set WEBHOOK_DELIVERER_IN_API=false on the API)."""
+    """Webhook deliveries and the SLA breach sweeper without the API (set
+    WEBHOOK_DELIVERER_IN_API=false and SLA_SWEEPER_IN_API=false on the API)."""
+    from app.sla.sweeper import Sweeper
     from app.webhooks.delivery import Deliverer
 
     settings = load_settings()
@@ -80,7 +82,7 @@ def worker(args: argparse.Namespace) -> int:
 
     async def run() -> None:
         async with _database(settings) as db:
-            await Deliverer(db, settings).run()
+            await asyncio.gather(Deliverer(db, settings).run(), Sweeper(db, settings).run())
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run())
@@ -163,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=1)
     p.set_defaults(func=serve)
 
-    p = commands.add_parser("worker", help="deliver webhooks (without the API)")
+    p = commands.add_parser("worker", help="deliver webhooks, sweep SLA breaches (without the API)")
     p.set_defaults(func=worker)
 
     p = commands.add_parser("create-admin", help="create an admin account")

@@ -30,6 +30,7 @@ from app.tickets.documents import (
     new_note,
     new_ticket,
 )
+from app.tickets.sla import DEFAULT_POLICY, start_clock
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - printed to the user; demo accounts only
 BATCH = 1000
@@ -226,6 +227,7 @@ async def seed_demo(
             created = created.replace(microsecond=created.microsecond // 1000 * 1000)
             status = rng.choices(statuses, weights)[0]
             category = rng.choice(list(Category))
+            priority = rng.choice(list(Priority))
             agent = None if status == TicketStatus.OPEN or not agent_ids else rng.choice(agent_ids)
             ticket = new_ticket(
                 customer_id=rng.choice(customer_ids),
@@ -234,10 +236,11 @@ async def seed_demo(
                 category=category,
                 delivery_id=f"DLV-{rng.randint(100000, 999999)}",
                 status=status,
-                priority=rng.choice(list(Priority)),
+                priority=priority,
                 agent_id=agent,
                 created_at=created,
                 updated_at=created + timedelta(hours=rng.randint(0, 72)),
+                clock=start_clock(DEFAULT_POLICY, priority=priority.value, created_at=created),
             )
             batch_tickets.append(ticket)
             if agent is not None:

@@ -37,6 +37,9 @@ from app.faq import router as faq
 from app.faq.seed import seed_faqs
 from app.replies import queries as reply_queries
 from app.replies import router as replies
+from app.reports import router as reports
+from app.sla import router as sla
+from app.sla.sweeper import Sweeper
 from app.tickets import queries as ticket_queries
 from app.tickets import router as tickets
 from app.webhooks import queries as webhook_queries
@@ -76,12 +79,15 @@ ROUTERS = (
     events.router,
     webhooks.router,
     faq.router,
+    sla.router,
+    reports.router,
 )
 
 
 async def prepare_database(db: Database, settings: Settings, hasher: PasswordHasher) -> None:
     """Idempotent start-up work, safe with several workers starting at once."""
     await ensure_indexes(db, DOMAIN_INDEXES)
+    await ticket_queries.add_missing_keys(db)
     await account_service.ensure_bootstrap_admin(db=db, settings=settings, hasher=hasher)
     await seed_faqs(db=db)
 
@@ -105,9 +111,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             deliverer = Deliverer(db, settings)
             if settings.webhook_deliverer_in_api:
                 deliverer.start()
+            sweeper = Sweeper(db, settings)
+            if settings.sla_sweeper_in_api:
+                sweeper.start()
             try:
                 yield
             finally:
+                await sweeper.stop()
                 await deliverer.stop()
                 await app.state.broadcaster.stop()
 

@@ -50,6 +50,7 @@ def make_settings(mongodb_url: str, data_dir: Path, **overrides: object) -> Sett
         "stream_max_seconds": 0.05,
         # Webhook tests drive deliveries themselves, to loopback receivers.
         "webhook_deliverer_in_api": False,
+        "sla_sweeper_in_api": False,
         "webhook_allow_private": True,
     }
     values.update(overrides)

@@ -27,6 +27,8 @@ INDEXES = {
             [("audience.queue", ASCENDING), ("visibility", ASCENDING), ("seq", ASCENDING)],
             name="events_of_queue",
         ),
+        # reports: the changes of one type in a period (reopenings)
+        IndexModel([("type", ASCENDING), ("occurred_at", ASCENDING)], name="events_by_type"),
     ],
     "stream_tokens": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)],
 }

@@ -12,7 +12,8 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from app.core.db import Database, Document
 from app.core.pagination import Filter, Keyset, read_page
-from app.tickets.documents import FeedbackDoc, NoteDoc, TicketDoc
+from app.tickets import search
+from app.tickets.documents import FeedbackDoc, NoteDoc, TicketDoc, sort_keys
 
 # Attachments are GridFS files of this bucket (written by app/attachments); their metadata
 # names the ticket. Notes and replies embed the summaries of the ones they refer to.
@@ -213,3 +214,21 @@ async def update_ticket(
     """Applies `update` only if the ticket still matches `guard` (atomic: one document)."""
     result = await tickets(db).update_one({"_id": ticket_id, **guard}, update, session=session)
     return result.matched_count == 1
+
+
+async def add_missing_keys(db: Database) -> int:
+    """Start-up: tickets stored before search, SLA and the other sorts get their terms (of
+    subject, description and delivery id), an SLA clock without deadlines, and their sort
+    keys; returns how many. (Found by `due_key: null`, which also matches a missing field.)"""
+    older = await tickets(db).find({"due_key": None}, WITHOUT_HISTORY).to_list()
+    for ticket in older:
+        changes: dict[str, Any] = {
+            "terms": search.terms_of(
+                ticket["subject"], ticket["description"], ticket.get("delivery_id")
+            ),
+            "sla_started_at": ticket["created_at"],
+            "sla_breached": [],
+        }
+        changes |= sort_keys({**ticket, **changes})
+        await tickets(db).update_one({"_id": ticket["_id"]}, {"$set": changes})
+    return len(older)

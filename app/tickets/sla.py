@@ -71,6 +71,10 @@ def default_policy_doc() -> PolicyDoc:
     )
 
 
+def _clock(hhmm: str) -> time:
+    return time(0) if hhmm == "24:00" else time.fromisoformat(hhmm)  # 24:00: midnight after
+
+
 @dataclass(frozen=True)
 class SlaPolicy:
     targets: dict[str, tuple[timedelta, timedelta]]  # priority -> (first response, resolution)
@@ -80,9 +84,7 @@ class SlaPolicy:
     def from_doc(cls, doc: Mapping[str, Any]) -> "SlaPolicy":
         cal = doc["calendar"]
         hours = {
-            WEEKDAYS.index(day): tuple(
-                (time.fromisoformat(opens), time.fromisoformat(closes)) for opens, closes in spans
-            )
+            WEEKDAYS.index(day): tuple((_clock(opens), _clock(closes)) for opens, closes in spans)
             for day, spans in cal["hours"].items()
             if spans
         }

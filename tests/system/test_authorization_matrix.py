@@ -170,6 +170,12 @@ ok_for_all = (200,) * 8
 admins_only = (401, 403, 403, 403, 403, 403, 200, 401)
 admins_only_201 = (401, 403, 403, 403, 403, 403, 201, 401)
 HOOK = {"url": "http://127.0.0.1:9/hook", "description": "CRM"}
+SLA_POLICY = {
+    "targets": {
+        p: {"first_response_minutes": 60, "resolution_minutes": 480}
+        for p in ("High", "Medium", "Low")
+    }
+}
 FAQ = {"question": "Where is it?", "answer": "On its way.", "category": "Late"}
 
 # Expected status per caller, in the order of CALLERS.
@@ -296,6 +302,16 @@ MATRIX: dict[str, tuple[tuple[int, ...], Builder]] = {
         on_webhook("deliveries/{delivery}/retry/"),
     ),
     "GET /api/support/faq/": (ok_for_all, fixed("/api/support/faq/")),
+    "GET /api/admin/sla-policy/": (admins_only, fixed("/api/admin/sla-policy/")),
+    "PUT /api/admin/sla-policy/": (admins_only, fixed("/api/admin/sla-policy/", SLA_POLICY)),
+    "GET /api/admin/reports/overview/": (
+        admins_only,
+        fixed("/api/admin/reports/overview/?group_by=agent"),
+    ),
+    "GET /api/agent/stats/": (
+        (401, 403, 403, 403, 200, 200, 403, 401),
+        fixed("/api/agent/stats/"),
+    ),
     "POST /api/admin/faq/": (
         (401, 403, 403, 403, 403, 403, 201, 401),
         fixed("/api/admin/faq/", FAQ),

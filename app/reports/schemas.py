@@ -1,0 +1,63 @@
+"""Report bodies: one figures shape for every group, the period and the grouping."""
+
+from typing import Literal
+
+from pydantic import Field
+
+from app.core.schemas import Id, Schema, UtcDatetime
+
+
+class Durations(Schema):
+    count: int
+    median_minutes: float | None
+    p90_minutes: float | None = Field(description="90th percentile, nearest rank")
+
+
+class SlaAttainment(Schema):
+    first_response_met_percent: float | None
+    first_response_counted: int
+    resolution_met_percent: float | None
+    resolution_counted: int
+
+
+class Csat(Schema):
+    responses: int
+    average: float | None
+    distribution: dict[str, int] = Field(description="Ratings 1 to 5 and how many of each")
+    response_rate_percent: float | None = Field(description="feedback / tickets resolved")
+
+
+class Figures(Schema):
+    created: int
+    resolved: int
+    closed: int
+    reopened: int
+    backlog: int = Field(description="Open at the end of the period")
+    first_response: Durations
+    resolution: Durations
+    sla: SlaAttainment
+    csat: Csat
+
+
+class GroupFigures(Figures):
+    key: str = Field(description="Agent id ('unassigned'), category, priority or date")
+    label: str = Field(description="The agent's name, or the key")
+
+
+class OverviewOut(Schema):
+    from_: UtcDatetime = Field(alias="from", serialization_alias="from")
+    to: UtcDatetime
+    group_by: Literal["agent", "category", "priority", "day"] | None
+    totals: Figures
+    groups: list[GroupFigures]
+
+
+class PeriodFigures(Figures):
+    from_: UtcDatetime = Field(alias="from", serialization_alias="from")
+    to: UtcDatetime
+
+
+class AgentStatsOut(Schema):
+    agent_id: Id
+    last_7_days: PeriodFigures
+    last_30_days: PeriodFigures

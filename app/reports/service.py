@@ -1,0 +1,201 @@
+"""Reports: what the support lead asks every day, computed per request from the tickets,
+reopenings and feedback of the period, each read as an indexed range (the README argues this
+against daily roll-ups, with the timings). The figures themselves are in figures.py."""
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from bson import ObjectId
+
+from app.auth import queries as user_queries
+from app.auth.policy import ensure_admin, ensure_approved_agent
+from app.auth.principal import User
+from app.core.clock import utcnow
+from app.core.db import Database
+from app.core.errors import FieldError
+from app.events.documents import EventType
+from app.reports.figures import figures
+from app.tickets import queries as ticket_queries
+from app.tickets.documents import TicketStatus, timestamp
+from app.tickets.workflow import UNFINISHED_STATUSES
+
+GroupBy = Literal["agent", "category", "priority", "day"]
+MAX_PERIOD = timedelta(days=366)
+FIELDS = (
+    "agent_id",
+    "category",
+    "priority",
+    "status",
+    "created_at",
+    "resolved_at",
+    "closed_at",
+    "first_response_at",
+    "first_response_due_at",
+    "resolution_due_at",
+    "sla_breached",
+)
+PROJECTION = dict.fromkeys(FIELDS, 1)
+Doc = Mapping[str, Any]
+
+
+async def _read(
+    db: Database, start: datetime, end: datetime
+) -> tuple[dict[ObjectId, Doc], list[Doc], list[Doc]]:
+    """The tickets the period may concern (created in it; resolved or closed since its start;
+    unfinished now: the backlog's candidates), its reopenings and its feedback."""
+    tickets = ticket_queries.tickets(db)
+    in_period = {"$gte": start, "$lt": end}
+    created, resolved, closed, unfinished, changes, feedback = await asyncio.gather(
+        tickets.find(
+            {"order_key": {"$gte": timestamp(start), "$lt": timestamp(end)}}, PROJECTION
+        ).to_list(),
+        tickets.find({"resolved_at": {"$gte": start}}, PROJECTION).to_list(),
+        tickets.find({"closed_at": {"$gte": start}}, PROJECTION).to_list(),
+        tickets.find({"status": {"$in": sorted(UNFINISHED_STATUSES)}}, PROJECTION).to_list(),
+        db.events.find(
+            {"type": EventType.TICKET_STATUS_CHANGED.value, "occurred_at": in_period},
+            {"ticket_id": 1, "data": 1, "occurred_at": 1},
+        ).to_list(),
+        db.feedback.find({"created_at": in_period}).to_list(),
+    )
+    by_id: dict[ObjectId, Doc] = {
+        t["_id"]: t for batch in (created, resolved, closed, unfinished) for t in batch
+    }
+    reopenings: list[Doc] = [
+        e
+        for e in changes
+        if e["data"].get("from") == TicketStatus.RESOLVED.value
+        and e["data"].get("to") != TicketStatus.CLOSED.value
+    ]
+    missing = {e["ticket_id"] for e in reopenings} | {f["ticket_id"] for f in feedback}
+    missing -= by_id.keys()
+    if missing:
+        extra = await tickets.find({"_id": {"$in": list(missing)}}, PROJECTION).to_list()
+        by_id |= {t["_id"]: t for t in extra}
+    return by_id, reopenings, list(feedback)
+
+
+def _group_key(group_by: GroupBy) -> Callable[[Doc], str]:
+    match group_by:
+        case "agent":
+            return lambda t: str(t["agent_id"]) if t.get("agent_id") else "unassigned"
+        case "category" | "priority":
+            return lambda t: str(t[group_by])
+        case "day":  # pragma: no cover - days are not keyed by ticket
+            raise AssertionError(group_by)
+
+
+def _days(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    day = start.replace(hour=0, minute=0, second=0, microsecond=0)
+    spans = []
+    while day < end:
+        spans.append((max(day, start), min(day + timedelta(days=1), end)))
+        day += timedelta(days=1)
+    return spans
+
+
+def _compute(
+    start: datetime,
+    end: datetime,
+    group_by: GroupBy | None,
+    tickets: dict[ObjectId, Doc],
+    reopenings: list[Doc],
+    feedback: list[Doc],
+    now: datetime,
+) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]:
+    def of(
+        s: datetime, e: datetime, group: Iterable[Doc], reopened: list[Doc], rated: list[Doc]
+    ) -> dict[str, Any]:
+        return figures(
+            start=s,
+            end=e,
+            as_of=min(e, now),
+            tickets=group,
+            reopenings=sum(1 for r in reopened if s <= r["occurred_at"] < e),
+            feedback=[f for f in rated if s <= f["created_at"] < e],
+        )
+
+    totals = of(start, end, tickets.values(), reopenings, feedback)
+    if group_by is None:
+        return totals, []
+    if group_by == "day":
+        return totals, [
+            (s.date().isoformat(), of(s, e, tickets.values(), reopenings, feedback))
+            for s, e in _days(start, end)
+        ]
+    key = _group_key(group_by)
+    groups: dict[str, list[Doc]] = defaultdict(list)
+    for t in tickets.values():
+        groups[key(t)].append(t)
+    reopened_by: dict[str, list[Doc]] = defaultdict(list)
+    for r in reopenings:
+        if r["ticket_id"] in tickets:
+            reopened_by[key(tickets[r["ticket_id"]])].append(r)
+    rated_by: dict[str, list[Doc]] = defaultdict(list)
+    for f in feedback:
+        if group_by == "agent":  # whose work was rated: the agent at the time
+            rated_by[str(f["agent_id"]) if f.get("agent_id") else "unassigned"].append(f)
+        elif f["ticket_id"] in tickets:
+            rated_by[key(tickets[f["ticket_id"]])].append(f)
+    names = sorted(groups.keys() | rated_by.keys())
+    return totals, [
+        (name, of(start, end, groups[name], reopened_by[name], rated_by[name])) for name in names
+    ]
+
+
+def period(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
+    end = end or utcnow()
+    start = start or end - timedelta(days=30)
+    if start >= end:
+        raise FieldError("from", "from must be before to.")
+    if end - start > MAX_PERIOD:
+        raise FieldError("from", "A report covers at most 366 days.")
+    return start, end
+
+
+async def overview(
+    *,
+    db: Database,
+    admin: User,
+    start: datetime | None,
+    end: datetime | None,
+    group_by: GroupBy | None,
+) -> dict[str, Any]:
+    ensure_admin(admin)
+    start, end = period(start, end)
+    tickets, reopenings, feedback = await _read(db, start, end)
+    # Off the event loop: tens of thousands of tickets are a noticeable computation.
+    totals, groups = await asyncio.to_thread(
+        _compute, start, end, group_by, tickets, reopenings, feedback, utcnow()
+    )
+    labels: dict[str, str] = {}
+    if group_by == "agent":
+        ids = {ObjectId(k) for k, _ in groups if k != "unassigned"}
+        labels = {str(i): name for i, name in (await user_queries.names_by_id(db, ids)).items()}
+    return {
+        "from": start,
+        "to": end,
+        "group_by": group_by,
+        "totals": totals,
+        "groups": [{"key": k, "label": labels.get(k, k), **figs} for k, figs in groups],
+    }
+
+
+async def agent_stats(*, db: Database, agent: User) -> dict[str, Any]:
+    """The calling agent's figures (their tickets, the feedback on their work), last 7 and 30
+    days."""
+    ensure_approved_agent(agent)
+    now = utcnow()
+    tickets, reopenings, feedback = await _read(db, now - timedelta(days=30), now)
+    mine = {i: t for i, t in tickets.items() if t.get("agent_id") == agent.id}
+    reopened = [r for r in reopenings if r["ticket_id"] in mine]
+    rated = [f for f in feedback if f.get("agent_id") == agent.id]
+    windows = {}
+    for name, days in (("last_7_days", 7), ("last_30_days", 30)):
+        start = now - timedelta(days=days)
+        totals, _ = await asyncio.to_thread(_compute, start, now, None, mine, reopened, rated, now)
+        windows[name] = {"from": start, "to": now, **totals}
+    return {"agent_id": agent.id, **windows}

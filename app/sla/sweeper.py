@@ -1,0 +1,95 @@
+"""The SLA breach sweeper: every SLA_SWEEP_SECONDS, one process across all instances (the one
+holding the lease) records the deadlines that passed unmet, each once with its event
+(`sla.first_response_breached`, `sla.resolution_breached`), so webhooks and the event stream
+carry them within a sweep period of the deadline. Run by the API processes unless
+SLA_SWEEPER_IN_API=false, and by `python -m app worker`."""
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from datetime import datetime, timedelta
+
+from pymongo.errors import DuplicateKeyError
+
+from app.core.clock import utcnow
+from app.core.config import Settings
+from app.core.db import Database
+from app.tickets import breaches
+
+log = logging.getLogger(__name__)
+LEASE_ID = "sla-sweeper"
+STOP_WAIT_SECONDS = 10
+ROUND = 200  # tickets per query; a round goes on while the queries come back full
+
+
+async def hold_lease(db: Database, *, owner: str, now: datetime, period: timedelta) -> bool:
+    """Takes or renews the sweeper's lease: True if `owner` holds it until now + 2 periods."""
+    until = now + 2 * period
+    renewed = await db.leases.update_one(
+        {"_id": LEASE_ID, "owner": owner}, {"$set": {"until": until}}
+    )
+    if renewed.matched_count:
+        return True
+    taken = await db.leases.update_one(
+        {"_id": LEASE_ID, "until": {"$lte": now}}, {"$set": {"owner": owner, "until": until}}
+    )
+    if taken.matched_count:
+        return True
+    try:
+        await db.leases.insert_one({"_id": LEASE_ID, "owner": owner, "until": until})
+    except DuplicateKeyError:
+        return False  # another instance holds it
+    return True
+
+
+async def sweep_once(
+    db: Database, *, owner: str, now: datetime | None = None, period: timedelta
+) -> int | None:
+    """One sweep if this owner holds the lease: the number of tickets with a breach
+    recorded, None without the lease. `now` is for tests to drive."""
+    moment = now or utcnow()
+    if not await hold_lease(db, owner=owner, now=moment, period=period):
+        return None
+    total = 0
+    while (done := await breaches.record_overdue_breaches(db=db, now=moment, limit=ROUND)) > 0:
+        total += done
+        if done < ROUND:
+            break
+    return total
+
+
+class Sweeper:
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.period = timedelta(seconds=settings.sla_sweep_seconds)
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                await sweep_once(self.db, owner=self.owner, period=self.period)
+            except Exception:  # the database away: try again next period
+                log.warning("SLA sweep failed", exc_info=True)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.period.total_seconds())
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run(), name="sla-sweeper")
+
+    async def stop(self) -> None:
+        """Lets a sweep in progress finish (a transaction cut off mid-way would hold its
+        locks on the server until it times out), then ends the loop."""
+        if self._task is None:
+            return
+        self._stopping.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), STOP_WAIT_SECONDS)
+        except TimeoutError:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
