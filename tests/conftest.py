@@ -3,15 +3,18 @@ or the MongoDB named by TEST_MONGODB_URL), a fresh database per test, and the ap
 in-process through httpx's ASGITransport with its lifespan run."""
 
 import os
+import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from app.core.clock import utcnow as real_utcnow
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.embedded_db import embedded_database
@@ -131,3 +134,33 @@ def agent(actors: Actors) -> Actor:
 @pytest.fixture
 def admin(actors: Actors) -> Actor:
     return actors.admin
+
+
+class Clock:
+    """The time of ticket work, driven by the test: starts at a fixed moment, moves only when
+    told. (Authentication keeps real time: tokens are signed and checked against it.)"""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, moment: datetime) -> None:
+        self.now = moment.astimezone(UTC)
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+DRIVEN = ("app.tickets", "app.sla", "app.reports", "app.replies", "app.events", "tests.factories")
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    driven = Clock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))  # a Monday
+    for name, module in list(sys.modules.items()):
+        if name.startswith(DRIVEN) and getattr(module, "utcnow", None) is real_utcnow:
+            monkeypatch.setattr(module, "utcnow", driven)
+    return driven

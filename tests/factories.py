@@ -3,7 +3,7 @@
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -12,11 +12,13 @@ from bson import ObjectId
 
 from app.auth.documents import Role, UserDoc, new_user
 from app.auth.queries import users
+from app.core.clock import utcnow
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.security import encode_token, password_context
 from app.tickets import queries as ticket_queries
 from app.tickets.documents import Category, Priority, TicketDoc, TicketStatus, new_ticket
+from app.tickets.sla import DEFAULT_POLICY, start_clock
 
 PASSWORD = "correct-horse-battery"
 
@@ -122,16 +124,28 @@ async def store_ticket(
     description: str = "The item inside was broken due to improper packaging",
     category: str = "Damaged",
     priority: str = "Medium",
+    delivery_id: str | None = None,
+    created_at: datetime | None = None,
+    updated_at: datetime | None = None,
+    sla: bool = True,
 ) -> TicketDoc:
-    """A ticket in any state, straight through the constructor (no workflow walk)."""
+    """A ticket in any state, straight through the constructor (no workflow walk), with the
+    default SLA policy's deadlines unless `sla=False`."""
+    created_at = created_at or utcnow()
     ticket = new_ticket(
         customer_id=ObjectId(customer.id),
         subject=subject,
         description=description,
         category=Category(category),
+        delivery_id=delivery_id,
         status=TicketStatus(status),
         priority=Priority(priority),
         agent_id=ObjectId(agent.id) if agent else None,
+        created_at=created_at,
+        updated_at=updated_at,
+        clock=start_clock(DEFAULT_POLICY, priority=priority, created_at=created_at)
+        if sla
+        else None,
     )
     await ticket_queries.tickets(db).insert_one(ticket)
     return ticket

@@ -85,7 +85,9 @@ class TestEveryChangeIsAnEvent:
     ) -> None:
         await walk_every_change(client, actors)
         everything = await feed(client, actors.admin)
-        assert {e["type"] for e in everything} == {t.value for t in EventType} - WEBHOOK_TYPES - SLA_TYPES
+        assert {e["type"] for e in everything} == {
+            t.value for t in EventType
+        } - WEBHOOK_TYPES - SLA_TYPES
         ids = [int(e["id"]) for e in everything]
         assert ids == sorted(ids) and len(set(ids)) == len(ids)
         assert all("password" not in str(e["data"]) for e in everything)
