@@ -27,8 +27,13 @@ INDEXES = {
             [("audience.queue", ASCENDING), ("visibility", ASCENDING), ("seq", ASCENDING)],
             name="events_of_queue",
         ),
-        # reports: the changes of one type in a period (reopenings)
-        IndexModel([("type", ASCENDING), ("occurred_at", ASCENDING)], name="events_by_type"),
+        # one type of event: since a position (the stream's deactivations), or in a period
+        # (reports' reopenings); SecantusDB plans a filter on an index whose first fields
+        # are exactly the filter's
+        IndexModel([("type", ASCENDING), ("seq", ASCENDING)], name="events_of_type"),
+        IndexModel(
+            [("type", ASCENDING), ("occurred_at", ASCENDING)], name="events_of_type_by_time"
+        ),
     ],
     "stream_tokens": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)],
 }

@@ -2,7 +2,9 @@
 costs the same number of database round trips for 1 ticket as for 100."""
 
 import copy
+import random
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -12,17 +14,21 @@ from fastapi import FastAPI
 from pymongo import monitoring
 
 import app.core.db
+from app.core.clock import utcnow
 from app.core.config import Settings
 from app.core.db import create_client
+from app.sla.sweeper import sweep_once
 from tests.conftest import http_client, running_app
 from tests.factories import (
     PASSWORD,
+    Actors,
     assign,
     create_ticket,
     make_actor,
     make_actors,
     resolved_ticket,
     set_status,
+    store_ticket,
 )
 
 # Every collection a request reads, but faqs: a small curated collection whose unfiltered
@@ -243,3 +249,94 @@ async def test_a_page_of_100_costs_the_same_round_trips_as_a_page_of_1(
     assert len(body["tickets"]) == 100
     assert one > 0  # the recorder saw the requests' commands
     assert one == hundred, recorder.commands
+
+
+def _filter_combinations(actors: Actors) -> list[dict[str, str]]:
+    singles: list[dict[str, str]] = [
+        {},
+        {"status": "Open"},
+        {"status": "Open,On Hold"},
+        {"category": "Lost"},
+        {"priority": "High"},
+        {"agent_id": actors.agent.id},
+        {"customer_id": actors.customer.id},
+        {"unassigned": "true"},
+        {"created_after": "2026-01-01T00:00:00Z"},
+        {"created_before": "2030-01-01T00:00:00Z"},
+        {"updated_after": "2026-01-01T00:00:00Z"},
+        {"sla": "breached"},
+        {"sla": "at_risk"},
+        {"sla": "ok"},
+        {"q": "damaged box"},
+    ]
+    pairs = [
+        {"status": "Open", "category": "Lost", "priority": "High"},
+        {"agent_id": actors.agent.id, "status": "In Progress", "q": "dam"},
+        {"customer_id": actors.customer.id, "sla": "breached", "created_after": "2026-01-01"},
+        {"unassigned": "true", "priority": "Low", "q": "box"},
+    ]
+    return [
+        {**combination, "sort": sort, "limit": "5"}
+        for sort in ("-created_at", "-updated_at", "due_at", "-priority")
+        for combination in singles + pairs
+    ]
+
+
+async def test_every_filter_and_sort_is_planned_on_an_index(
+    recorded: tuple[FastAPI, httpx.AsyncClient, CommandRecorder], settings: Settings
+) -> None:
+    """Issue 13: with enough tickets that the planner has a choice, every documented filter
+    and sort, the SLA sweeper and the reports read through an index on this server."""
+    application, client, recorder = recorded
+    db = application.state.db
+    actors = await make_actors(db, settings)
+    rng = random.Random(4)
+    for n in range(300):
+        await store_ticket(
+            db,
+            rng.choice([actors.customer, actors.other_customer]),
+            status=rng.choice(["Open", "In Progress", "On Hold", "Resolved", "Closed"]),
+            agent=rng.choice([actors.agent, actors.other_agent, None]),
+            subject=rng.choice(["Damaged box", "Lost parcel", "Late again"]),
+            category=rng.choice(["Damaged", "Lost", "Late"]),
+            priority=rng.choice(["High", "Medium", "Low"]),
+            created_at=utcnow() - timedelta(hours=rng.randint(0, 200), milliseconds=n),
+        )
+    recorder.commands.clear()
+    calls = [
+        (actor, path, params)
+        for params in _filter_combinations(actors)
+        for actor, path in (
+            (actors.admin, "/api/admin/support/tickets/"),
+            (actors.agent, "/api/agent/tickets/"),
+        )
+    ]
+    calls += [
+        (actors.customer, "/api/support/tickets/", {"status": "Open,Resolved", "q": "box"}),
+        (actors.customer, "/api/support/tickets/", {"q": "parcel"}),
+        *(
+            (actors.admin, "/api/admin/reports/overview/", {"group_by": group})
+            for group in ("agent", "category", "priority", "day")
+        ),
+        (actors.agent, "/api/agent/stats/", {}),
+    ]
+    for actor, path, params in calls:
+        response = await client.get(path, params=params, headers=actor.headers)
+        assert response.status_code == 200, (path, params, response.text)
+    await sweep_once(db, owner="plans", period=timedelta(seconds=30))
+    checked = 0
+    for name, command in recorder.commands:
+        if name not in QUERIES or name in {"update", "delete"}:
+            continue
+        if _collection(name, command) not in {"tickets", "feedback", "events"}:
+            continue
+        shape = {
+            k: v
+            for k, v in command.items()
+            if not k.startswith("$") and k not in {"lsid", "txnNumber"}
+        }
+        explained = await db.command({"explain": shape, "verbosity": "queryPlanner"})
+        stages = plan_stages(explained["queryPlanner"]["winningPlan"])
+        assert "COLLSCAN" not in stages, (name, shape.get("filter"), shape.get("sort"))
+        checked += 1
+    assert checked >= 2 * len(_filter_combinations(actors))
