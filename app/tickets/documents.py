@@ -53,6 +53,7 @@ class TicketDoc(TypedDict):
     updated_at: datetime
     resolved_at: datetime | None
     closed_at: datetime | None
+    reopened_at: list[datetime]  # each reopening (Resolved back to work)
     note_count: int  # internal notes written (guarded by the assignment, see service.py)
     reply_count: int
     last_reply_at: datetime | None
@@ -171,6 +172,7 @@ def new_ticket(
         updated_at=updated_at,
         resolved_at=updated_at if done else None,
         closed_at=updated_at if status == TicketStatus.CLOSED else None,
+        reopened_at=[],
         note_count=0,
         reply_count=0,
         last_reply_at=None,

@@ -60,7 +60,7 @@ INDEXES = {
                 ),
             )
         ),
-        # reports: what was resolved or closed in a period
+        # reports: tickets resolved or closed since a period's start
         IndexModel([("resolved_at", ASCENDING)], name="tickets_resolved_at"),
         IndexModel([("closed_at", ASCENDING)], name="tickets_closed_at"),
     ],

@@ -159,6 +159,7 @@ def advance(
         started, paused = now, 0.0
         due = cal.add(now, resolution_target)
         changes |= {"sla_started_at": now, "sla_paused_seconds": 0.0}
+        changes["reopened_at"] = [*before.get("reopened_at", []), now]  # for reports
     elif after["priority"] != before["priority"]:
         changes["first_response_due_at"] = cal.add(before["created_at"], first_target)
         # (still on hold: the current pause moves it again when the hold ends)
