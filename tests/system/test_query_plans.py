@@ -323,6 +323,10 @@ async def test_every_filter_and_sort_is_planned_on_an_index(
     for actor, path, params in calls:
         response = await client.get(path, params=params, headers=actor.headers)
         assert response.status_code == 200, (path, params, response.text)
+        if cursor := response.json().get("next_cursor"):  # and the page after
+            following = {**params, "cursor": cursor}
+            response = await client.get(path, params=following, headers=actor.headers)
+            assert response.status_code == 200, (path, following, response.text)
     await sweep_once(db, owner="plans", period=timedelta(seconds=30))
     checked = 0
     for name, command in recorder.commands:
