@@ -1,13 +1,14 @@
 """Reports: /api/admin/reports/overview/ (admins, JSON or CSV) and /api/agent/stats/ (approved
 agents, their own figures)."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import Response
 
 from app.auth.deps import AdminUser, ApprovedAgent
+from app.core.clock import as_utc
 from app.core.deps import DbDep
 from app.core.errors import responses
 from app.reports import service
@@ -17,12 +18,6 @@ from app.reports.service import GroupBy
 
 router = APIRouter(tags=["reports"])
 CSV = "text/csv"
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
 
 
 @router.get(
@@ -46,7 +41,7 @@ async def reports_overview(
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> OverviewOut | Response:
     report = await service.overview(
-        db=db, admin=admin, start=_utc(start), end=_utc(end), group_by=group_by
+        db=db, admin=admin, start=as_utc(start), end=as_utc(end), group_by=group_by
     )
     if accept and CSV in accept:
         body = overview_csv(

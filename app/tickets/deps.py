@@ -1,7 +1,7 @@
 """The ticket loader (`CurrentTicket`, which 404s once) and the policy checks chained on it,
 for the early 403/404. The service checks the policy again itself."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from bson import ObjectId
@@ -9,6 +9,7 @@ from fastapi import Depends, Query
 
 from app.auth.deps import CurrentUser, CustomerUser, StaffUser
 from app.auth.principal import User
+from app.core.clock import as_utc
 from app.core.deps import DbDep
 from app.core.errors import FieldError
 from app.core.ids import IdStr
@@ -66,12 +67,6 @@ def _statuses(values: list[str] | None) -> tuple[TicketStatus, ...]:
         raise FieldError("status", f"Each status must be one of: {allowed}.") from None
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)  # a time without an offset is UTC
-    return moment
-
-
 Statuses = Annotated[
     list[str] | None,
     Query(description="Repeat it or give a comma list: `status=Open,In Progress`"),
@@ -108,9 +103,9 @@ async def staff_filters(
         agent_id=ObjectId(agent_id) if agent_id else None,
         customer_id=ObjectId(customer_id) if customer_id else None,
         unassigned=unassigned,
-        created_after=_utc(created_after),
-        created_before=_utc(created_before),
-        updated_after=_utc(updated_after),
+        created_after=as_utc(created_after),
+        created_before=as_utc(created_before),
+        updated_after=as_utc(updated_after),
         sla=sla,
         q=q,
         sort=sort,
