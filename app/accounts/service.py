@@ -149,7 +149,7 @@ async def set_active(*, db: Database, user_id: str, active: bool, admin: User) -
     policy.ensure_admin(admin)
     oid = object_id_or_404(user_id, "User not found")
     if oid == admin.id and not active:
-        raise BadRequest("You cannot deactivate your own account")
+        raise BadRequest("You cannot deactivate your own account", code="cannot_deactivate_self")
     account = await user_queries.find_account(db, oid)
     if account is None:
         raise NotFound("User not found")

@@ -104,7 +104,9 @@ async def login(
         credentials.password, doc["password_hash"] if doc else None
     )
     if doc is None or not matches:
-        raise NotAuthenticated(INVALID_CREDENTIALS)  # the attempt stays counted
+        raise NotAuthenticated(
+            INVALID_CREDENTIALS, code="invalid_credentials"
+        )  # the attempt stays counted
     await throttling.forget(db, attempt, reset=throttles[0].key)
     if not doc["is_active"]:
         security_event("login_deactivated", level=logging.WARNING, target_id=str(doc["_id"]))

@@ -2,7 +2,9 @@
 
 - 400 validation: ``{"field_name": ["message", ...]}`` (dotted paths for nested fields,
   ``non_field_errors`` for the body as a whole);
-- everything else: ``{"error": "message"}`` (`error_body`, the one place that shape is built).
+- everything else: ``{"error": "message", "code": "stable_code"}`` (`error_body`, the one
+  place that shape is built): the message is the reference's text, the code is for programs
+  (ERROR_CODES lists them; the README too).
 
 Each operation documents its errors with `responses(...)`, the one place they are declared.
 """
@@ -15,7 +17,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, RootModel
+from pydantic import BaseModel, Field, RootModel
 from pymongo.errors import ConnectionFailure
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -25,12 +27,47 @@ NON_FIELD_ERRORS = "non_field_errors"
 DB_RETRY_AFTER_SECONDS = 5
 
 
-def error_body(message: str) -> dict[str, str]:
-    return {"error": message}
+# The code of an error that has no more specific one, by status.
+CODE_OF_STATUS = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    412: "precondition_failed",
+    413: "payload_too_large",
+    422: "unprocessable",
+    429: "rate_limited",
+    431: "headers_too_large",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+# Every code a body can carry: the statuses' own and the specific ones.
+ERROR_CODES: dict[str, str] = {
+    **{code: f"HTTP {status}" for status, code in CODE_OF_STATUS.items()},
+    "ticket_already_assigned": "assign-self on a ticket that has an agent",
+    "ticket_closed": "any change to a Closed ticket",
+    "ticket_resolved": "assigning a Resolved ticket before reopening it",
+    "feedback_already_submitted": "a second feedback for a ticket",
+    "feedback_not_allowed_yet": "feedback before the ticket is resolved",
+    "attachment_limit_reached": "a ticket's attachments are full",
+    "changed_concurrently": "409: the ticket changed since it was read",
+    "token_expired": "401: the access token has expired",
+    "invalid_credentials": "401: wrong email or password",
+    "cannot_deactivate_self": "an admin deactivating their own account",
+    "idempotency_key_reused": "422: the same Idempotency-Key with another body",
+    "idempotency_key_in_flight": "409: the first request with this key is still running",
+}
+
+
+def error_body(message: str, code: str | None = None, status: int = 400) -> dict[str, str]:
+    return {"error": message, "code": code or CODE_OF_STATUS.get(status, "error")}
 
 
 class ErrorOut(BaseModel):
-    error: str
+    error: str = Field(description="The reference's message, for people")
+    code: str = Field(description="Stable, for programs: see the README's list")
 
 
 class BadRequestOut(RootModel[ErrorOut | dict[str, list[str]]]):
@@ -41,16 +78,23 @@ class AppError(Exception):
     status_code = 500
 
     def __init__(
-        self, message: str, *, status_code: int | None = None, headers: dict[str, str] | None = None
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        headers: dict[str, str] | None = None,
+        code: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         if status_code is not None:
             self.status_code = status_code
         self.headers = headers or {}
+        self.code = code
+        assert code is None or code in ERROR_CODES, code
 
     def body(self) -> dict[str, Any]:
-        return error_body(self.message)
+        return error_body(self.message, self.code, self.status_code)
 
 
 class BadRequest(AppError):
@@ -71,8 +115,10 @@ class FieldError(BadRequest):
 class NotAuthenticated(AppError):
     status_code = 401
 
-    def __init__(self, message: str = "Authentication credentials were not provided") -> None:
-        super().__init__(message, headers={"WWW-Authenticate": "Bearer"})
+    def __init__(
+        self, message: str = "Authentication credentials were not provided", code: str | None = None
+    ) -> None:
+        super().__init__(message, headers={"WWW-Authenticate": "Bearer"}, code=code)
 
 
 class PermissionDenied(AppError):
@@ -97,7 +143,9 @@ class TooManyRequests(AppError):
 def error_response(
     status_code: int, message: str, headers: dict[str, str] | None = None
 ) -> JSONResponse:
-    return JSONResponse(error_body(message), status_code=status_code, headers=headers)
+    return JSONResponse(
+        error_body(message, status=status_code), status_code=status_code, headers=headers
+    )
 
 
 def _field_name(loc: Sequence[int | str]) -> str:

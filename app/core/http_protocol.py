@@ -57,7 +57,7 @@ class LimitedHeadersProtocol(HttpToolsProtocol):
         super().shutdown()
 
     def _refuse_headers(self) -> None:
-        body = json.dumps(error_body("Request headers too large")).encode()
+        body = json.dumps(error_body("Request headers too large", status=431)).encode()
         self.transport.write(
             b"".join(
                 [

@@ -32,7 +32,7 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._\-]{1,128}")
 async def _send_json_error(
     send: Send, status: int, message: str, headers: list[tuple[bytes, bytes]]
 ) -> None:
-    body = json.dumps(error_body(message)).encode()
+    body = json.dumps(error_body(message, status=status)).encode()
     await send(
         {
             "type": "http.response.start",

@@ -126,7 +126,7 @@ def decode_token(key: str, token: str, token_type: TokenType) -> dict[str, Any]:
             options={"require": ["exp", "iat", "sub", "type", "jti", "iss", "sid"]},
         )
     except jwt.ExpiredSignatureError:
-        raise NotAuthenticated("Token has expired") from None
+        raise NotAuthenticated("Token has expired", code="token_expired") from None
     except jwt.InvalidTokenError:
         raise NotAuthenticated("Invalid token") from None
     if claims.get("type") != token_type:

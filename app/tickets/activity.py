@@ -144,8 +144,10 @@ async def reserve_attachment_slot(
         return
     now = await queries.find_ticket(db, ticket["_id"])  # only on the refusing path
     if now is not None and now.get("attachment_count", 0) >= limit:
-        raise BadRequest(f"A ticket can have at most {limit} attachments")
-    raise Conflict(CHANGED_CONCURRENTLY)
+        raise BadRequest(
+            f"A ticket can have at most {limit} attachments", code="attachment_limit_reached"
+        )
+    raise Conflict(CHANGED_CONCURRENTLY, code="changed_concurrently")
 
 
 async def forget_attachment(
@@ -169,7 +171,9 @@ async def submit_feedback(
     """Once per ticket (a unique index settles concurrent submissions), after it is resolved."""
     policy.ensure_can_give_feedback(customer, ticket)
     if ticket["status"] not in FEEDBACK_STATUSES:
-        raise BadRequest("Feedback can only be submitted for resolved tickets")
+        raise BadRequest(
+            "Feedback can only be submitted for resolved tickets", code="feedback_not_allowed_yet"
+        )
     feedback = new_feedback(ticket=ticket, rating=data.rating, comment=data.comment)
 
     async def work(session: Session) -> None:
@@ -187,5 +191,8 @@ async def submit_feedback(
     try:
         await events.in_transaction(db, work)
     except DuplicateKeyError:
-        raise BadRequest("Feedback has already been submitted for this ticket") from None
+        raise BadRequest(
+            "Feedback has already been submitted for this ticket",
+            code="feedback_already_submitted",
+        ) from None
     return feedback

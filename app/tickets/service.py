@@ -86,7 +86,7 @@ async def write(
     db: Database, session: Session, ticket: TicketDoc, *, guard: Filter, update: Any
 ) -> None:
     if not await queries.update_ticket(db, ticket["_id"], guard, update, session=session):
-        raise Conflict(CHANGED_CONCURRENTLY)
+        raise Conflict(CHANGED_CONCURRENTLY, code="changed_concurrently")
 
 
 async def record_status_change(
@@ -224,14 +224,14 @@ async def assign_self(*, db: Database, ticket: TicketDoc, agent: User) -> Ticket
     policy.ensure_can_take(agent)
     ensure_assignable(TicketStatus(ticket["status"]))
     if ticket["agent_id"] is not None:
-        raise BadRequest(ALREADY_ASSIGNED)
+        raise BadRequest(ALREADY_ASSIGNED, code="ticket_already_assigned")
     try:
         guard = {"agent_id": None, "status": ticket["status"]}
         return await _give_to(db, ticket, agent.id, by=agent, guard=guard)
     except Conflict:
         now = await queries.find_ticket(db, ticket["_id"])  # only on the losing path
         if now is not None and now["agent_id"] is not None:
-            raise BadRequest(ALREADY_ASSIGNED) from None
+            raise BadRequest(ALREADY_ASSIGNED, code="ticket_already_assigned") from None
         raise
 
 

@@ -31,7 +31,7 @@ REOPEN_FIRST = "This ticket is resolved; reopen it (status In Progress) before a
 def ensure_open_for_work(status: TicketStatus) -> None:
     """Notes, replies and any change but a transition: nothing is added to a Closed ticket."""
     if status == TicketStatus.CLOSED:
-        raise BadRequest(TICKET_CLOSED)
+        raise BadRequest(TICKET_CLOSED, code="ticket_closed")
 
 
 def ensure_assignable(status: TicketStatus) -> None:
@@ -39,4 +39,4 @@ def ensure_assignable(status: TicketStatus) -> None:
     through the transition table."""
     ensure_open_for_work(status)
     if status == TicketStatus.RESOLVED:
-        raise BadRequest(REOPEN_FIRST)
+        raise BadRequest(REOPEN_FIRST, code="ticket_resolved")

@@ -1,5 +1,7 @@
 """Issue 3: agent approval, the agent list, deactivation and activation."""
 
+from unittest.mock import ANY
+
 import httpx
 from bson import ObjectId
 
@@ -50,7 +52,7 @@ class TestApproveAgent:
         for agent_id in (actors.customer.id, actors.admin.id, str(ObjectId()), "nope"):
             response = await client.post(approve_url(agent_id), headers=actors.admin.headers)
             assert response.status_code == 404
-            assert response.json() == {"error": "Agent not found"}
+            assert response.json() == {"error": "Agent not found", "code": ANY}
 
 
 class TestListAgents:
@@ -128,7 +130,7 @@ class TestDeactivateActivate:
                 f"/api/admin/users/{user_id}/deactivate/", headers=admin.headers
             )
             assert response.status_code == 404
-            assert response.json() == {"error": "User not found"}
+            assert response.json() == {"error": "User not found", "code": ANY}
 
     async def test_admin_cannot_deactivate_themselves(
         self, client: httpx.AsyncClient, admin: Actor
@@ -137,7 +139,7 @@ class TestDeactivateActivate:
             f"/api/admin/users/{admin.id}/deactivate/", headers=admin.headers
         )
         assert response.status_code == 400
-        assert response.json() == {"error": "You cannot deactivate your own account"}
+        assert response.json() == {"error": "You cannot deactivate your own account", "code": ANY}
 
     async def test_deactivating_an_agent_returns_unfinished_tickets_to_the_queue(
         self, client: httpx.AsyncClient, db: Database, actors: Actors

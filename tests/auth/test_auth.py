@@ -4,6 +4,7 @@ import asyncio
 import base64
 import json
 from datetime import timedelta
+from unittest.mock import ANY
 
 import httpx
 import jwt
@@ -51,7 +52,7 @@ class TestLogin:
     async def test_wrong_password(self, client: httpx.AsyncClient, customer: Actor) -> None:
         response = await login(client, customer.email, "wrong-password")
         assert response.status_code == 401
-        assert response.json() == {"error": "Invalid credentials"}
+        assert response.json() == {"error": "Invalid credentials", "code": ANY}
         assert response.headers["www-authenticate"] == "Bearer"
 
     async def test_unknown_email_same_answer_same_work(
@@ -75,7 +76,7 @@ class TestLogin:
         monkeypatch.setattr(password_context, "verify_and_update", spy_update)
         response = await login(client, "nobody@example.com", "whatever-password")
         assert response.status_code == 401
-        assert response.json() == {"error": "Invalid credentials"}
+        assert response.json() == {"error": "Invalid credentials", "code": ANY}
         assert verified == ["verify"]  # an argon2 verification ran for the unknown email too
 
     async def test_unapproved_agent_logs_in_but_agent_features_refuse(
@@ -90,13 +91,16 @@ class TestLogin:
             "/api/agent/tickets/", headers={"Authorization": f"Bearer {token}"}
         )
         assert queue.status_code == 403
-        assert queue.json() == {"error": "Your agent account is awaiting admin approval"}
+        assert queue.json() == {
+            "error": "Your agent account is awaiting admin approval",
+            "code": ANY,
+        }
 
     async def test_deactivated_cannot_log_in(self, client: httpx.AsyncClient, db: Database) -> None:
         user = await make_user(db, active=False)
         response = await login(client, user["email"])
         assert response.status_code == 403
-        assert response.json() == {"error": "This account has been deactivated"}
+        assert response.json() == {"error": "This account has been deactivated", "code": ANY}
 
     async def test_old_hash_upgraded_at_login(
         self, client: httpx.AsyncClient, db: Database
@@ -128,7 +132,7 @@ class TestAccessTokens:
         token = access_token(settings, customer.id, "user", minutes=-1)
         response = await self.me(client, token)
         assert response.status_code == 401
-        assert response.json() == {"error": "Token has expired"}
+        assert response.json() == {"error": "Token has expired", "code": ANY}
         assert response.headers["www-authenticate"] == "Bearer"
 
     async def test_lifetime_follows_the_setting(self, app_with: AppFactory) -> None:
@@ -210,7 +214,7 @@ class TestRefreshAndLogout:
         ]
         reuse = await client.post("/api/auth/refresh/", json={"refresh_token": first})
         assert reuse.status_code == 401
-        assert reuse.json() == {"error": "Refresh token has been revoked"}
+        assert reuse.json() == {"error": "Refresh token has been revoked", "code": ANY}
         # The token the reuse revoked was never used, yet it is dead too.
         assert (
             await client.post("/api/auth/refresh/", json={"refresh_token": second})
@@ -249,7 +253,7 @@ class TestRefreshAndLogout:
         await client.post("/api/auth/logout/", json={"refresh_token": laptop["refresh_token"]})
         ended = await client.get("/api/auth/me/", headers=bearer(laptop["access_token"]))
         assert ended.status_code == 401
-        assert ended.json() == {"error": "This login has ended; sign in again"}
+        assert ended.json() == {"error": "This login has ended; sign in again", "code": ANY}
         still = await client.get("/api/auth/me/", headers=bearer(phone["access_token"]))
         assert still.status_code == 200
 
@@ -319,7 +323,10 @@ class TestLoginThrottling:
             assert (await login(client, customer.email, "wrong-password")).status_code == 401
         response = await login(client, customer.email)
         assert response.status_code == 429
-        assert response.json() == {"error": "Too many failed login attempts. Try again later."}
+        assert response.json() == {
+            "error": "Too many failed login attempts. Try again later.",
+            "code": ANY,
+        }
         assert 0 < int(response.headers["retry-after"]) <= 15 * 60
         # Another account from the same address is not locked out.
         assert (await login(client, "someone-else@example.com", "x")).status_code == 401
@@ -462,6 +469,9 @@ class TestBoundedHashing:
         assert set(codes) <= {401, 503} and codes.count(503) > 0, codes
         busy = next(a for a in answers if a.status_code == 503)
         assert busy.headers["retry-after"] == "1"
-        assert busy.json() == {"error": "Too many sign-ins at once; try again in a moment"}
+        assert busy.json() == {
+            "error": "Too many sign-ins at once; try again in a moment",
+            "code": ANY,
+        }
         assert health and set(health) == {200}
         assert peak - baseline < 300 * 1024 * 1024, (peak - baseline) / 2**20

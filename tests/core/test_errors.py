@@ -2,17 +2,20 @@
 
 import json
 import logging
+from pathlib import Path
+from unittest.mock import ANY
 
 import httpx
 import pytest
+from bson import ObjectId
 from fastapi import FastAPI, HTTPException
 
 from app.core.config import Settings
-from app.core.db import create_client
+from app.core.db import Database, create_client
 from app.core.embedded_db import free_port
-from app.core.errors import validation_errors_to_fields
+from app.core.errors import ERROR_CODES, validation_errors_to_fields
 from tests.conftest import AppFactory
-from tests.factories import Actor
+from tests.factories import Actor, Actors, assign, create_ticket, set_status
 
 
 class TestBadRequest:
@@ -71,28 +74,28 @@ class TestUnauthorized:
         response = await client.get("/api/support/tickets/")
         assert response.status_code == 401
         assert response.headers["www-authenticate"] == "Bearer"
-        assert set(response.json()) == {"error"}
+        assert set(response.json()) == {"error", "code"}
 
     async def test_garbage_token(self, client: httpx.AsyncClient) -> None:
         response = await client.get(
             "/api/support/tickets/", headers={"Authorization": "Bearer not.a.jwt"}
         )
         assert response.status_code == 401
-        assert response.json() == {"error": "Invalid token"}
+        assert response.json() == {"error": "Invalid token", "code": ANY}
 
 
 class TestForbidden:
     async def test_wrong_role(self, client: httpx.AsyncClient, agent: Actor) -> None:
         response = await client.get("/api/support/tickets/", headers=agent.headers)
         assert response.status_code == 403
-        assert set(response.json()) == {"error"}
+        assert set(response.json()) == {"error", "code"}
 
 
 class TestNotFound:
     async def test_unknown_route(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/api/nothing-here/")
         assert response.status_code == 404
-        assert response.json() == {"error": "Not found"}
+        assert response.json() == {"error": "Not found", "code": ANY}
 
     @pytest.mark.parametrize("ticket_id", ["abc", "507f1f77bcf86cd79943901z", "1" * 25, "%24ne"])
     async def test_non_object_id_is_404_of_the_resource(
@@ -100,12 +103,12 @@ class TestNotFound:
     ) -> None:
         response = await client.get(f"/api/support/tickets/{ticket_id}/", headers=admin.headers)
         assert response.status_code == 404
-        assert response.json() == {"error": "Ticket not found"}
+        assert response.json() == {"error": "Ticket not found", "code": ANY}
 
     async def test_wrong_method(self, client: httpx.AsyncClient) -> None:
         response = await client.delete("/api/health/")
         assert response.status_code == 405
-        assert response.json() == {"error": "Method not allowed"}
+        assert response.json() == {"error": "Method not allowed", "code": ANY}
 
 
 class TestServerError:
@@ -119,7 +122,7 @@ class TestServerError:
         with caplog.at_level(logging.ERROR, logger="app.request"):
             response = await client.get("/api/test-boom/", headers={"X-Request-ID": "req-123"})
         assert response.status_code == 500
-        assert response.json() == {"error": "Internal server error"}
+        assert response.json() == {"error": "Internal server error", "code": ANY}
         assert "secret internals" not in response.text
         assert response.headers["x-request-id"] == "req-123"
         record = next(r for r in caplog.records if r.getMessage() == "unhandled error")
@@ -141,7 +144,7 @@ class TestDatabaseUnavailable:
                 await client.get("/api/support/tickets/", headers=customer.headers),
             ):
                 assert response.status_code == 503
-                assert response.json() == {"error": "Service temporarily unavailable"}
+                assert response.json() == {"error": "Service temporarily unavailable", "code": ANY}
                 assert int(response.headers["retry-after"]) > 0
             assert (await client.get("/api/health/")).status_code == 200
         finally:
@@ -161,7 +164,7 @@ class TestBodyTooLarge:
             headers={**customer.headers, "Content-Type": "application/json"},
         )
         assert response.status_code == 413
-        assert response.json() == {"error": "Request body too large"}
+        assert response.json() == {"error": "Request body too large", "code": ANY}
 
     async def test_streamed_body_refused(self, client: httpx.AsyncClient, customer: Actor) -> None:
         async def chunks():  # no Content-Length: chunked
@@ -176,7 +179,7 @@ class TestBodyTooLarge:
             headers={**customer.headers, "Content-Type": "application/json"},
         )
         assert response.status_code == 413
-        assert response.json() == {"error": "Request body too large"}
+        assert response.json() == {"error": "Request body too large", "code": ANY}
 
 
 class TestHandlerChosenMessages:
@@ -193,9 +196,12 @@ class TestHandlerChosenMessages:
 
         response = await client.get("/api/test-missing/")
         assert response.status_code == 404
-        assert response.json() == {"error": "Ticket not found"}
+        assert response.json() == {"error": "Ticket not found", "code": ANY}
         response = await client.get("/api/test-default/")
-        assert response.json() == {"error": "Not found"}  # the framework's phrase, reworded
+        assert response.json() == {
+            "error": "Not found",
+            "code": ANY,
+        }  # the framework's phrase, reworded
 
 
 class TestCorsOnEveryAnswer:
@@ -234,3 +240,46 @@ class TestManyErrorsAreCapped:
         assert sum(len(messages) for messages in fields.values()) <= 21
         assert fields["non_field_errors"] == ["2980 more errors not shown."]
         assert len(response.content) < 2048
+
+
+class TestErrorCodes:
+    """Issue 14: errors told apart by a stable code, the reference's message kept."""
+
+    async def test_each_named_case_has_its_code(
+        self, client: httpx.AsyncClient, db: Database, actors: Actors
+    ) -> None:
+        ticket = (await create_ticket(client, actors.customer))["id"]
+        base = f"/api/support/tickets/{ticket}"
+        cases = [
+            (client.post(f"{base}/feedback/", json={"rating": 5}, headers=actors.customer.headers),
+             400, "feedback_not_allowed_yet"),
+            (client.get("/api/auth/me/"), 401, "not_authenticated"),
+            (client.get("/api/admin/agents/", headers=actors.customer.headers),
+             403, "permission_denied"),
+            (client.get(f"/api/support/tickets/{ObjectId()}/", headers=actors.admin.headers),
+             404, "not_found"),
+        ]  # fmt: skip
+        for call, status, code in cases:
+            response = await call
+            assert (response.status_code, response.json()["code"]) == (status, code)
+        await assign(client, ticket, actors.agent)
+        again = await client.post(f"{base}/assign-self/", headers=actors.other_agent.headers)
+        assert again.json() == {
+            "error": "Ticket is already assigned",
+            "code": "ticket_already_assigned",
+        }
+        await set_status(client, ticket, actors.agent, "Resolved")
+        await client.post(f"{base}/feedback/", json={"rating": 5}, headers=actors.customer.headers)
+        twice = await client.post(
+            f"{base}/feedback/", json={"rating": 4}, headers=actors.customer.headers
+        )
+        assert twice.json()["code"] == "feedback_already_submitted"
+        await set_status(client, ticket, actors.agent, "Closed")
+        closed = await client.post(
+            f"{base}/add-note/", json={"note": "n"}, headers=actors.agent.headers
+        )
+        assert closed.json()["code"] == "ticket_closed"
+
+    def test_every_code_is_listed_in_the_readme(self) -> None:
+        readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+        assert all(f"`{code}`" in readme for code in ERROR_CODES)

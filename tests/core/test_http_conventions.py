@@ -2,6 +2,7 @@
 
 import json
 import logging
+from unittest.mock import ANY
 
 import httpx
 import pytest
@@ -45,7 +46,7 @@ class TestTrailingSlash:
             "/api/support/tickets/507f1f77bcf86cd799439011", headers=admin.headers
         )
         assert response.status_code == 404
-        assert response.json() == {"error": "Ticket not found"}
+        assert response.json() == {"error": "Ticket not found", "code": ANY}
 
 
 class TestRequestId:

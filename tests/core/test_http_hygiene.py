@@ -4,6 +4,7 @@ reference's shape, and the documentation behind DOCS_ENABLED."""
 import base64
 import hashlib
 import re
+from unittest.mock import ANY
 
 import httpx
 import pytest
@@ -68,7 +69,7 @@ class TestCorsPreflight:
             headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
         )
         assert refused.status_code == 400
-        assert refused.json() == {"error": "Disallowed CORS origin"}
+        assert refused.json() == {"error": "Disallowed CORS origin", "code": ANY}
         allowed = await client.options(
             "/api/auth/login/",
             headers={"Origin": "https://app.example", "Access-Control-Request-Method": "POST"},
@@ -83,4 +84,4 @@ class TestDocsEnabled:
         _, client = await app_with(docs_enabled=False)
         response = await client.get(path)
         assert response.status_code == 404
-        assert response.json() == {"error": "Not found"}
+        assert response.json() == {"error": "Not found", "code": ANY}

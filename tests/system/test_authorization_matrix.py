@@ -369,6 +369,6 @@ async def test_matrix(
             )
         got[caller] = response.status_code
         if response.status_code in (401, 403, 404):
-            assert set(response.json()) == {"error"}, (caller, response.text)
+            assert set(response.json()) == {"error", "code"}, (caller, response.text)
             assert SECRET not in response.text and actors.customer.email not in response.text
     assert got == dict(zip(CALLERS, expected, strict=True))

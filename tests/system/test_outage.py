@@ -3,6 +3,7 @@
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from unittest.mock import ANY
 
 import httpx
 import pytest
@@ -65,7 +66,7 @@ async def test_outage_gives_503_then_recovers_without_restart_and_loses_nothing(
         ):
             response = await within(5, request)
             assert response.status_code == 503
-            assert response.json() == {"error": "Service temporarily unavailable"}
+            assert response.json() == {"error": "Service temporarily unavailable", "code": ANY}
             assert response.headers["retry-after"]
         assert (await within(5, client.get("/api/health/"))).status_code == 200
 

@@ -1,6 +1,7 @@
 """Issue 4: the agent queue, the admin list, keyset pagination."""
 
 import asyncio
+from unittest.mock import ANY
 
 import httpx
 import pytest
@@ -19,7 +20,10 @@ class TestAgentQueue:
         for caller in (actors.customer, actors.admin):
             assert (await client.get(self.url, headers=caller.headers)).status_code == 403
         pending = await client.get(self.url, headers=actors.pending_agent.headers)
-        assert pending.json() == {"error": "Your agent account is awaiting admin approval"}
+        assert pending.json() == {
+            "error": "Your agent account is awaiting admin approval",
+            "code": ANY,
+        }
 
     async def test_own_and_unassigned_with_customer_names(
         self, client: httpx.AsyncClient, actors: Actors

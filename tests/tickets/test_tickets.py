@@ -2,6 +2,7 @@
 
 import asyncio
 import re
+from unittest.mock import ANY
 
 import httpx
 import pytest
@@ -153,7 +154,7 @@ class TestTicketDetail:
         ticket = await create_ticket(client, actors.customer, subject="private matter")
         response = await client.get(detail_url(ticket["id"]), headers=actors.other_customer.headers)
         assert response.status_code == 403
-        assert response.json() == {"error": "You can only view your own tickets"}
+        assert response.json() == {"error": "You can only view your own tickets", "code": ANY}
 
     async def test_assigned_agent_sees_notes_oldest_first(
         self, client: httpx.AsyncClient, actors: Actors
@@ -180,7 +181,10 @@ class TestTicketDetail:
         await assign(client, ticket["id"], actors.agent)
         response = await client.get(detail_url(ticket["id"]), headers=actors.other_agent.headers)
         assert response.status_code == 403
-        assert response.json() == {"error": "You can only view tickets assigned to you"}
+        assert response.json() == {
+            "error": "You can only view tickets assigned to you",
+            "code": ANY,
+        }
 
     async def test_any_approved_agent_reads_an_unassigned_ticket(
         self, client: httpx.AsyncClient, actors: Actors
@@ -204,7 +208,7 @@ class TestTicketDetail:
     async def test_not_found(self, client: httpx.AsyncClient, admin: Actor) -> None:
         response = await client.get(detail_url(str(ObjectId())), headers=admin.headers)
         assert response.status_code == 404
-        assert response.json() == {"error": "Ticket not found"}
+        assert response.json() == {"error": "Ticket not found", "code": ANY}
 
 
 class TestUpdateStatus:
@@ -351,7 +355,7 @@ class TestAssignSelf:
         for caller in (actors.agent, actors.other_agent):
             response = await client.post(self.url(ticket["id"]), headers=caller.headers)
             assert response.status_code == 400
-            assert response.json() == {"error": "Ticket is already assigned"}
+            assert response.json() == {"error": "Ticket is already assigned", "code": ANY}
 
     async def test_not_found(self, client: httpx.AsyncClient, agent: Actor) -> None:
         assert (
@@ -434,7 +438,7 @@ class TestReassign:
             self.url(ticket["id"]), json={"agent_id": str(ObjectId())}, headers=actors.admin.headers
         )
         assert response.status_code == 404
-        assert response.json() == {"error": "Agent not found"}
+        assert response.json() == {"error": "Agent not found", "code": ANY}
 
     @pytest.mark.parametrize("agent_id", ["not-an-id", "0" * 23, "g" * 24, "0" * 25])
     async def test_agent_id_that_is_not_an_id_is_a_field_error(
@@ -463,7 +467,7 @@ class TestReassign:
             headers=actors.admin.headers,
         )
         assert response.status_code == 404
-        assert response.json() == {"error": "Ticket not found"}
+        assert response.json() == {"error": "Ticket not found", "code": ANY}
 
 
 class TestAddNote:
@@ -533,7 +537,10 @@ class TestFeedback:
             self.url(ticket["id"]), json={"rating": "5"}, headers=actors.customer.headers
         )
         assert response.status_code == 400
-        assert response.json() == {"error": "Feedback can only be submitted for resolved tickets"}
+        assert response.json() == {
+            "error": "Feedback can only be submitted for resolved tickets",
+            "code": ANY,
+        }
 
     @pytest.mark.parametrize("rating", ["5", 5, "1", 3])
     async def test_ok(
@@ -583,7 +590,10 @@ class TestFeedback:
         )
         assert first.status_code == 201
         assert second.status_code == 400
-        assert second.json() == {"error": "Feedback has already been submitted for this ticket"}
+        assert second.json() == {
+            "error": "Feedback has already been submitted for this ticket",
+            "code": ANY,
+        }
 
     async def test_ten_concurrent_submissions_store_one(
         self, client: httpx.AsyncClient, actors: Actors, db: Database
@@ -616,7 +626,7 @@ class TestClosedAndResolvedTickets:
     async def test_closed_ticket_cannot_be_taken_reassigned_or_noted(
         self, client: httpx.AsyncClient, db: Database, actors: Actors
     ) -> None:
-        closed = {"error": "This ticket is closed; please open a new ticket"}
+        closed = {"error": "This ticket is closed; please open a new ticket", "code": ANY}
         unassigned = await store_ticket(db, actors.customer, status="Closed")
         taken = await client.post(
             self.url(unassigned["_id"], "assign-self"), headers=actors.agent.headers
@@ -646,7 +656,8 @@ class TestClosedAndResolvedTickets:
         self, client: httpx.AsyncClient, db: Database, actors: Actors
     ) -> None:
         reopen = {
-            "error": "This ticket is resolved; reopen it (status In Progress) before assigning it"
+            "error": "This ticket is resolved; reopen it (status In Progress) before assigning it",
+            "code": "ticket_resolved",
         }
         orphan = await store_ticket(db, actors.customer, status="Resolved")
         taken = await client.post(
