@@ -54,5 +54,5 @@ async def logout(data: RefreshIn, db: DbDep, settings: SettingsDep) -> MessageOu
     responses=responses(401, 403),
     summary="The caller's own account (any signed-in user)",
 )
-async def me(user: CurrentUser, db: DbDep) -> MeOut:
+async def read_me(user: CurrentUser, db: DbDep) -> MeOut:
     return MeOut(user=await service.read_own_account(db=db, user=user))

@@ -86,13 +86,15 @@ class Settings(BaseSettings):
     sla_at_risk_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
     sla_sweep_seconds: float = Field(default=30.0, gt=0, le=60)
     sla_sweeper_in_api: bool = True
+    # Where integrators reach the API, for the OpenAPI document's `servers` (comma list).
+    public_urls: Annotated[list[str], NoDecode] = []
     # Concurrent argon2 hashes per worker (64 MiB each), and how long a login waits for one.
     password_hash_concurrency: int = Field(default=os.cpu_count() or 2, ge=1, le=64)
     password_hash_wait_seconds: float = Field(default=2.0, gt=0, le=60)
     # Only these peers may set X-Forwarded-For (e.g. "10.0.0.0/8,127.0.0.1").
     trusted_proxies: Annotated[list[IPv4Network | IPv6Network], NoDecode] = []
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "public_urls", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
@@ -139,6 +141,10 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.app_env == "production"
+
+    @property
+    def openapi_servers(self) -> list[dict[str, str]] | None:
+        return [{"url": url} for url in self.public_urls] if self.public_urls else None
 
     @property
     def sla_at_risk(self) -> timedelta:

@@ -6,7 +6,7 @@ from app.core.deps import DbDep
 from app.core.errors import responses
 from app.core.schemas import Schema
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["health"])
 
 
 class HealthOut(Schema):

@@ -126,13 +126,11 @@ class RequestContextMiddleware:
 
 # API answers are JSON, never a page: nothing may load or frame them.
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
-# The documentation pages load Swagger UI and ReDoc from their CDN; inline scripts are
-# allowed by their hash, computed from the page itself.
+# The documentation pages load Swagger UI and ReDoc from this server (app/core/docs.py), no
+# other host; inline scripts are allowed by their hash, computed from the page itself.
 DOCS_CSP = (
-    "default-src 'none'; script-src https://cdn.jsdelivr.net {hashes}; "
-    "style-src 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
-    "font-src https://fonts.gstatic.com; connect-src 'self'; worker-src blob:; "
+    "default-src 'none'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src blob:; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
 _INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)

@@ -11,8 +11,11 @@ from pydantic import (
     ConfigDict,
     PlainSerializer,
     StringConstraints,
+    WithJsonSchema,
     model_validator,
 )
+
+ID_EXAMPLE = "65a1b2c3d4e5f6a7b8c9d0e1"
 
 
 def _object_id_to_str(value: object) -> object:
@@ -27,8 +30,16 @@ def _utc_z(value: datetime) -> str:
 
 
 # A 24-hex id on the wire; accepts the stored ObjectId.
-Id = Annotated[str, BeforeValidator(_object_id_to_str)]
-UtcDatetime = Annotated[datetime, PlainSerializer(_utc_z, return_type=str, when_used="json")]
+Id = Annotated[
+    str,
+    BeforeValidator(_object_id_to_str),
+    WithJsonSchema({"type": "string", "pattern": "^[0-9a-f]{24}$", "example": ID_EXAMPLE}),
+]
+UtcDatetime = Annotated[
+    datetime,
+    PlainSerializer(_utc_z, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time", "example": "2026-01-09T10:30:00Z"}),
+]
 
 
 def text(min_length: int, max_length: int) -> object:

@@ -44,11 +44,29 @@ from app.tickets.schemas import (
     TicketCreate,
     TicketCreatedOut,
     TicketCreatedSummary,
+    TicketDetail,
     TicketListItem,
     TicketStatusUpdate,
 )
 
 router = APIRouter(tags=["tickets"])
+
+UPDATE_STATUS_DESCRIPTION = """Who: the agent assigned to the ticket, or an admin.
+
+Changes the status, the priority, or both (give at least one). Allowed transitions:
+
+| From | To |
+|---|---|
+| Open | In Progress |
+| In Progress | On Hold, Resolved |
+| On Hold | In Progress, Resolved |
+| Resolved | Closed, In Progress (reopening) |
+| Closed | (final: nothing changes, not even the priority) |
+
+Staying in the same status is always allowed. A priority change recomputes the SLA deadlines
+from the ticket's creation; On Hold pauses the resolution clock; reopening restarts it.
+A transition the table forbids is a 400 on `status`; a ticket reassigned or changed since it
+was read is a 409 (`changed_concurrently`)."""
 
 
 @router.post(
@@ -88,7 +106,7 @@ async def list_my_tickets(
 
 @router.get(
     "/support/tickets/{ticket_id}/",
-    response_model=StaffTicketDetail | CustomerTicketDetail,
+    response_model=TicketDetail,
     responses=responses(401, 403, 404),
     summary="Ticket detail: the owner sees no internal notes; the agent and admins do",
 )
@@ -103,6 +121,7 @@ async def ticket_detail(
     response_model=StatusUpdatedOut,
     responses=responses(400, 401, 403, 404, 409, 413),
     summary="Change status and/or priority (the assigned agent, admins)",
+    description=UPDATE_STATUS_DESCRIPTION,
 )
 async def update_status(
     data: TicketStatusUpdate, user: StaffUser, ticket: WorkableTicket, db: DbDep

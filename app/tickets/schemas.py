@@ -167,10 +167,14 @@ class NoteOut(Schema):
 class CustomerTicketDetail(Schema):
     """What the owning customer sees: internal notes are not part of it at all."""
 
+    view: Literal["customer"] = "customer"
     ticket: TicketOut
 
 
 class StaffTicketDetail(Schema):
+    """What the assigned agent and admins see: the ticket and its internal notes."""
+
+    view: Literal["staff"] = "staff"
     ticket: TicketOut
     internal_notes: list[NoteOut] = Field(
         description=f"Oldest first; at most the newest {NOTES_SHOWN} of the ticket's notes"
@@ -178,8 +182,19 @@ class StaffTicketDetail(Schema):
 
 
 class TicketStatusUpdate(RequestSchema):
-    status: TicketStatus
+    """A new status, a new priority, or both (at least one)."""
+
+    status: TicketStatus | None = None
     priority: Priority | None = None
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> "TicketStatusUpdate":
+        if self.status is None and self.priority is None:
+            raise ValueError("Give a status, a priority, or both.")
+        return self
+
+
+TicketDetail = Annotated[StaffTicketDetail | CustomerTicketDetail, Field(discriminator="view")]
 
 
 class StatusSummary(Schema):
@@ -271,7 +286,7 @@ class FeedbackIn(RequestSchema):
 
 class FeedbackSummary(Schema):
     id: Id
-    rating: str
+    rating: Literal["1", "2", "3", "4", "5"] = Field(description="As the reference: a string")
     created_at: UtcDatetime
 
 

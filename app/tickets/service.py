@@ -141,7 +141,7 @@ async def update_status(
     the table forbids, and by the assignment the permission check relied on."""
     policy.ensure_can_work_on(by, ticket)
     current = TicketStatus(ticket["status"])
-    new = data.status
+    new = data.status or current  # a priority change alone keeps the status
     if not can_transition(current, new):
         raise FieldError("status", f"Cannot change status from {current.value} to {new.value}")
     if data.priority is not None:

@@ -134,7 +134,8 @@ class TestTicketDetail:
         )
         response = await client.get(detail_url(ticket["id"]), headers=actors.customer.headers)
         assert response.status_code == 200
-        assert set(response.json()) == {"ticket"}
+        assert set(response.json()) == {"view", "ticket"}
+        assert response.json()["view"] == "customer"
         assert "secret" not in response.text
         assert set(response.json()["ticket"]) >= {
             "id",
@@ -279,7 +280,24 @@ class TestUpdateStatus:
             headers=actors.admin.headers,
         )
         assert response.status_code == 400
-        assert set(response.json()) <= {"status", "priority"}
+        assert set(response.json()) <= {"status", "priority", "non_field_errors"}
+
+    async def test_priority_alone(self, client: httpx.AsyncClient, actors: Actors) -> None:
+        ticket = await create_ticket(client, actors.customer)
+        await assign(client, ticket["id"], actors.agent)
+        response = await client.put(
+            f"/api/support/tickets/{ticket['id']}/update-status/",
+            json={"priority": "High"},
+            headers=actors.agent.headers,
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["ticket"] | {"id": None} == {
+            "id": None,
+            "status": "In Progress",
+            "priority": "High",
+        }
+        staff = await client.get(detail_url(ticket["id"]), headers=actors.agent.headers)
+        assert staff.json()["view"] == "staff"
 
     async def test_forbidden_transition(self, client: httpx.AsyncClient, actors: Actors) -> None:
         ticket = await create_ticket(client, actors.customer)
