@@ -245,6 +245,7 @@ _DESCRIPTIONS = {
     403: "Forbidden for this caller",
     404: "Not found",
     409: "Changed concurrently; reload and retry",
+    412: "If-Match names an older version (`precondition_failed`): reload and retry",
     413: "Request body too large",
     429: "Too many requests",
     503: "Database unavailable",

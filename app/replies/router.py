@@ -6,7 +6,7 @@ from app.core.deps import DEFAULT_LIMIT, DbDep, PageCursor, PageLimit
 from app.core.errors import responses
 from app.replies import service
 from app.replies.schemas import ReplyCreatedOut, ReplyIn, ReplyListOut, ReplyOut
-from app.tickets.deps import CurrentTicket, TicketReader, ViewableTicket
+from app.tickets.deps import CurrentTicket, IfMatch, TicketReader, ViewableTicket
 
 router = APIRouter(tags=["replies"])
 
@@ -15,12 +15,12 @@ router = APIRouter(tags=["replies"])
     "/support/tickets/{ticket_id}/replies/",
     status_code=status.HTTP_201_CREATED,
     response_model=ReplyCreatedOut,
-    responses=responses(400, 401, 403, 404, 409, 413),
+    responses=responses(400, 401, 403, 404, 409, 412, 413),
     summary="Reply in the public thread (the owning customer, the assigned agent, admins); "
     "a customer's reply reopens a Resolved or On Hold ticket",
 )
 async def add_reply(
-    data: ReplyIn, user: TicketReader, ticket: CurrentTicket, db: DbDep
+    data: ReplyIn, user: TicketReader, ticket: CurrentTicket, _: IfMatch, db: DbDep
 ) -> ReplyCreatedOut:
     reply = await service.add_reply(db=db, ticket=ticket, author=user, data=data)
     return ReplyCreatedOut(message="Reply added successfully", reply=ReplyOut.from_doc(reply))

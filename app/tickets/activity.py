@@ -110,7 +110,7 @@ async def record_reply(
         clock, breached = sla.advance(promise, ticket, {**ticket, **changes}, now)
         changes |= clock
     changes |= sort_keys({**ticket, **changes})
-    after = {**ticket, **changes}
+    after = {**ticket, **changes, "version": ticket.get("version", 0) + 1}
     guard: dict[str, Any] = {"status": current.value, **policy.reply_guard(author, ticket)}
     if breached:  # of concurrent first replies, one records the breach
         guard["sla_breached"] = {"$nin": breached}
@@ -156,7 +156,9 @@ async def forget_attachment(
     """A deleted attachment, in the caller's transaction: its place on the ticket is free,
     and notes no longer show it."""
     await queries.tickets(db).update_one(
-        {"_id": ticket_id}, {"$inc": {"attachment_count": -1}}, session=session
+        {"_id": ticket_id},
+        queries.with_version_bump({"$inc": {"attachment_count": -1}}),
+        session=session,
     )
     await queries.notes(db).update_many(
         {"ticket_id": ticket_id, "attachments._id": attachment_id},

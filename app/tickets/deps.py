@@ -5,16 +5,16 @@ from datetime import datetime
 from typing import Annotated
 
 from bson import ObjectId
-from fastapi import Depends, Query
+from fastapi import Depends, Header, Query
 
 from app.auth.deps import CurrentUser, CustomerUser, StaffUser
 from app.auth.principal import User
 from app.core.clock import as_utc
 from app.core.deps import DbDep
-from app.core.errors import FieldError
+from app.core.errors import AppError, FieldError
 from app.core.ids import IdStr
 from app.tickets import policy, service
-from app.tickets.documents import Category, Priority, TicketDoc, TicketStatus
+from app.tickets.documents import Category, Priority, TicketDoc, TicketStatus, etag
 from app.tickets.lists import Sort, TicketFilters
 from app.tickets.sla import SlaState
 
@@ -118,3 +118,26 @@ async def customer_filters(status: Statuses = None, q: Words = None) -> TicketFi
 
 StaffFilters = Annotated[TicketFilters, Depends(staff_filters)]
 CustomerFilters = Annotated[TicketFilters, Depends(customer_filters)]
+
+
+# --- optimistic concurrency -----------------------------------------------------------------
+
+STALE = "The ticket has changed since you read it; reload it and try again"
+
+
+async def check_if_match(
+    ticket: CurrentTicket,
+    if_match: Annotated[
+        str | None,
+        Header(description="The ETag of the ticket as you read it: 412 if it has changed since"),
+    ] = None,
+) -> TicketDoc:
+    """`If-Match`: the change applies only to the ticket as the caller last read it."""
+    if if_match is not None:
+        wanted = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
+        if "*" not in wanted and etag(ticket) not in wanted:
+            raise AppError(STALE, status_code=412, code="precondition_failed")
+    return ticket
+
+
+IfMatch = Annotated[TicketDoc, Depends(check_if_match)]

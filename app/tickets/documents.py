@@ -71,6 +71,7 @@ class TicketDoc(TypedDict):
     # order_key "<created_at, ms, UTC>|<_id hex>" orders by (created_at, _id); the others
     # are derived by sort_keys() and rewritten by every change of what they hold.
     order_key: str
+    version: int  # bumped by every change: the ticket's ETag
     updated_key: str  # "<updated_at>|<_id>"
     priority_key: str  # "<rank, 3 = High>|<order_key>"
     due_key: str  # "<next running deadline>|<order_key>", "~|<order_key>" without one
@@ -93,6 +94,11 @@ class FeedbackDoc(TypedDict):
     rating: int
     comment: str | None
     created_at: datetime
+
+
+def etag(ticket: Mapping[str, Any]) -> str:
+    """The ticket's entity tag: its version, quoted (RFC 9110)."""
+    return f'"{ticket.get("version", 0)}"'
 
 
 def timestamp(moment: datetime) -> str:
@@ -186,6 +192,7 @@ def new_ticket(
         sla_paused_seconds=0.0,
         sla_breached=[],
         order_key=order_key(created_at, ticket_id),
+        version=1,
         updated_key="",
         priority_key="",
         due_key="",

@@ -203,6 +203,14 @@ async def attachments_by_id(db: Database, ids: Sequence[ObjectId]) -> list[Docum
     return [attachment_summary(f) for f in files]
 
 
+def with_version_bump(update: Any) -> Any:
+    """Every change of a ticket bumps `version`: in an update document, or in a pipeline."""
+    if isinstance(update, list):
+        bump = {"$add": [{"$ifNull": ["$version", 0]}, 1]}
+        return [*update, {"$set": {"version": bump}}]
+    return {**update, "$inc": {**update.get("$inc", {}), "version": 1}}
+
+
 async def update_ticket(
     db: Database,
     ticket_id: ObjectId,
@@ -211,8 +219,11 @@ async def update_ticket(
     *,
     session: AsyncClientSession | None = None,
 ) -> bool:
-    """Applies `update` only if the ticket still matches `guard` (atomic: one document)."""
-    result = await tickets(db).update_one({"_id": ticket_id, **guard}, update, session=session)
+    """Applies `update` only if the ticket still matches `guard` (atomic: one document), and
+    bumps the ticket's version (its ETag)."""
+    result = await tickets(db).update_one(
+        {"_id": ticket_id, **guard}, with_version_bump(update), session=session
+    )
     return result.matched_count == 1
 
 

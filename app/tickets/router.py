@@ -1,10 +1,10 @@
 """The ticket workflow of the API reference: /api/support/tickets/..., the agent queue
 (/api/agent/tickets/) and the admin list (/api/admin/support/tickets/)."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from bson import ObjectId
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Header, Response, status
 
 from app.auth.deps import AdminUser, ApprovedAgent, CustomerUser, StaffUser
 from app.core.deps import DEFAULT_LIMIT, DbDep, PageCursor, PageLimit, SettingsDep
@@ -14,12 +14,14 @@ from app.tickets import activity, lists, service
 from app.tickets.deps import (
     CurrentTicket,
     CustomerFilters,
+    IfMatch,
     OwnTicket,
     StaffFilters,
     TicketReader,
     ViewableTicket,
     WorkableTicket,
 )
+from app.tickets.documents import etag
 from app.tickets.schemas import (
     AdminTicketList,
     AdminTicketListItem,
@@ -107,26 +109,44 @@ async def list_my_tickets(
 @router.get(
     "/support/tickets/{ticket_id}/",
     response_model=TicketDetail,
-    responses=responses(401, 403, 404),
+    responses={**responses(401, 403, 404), 304: {"description": "Unchanged since If-None-Match"}},
     summary="Ticket detail: the owner sees no internal notes; the agent and admins do",
 )
 async def ticket_detail(
-    ticket: ViewableTicket, user: TicketReader, db: DbDep
-) -> StaffTicketDetail | CustomerTicketDetail:
+    ticket: ViewableTicket,
+    user: TicketReader,
+    db: DbDep,
+    response: Response,
+    if_none_match: Annotated[
+        str | None, Header(description="A previous ETag: 304 if unchanged")
+    ] = None,
+) -> StaffTicketDetail | CustomerTicketDetail | Response:
+    tag = etag(ticket)
+    if if_none_match is not None and tag in {
+        t.strip().removeprefix("W/") for t in if_none_match.split(",")
+    }:
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": tag})
+    response.headers["ETag"] = tag
     return await service.read_ticket(db=db, user=user, ticket=ticket)
 
 
 @router.put(
     "/support/tickets/{ticket_id}/update-status/",
     response_model=StatusUpdatedOut,
-    responses=responses(400, 401, 403, 404, 409, 413),
+    responses=responses(400, 401, 403, 404, 409, 412, 413),
     summary="Change status and/or priority (the assigned agent, admins)",
     description=UPDATE_STATUS_DESCRIPTION,
 )
 async def update_status(
-    data: TicketStatusUpdate, user: StaffUser, ticket: WorkableTicket, db: DbDep
+    data: TicketStatusUpdate,
+    user: StaffUser,
+    ticket: WorkableTicket,
+    _: IfMatch,
+    db: DbDep,
+    response: Response,
 ) -> StatusUpdatedOut:
     updated = await service.update_status(db=db, ticket=ticket, data=data, by=user)
+    response.headers["ETag"] = etag(updated)
     return StatusUpdatedOut(
         message="Ticket status updated successfully", ticket=StatusSummary.from_doc(updated)
     )
@@ -138,8 +158,11 @@ async def update_status(
     responses=responses(400, 401, 403, 404, 409),
     summary="Take an unassigned ticket (approved agents)",
 )
-async def assign_self(agent: ApprovedAgent, ticket: CurrentTicket, db: DbDep) -> AssignedOut:
+async def assign_self(
+    agent: ApprovedAgent, ticket: CurrentTicket, db: DbDep, response: Response
+) -> AssignedOut:
     updated = await service.assign_self(db=db, ticket=ticket, agent=agent)
+    response.headers["ETag"] = etag(updated)
     return AssignedOut(
         message="Ticket assigned to you successfully", ticket=AssignmentSummary.from_doc(updated)
     )
@@ -148,15 +171,21 @@ async def assign_self(agent: ApprovedAgent, ticket: CurrentTicket, db: DbDep) ->
 @router.post(
     "/support/tickets/{ticket_id}/reassign/",
     response_model=ReassignedOut,
-    responses=responses(400, 401, 403, 404, 409, 413),
+    responses=responses(400, 401, 403, 404, 409, 412, 413),
     summary="Give a ticket to an approved agent (admins)",
 )
 async def reassign(
-    data: ReassignIn, admin: AdminUser, ticket: CurrentTicket, db: DbDep
+    data: ReassignIn,
+    admin: AdminUser,
+    ticket: CurrentTicket,
+    _: IfMatch,
+    db: DbDep,
+    response: Response,
 ) -> ReassignedOut:
     updated = await service.reassign(
         db=db, ticket=ticket, agent_id=ObjectId(data.agent_id), by=admin
     )
+    response.headers["ETag"] = etag(updated)
     return ReassignedOut(
         message="Ticket reassigned successfully", ticket=ReassignmentSummary.from_doc(updated)
     )

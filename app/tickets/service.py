@@ -163,7 +163,7 @@ async def update_status(
         clock, breaches = sla.advance(promise, ticket, {**ticket, **changes}, now)
         changes |= clock
     changes |= sort_keys({**ticket, **changes})
-    after = {**ticket, **changes}
+    after = {**ticket, **changes, "version": ticket.get("version", 0) + 1}
     guard = {"status": current.value, "priority": ticket["priority"]}
 
     async def work(session: Session) -> None:
@@ -196,7 +196,7 @@ async def _give_to(
     if ticket["status"] == TicketStatus.OPEN:
         changes["status"] = TicketStatus.IN_PROGRESS.value
     changes |= sort_keys({**ticket, **changes})
-    after: dict[str, Any] = {**ticket, **changes}
+    after: dict[str, Any] = {**ticket, **changes, "version": ticket.get("version", 0) + 1}
 
     async def work(session: Session) -> None:
         await write(db, session, ticket, guard=guard, update={"$set": changes})
@@ -272,7 +272,7 @@ async def release_tickets_of(
         changes: dict[str, Any] = {"agent_id": None, "updated_at": now}
         changes |= sort_keys({**ticket, **changes})
         await queries.tickets(db).update_one(
-            {"_id": ticket["_id"]}, {"$set": changes}, session=session
+            {"_id": ticket["_id"]}, queries.with_version_bump({"$set": changes}), session=session
         )
         await events.record(
             db,
