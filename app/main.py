@@ -13,11 +13,12 @@ from app.accounts import service as account_service
 from app.attachments import router as attachments
 from app.auth import queries as auth_queries
 from app.auth import router as auth
-from app.core import health
+from app.core import health, idempotency
 from app.core.config import Settings, get_settings
 from app.core.db import Database, Indexes, ensure_indexes, open_database
 from app.core.docs import DOCS_PATHS, install_docs
 from app.core.errors import install_error_handlers
+from app.core.idempotency import IdempotencyMiddleware
 from app.core.log import configure_logging
 from app.core.middleware import (
     BodySizeLimitMiddleware,
@@ -61,6 +62,7 @@ invalid input `{"field": ["message", ...]}` with status 400."""
 
 # Each domain declares the indexes its queries need, next to them.
 DOMAIN_INDEXES: list[Indexes] = [
+    idempotency.INDEXES,
     auth_queries.INDEXES,
     account_queries.INDEXES,
     ticket_queries.INDEXES,
@@ -147,6 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Listed innermost first: a request meets the last one added first. CORS is outermost,
     # so every answer carries its headers, a 413 or a last-resort 500 included.
+    app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(TrailingSlashMiddleware, prefix=API_PREFIX)
     app.add_middleware(
         BodySizeLimitMiddleware,

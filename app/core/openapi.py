@@ -139,6 +139,22 @@ SSE_EXAMPLE = (
 CSV_EXAMPLE = "key,label,created,resolved,closed,reopened,backlog\nDamaged,Damaged,4,2,0,1,3\n"
 
 
+ERROR_EXAMPLES = {
+    "401": {"error": "Authentication credentials were not provided", "code": "not_authenticated"},
+    "403": {"error": "You can only view your own tickets", "code": "permission_denied"},
+    "404": {"error": "Ticket not found", "code": "not_found"},
+    "409": {"error": "The ticket was changed by someone else; reload it and try again",
+            "code": "changed_concurrently"},
+    "412": {"error": "The ticket has changed since you read it; reload it and try again",
+            "code": "precondition_failed"},
+    "413": {"error": "Request body too large", "code": "payload_too_large"},
+    "422": {"error": "This Idempotency-Key was used with another request",
+            "code": "idempotency_key_reused"},
+    "429": {"error": "Too many requests; try again later", "code": "rate_limited"},
+    "503": {"error": "Service temporarily unavailable", "code": "service_unavailable"},
+}  # fmt: skip
+
+
 def build_openapi(app: FastAPI, *, servers: list[dict[str, str]] | None = None) -> dict[str, Any]:
     schema = get_openapi(
         title=app.title,
@@ -170,6 +186,8 @@ def build_openapi(app: FastAPI, *, servers: list[dict[str, str]] | None = None) 
                         media["example"] = SSE_EXAMPLE
                     elif status == "400" and media_type == "application/json":
                         media["examples"] = BAD_REQUEST_EXAMPLES
+                    elif status in ERROR_EXAMPLES:
+                        media["example"] = ERROR_EXAMPLES[status]
                     elif "schema" in media and "example" not in media:
                         media["example"] = example_of(media["schema"], components)
     for unused in ("HTTPValidationError", "ValidationError"):

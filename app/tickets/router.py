@@ -109,7 +109,10 @@ async def list_my_tickets(
 @router.get(
     "/support/tickets/{ticket_id}/",
     response_model=TicketDetail,
-    responses={**responses(401, 403, 404), 304: {"description": "Unchanged since If-None-Match"}},
+    responses={
+        **responses(400, 401, 403, 404),
+        304: {"description": "Unchanged since If-None-Match"},
+    },
     summary="Ticket detail: the owner sees no internal notes; the agent and admins do",
 )
 async def ticket_detail(

@@ -1,0 +1,164 @@
+"""Idempotent POSTs: a client that sends `Idempotency-Key` may retry a request that creates
+something (a ticket, a reply, a note, feedback, an attachment, a registration) without
+creating it twice. Within 24 hours the same key and body from the same caller replay the
+stored answer (`Idempotent-Replayed: true`) without a second write; the same key with another
+body is 422 (`idempotency_key_reused`); a retry while the first is still running is 409
+(`idempotency_key_in_flight`). Keys are kept in MongoDB (`idempotency_keys`, TTL), scoped per
+caller: the verified user of the bearer token, else the client's address (sign-ups).
+
+Two database round trips per keyed request (claim, then store the answer); none without a key.
+Answers of 500 and above are not stored: the retry runs again.
+"""
+
+import hashlib
+import json
+from datetime import timedelta
+from typing import Any
+
+from pymongo import ASCENDING, IndexModel
+from pymongo.errors import DuplicateKeyError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.core.clock import utcnow
+from app.core.errors import AppError, error_body
+from app.core.security import decode_token
+
+HEADER = b"idempotency-key"
+KEPT = timedelta(hours=24)
+IN_FLIGHT = timedelta(seconds=60)  # a claim whose request died is taken over after this
+MAX_KEY_LENGTH = 255
+# Sign-in and token endpoints create sessions, not resources: replaying tokens is not wanted.
+NOT_KEYED = ("/api/auth/login/", "/api/auth/refresh/", "/api/auth/logout/")
+INDEXES = {"idempotency_keys": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)]}
+
+
+def _caller(scope: Scope, headers: dict[bytes, bytes]) -> str | None:
+    authorization = headers.get(b"authorization", b"").decode("latin-1")
+    if authorization.lower().startswith("bearer "):
+        settings = scope["app"].state.settings
+        try:
+            claims = decode_token(settings.jwt_key, authorization[7:].strip(), "access")
+        except AppError:
+            return None  # the request will be refused as it is: nothing to remember
+        return f"user:{claims['sub']}"
+    state = scope.get("state") or {}
+    return f"address:{state.get('client_address') or (scope.get('client') or ('?',))[0]}"
+
+
+async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
+    payload = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
+
+
+class IdempotencyMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] in NOT_KEYED:
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        key = headers.get(HEADER)
+        if key is None:
+            await self.app(scope, receive, send)
+            return
+        if not 1 <= len(key) <= MAX_KEY_LENGTH:
+            await _send_json(send, 400, {"Idempotency-Key": ["Give 1 to 255 characters."]})
+            return
+        caller = _caller(scope, headers)
+        if caller is None:
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:  # the body, to fingerprint it (the size limits ran before this)
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        fingerprint = hashlib.sha256(scope["path"].encode() + b"\0" + body).hexdigest()
+        record_id = hashlib.sha256(f"{caller}\0".encode() + key).hexdigest()
+        db = scope["app"].state.db
+        now = utcnow()
+        claim = {"_id": record_id, "fingerprint": fingerprint, "state": "in_flight",
+                 "lease_until": now + IN_FLIGHT, "expires_at": now + KEPT}  # fmt: skip
+        try:
+            await db.idempotency_keys.insert_one(claim)
+        except DuplicateKeyError:
+            stored = await db.idempotency_keys.find_one({"_id": record_id})
+            if stored is None or (
+                stored["state"] == "in_flight" and stored["lease_until"] <= now
+            ):  # gone, or its request died: take it over
+                await db.idempotency_keys.replace_one({"_id": record_id}, claim, upsert=True)
+            elif stored["fingerprint"] != fingerprint:
+                text = "This Idempotency-Key was used with another request"
+                await _send_json(send, 422, error_body(text, "idempotency_key_reused"))
+                return
+            elif stored["state"] == "in_flight":
+                text = "A request with this Idempotency-Key is still being processed"
+                await _send_json(send, 409, error_body(text, "idempotency_key_in_flight"))
+                return
+            else:
+                await self._replay(stored, send)
+                return
+        await self._run_and_store(scope, body, send, db, record_id)
+
+    async def _run_and_store(
+        self, scope: Scope, body: bytes, send: Send, db: Any, record_id: str
+    ) -> None:
+        sent = False
+
+        async def replay_body() -> Message:
+            nonlocal sent
+            if sent:
+                return {"type": "http.disconnect"}
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        status = 500
+        response_headers: list[tuple[bytes, bytes]] = []
+        parts: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal status, response_headers
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                response_headers = list(message.get("headers", []))
+            elif message["type"] == "http.response.body":
+                parts.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, replay_body, capture)
+        finally:
+            if status >= 500:
+                await db.idempotency_keys.delete_one({"_id": record_id})
+            else:
+                kept = [
+                    (k, v)
+                    for k, v in response_headers
+                    if k.lower() in (b"content-type", b"etag", b"location")
+                ]
+                await db.idempotency_keys.update_one(
+                    {"_id": record_id},
+                    {"$set": {"state": "done", "status": status, "body": b"".join(parts),
+                              "headers": [[k.decode(), v.decode()] for k, v in kept]}},
+                )  # fmt: skip
+
+    async def _replay(self, stored: dict[str, Any], send: Send) -> None:
+        body: bytes = stored["body"]
+        headers = [(k.encode(), v.encode()) for k, v in stored["headers"]]
+        headers += [(b"idempotent-replayed", b"true"), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": stored["status"], "headers": headers})
+        await send({"type": "http.response.body", "body": body})

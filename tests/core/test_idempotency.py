@@ -1,0 +1,88 @@
+"""Issue 14, idempotent POSTs: the same Idempotency-Key and body replay the stored answer
+without a second write; another body is 422; concurrent retries make exactly one ticket."""
+
+import asyncio
+
+import httpx
+from fastapi import FastAPI
+
+from app.core.db import Database
+from tests.factories import Actors, assign, create_ticket
+
+TICKET = {"subject": "Broken", "description": "Crushed box", "category": "Damaged"}
+CREATE = "/api/support/tickets/create/"
+
+
+def keyed(actor_headers: dict[str, str], key: str) -> dict[str, str]:
+    return {**actor_headers, "Idempotency-Key": key}
+
+
+async def test_a_retry_replays_without_a_second_ticket(
+    client: httpx.AsyncClient, db: Database, actors: Actors
+) -> None:
+    first = await client.post(CREATE, json=TICKET, headers=keyed(actors.customer.headers, "k1"))
+    again = await client.post(CREATE, json=TICKET, headers=keyed(actors.customer.headers, "k1"))
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    assert "idempotent-replayed" not in first.headers
+    assert await db.tickets.count_documents({}) == 1
+
+
+async def test_another_body_with_the_key_is_422(client: httpx.AsyncClient, actors: Actors) -> None:
+    await client.post(CREATE, json=TICKET, headers=keyed(actors.customer.headers, "k2"))
+    other = await client.post(
+        CREATE, json={**TICKET, "subject": "Else"}, headers=keyed(actors.customer.headers, "k2")
+    )
+    assert other.status_code == 422
+    assert other.json()["code"] == "idempotency_key_reused"
+
+
+async def test_keys_are_per_caller(client: httpx.AsyncClient, db: Database, actors: Actors) -> None:
+    for who in (actors.customer, actors.other_customer):
+        response = await client.post(CREATE, json=TICKET, headers=keyed(who.headers, "same"))
+        assert response.status_code == 201 and "idempotent-replayed" not in response.headers
+    assert await db.tickets.count_documents({}) == 2
+
+
+async def test_concurrent_retries_make_exactly_one_ticket(
+    client: httpx.AsyncClient, db: Database, actors: Actors
+) -> None:
+    answers = await asyncio.wait_for(
+        asyncio.gather(
+            *(
+                client.post(CREATE, json=TICKET, headers=keyed(actors.customer.headers, "race"))
+                for _ in range(8)
+            )
+        ),
+        timeout=30,
+    )
+    statuses = sorted(a.status_code for a in answers)
+    assert await db.tickets.count_documents({}) == 1
+    assert set(statuses) <= {201, 409} and statuses.count(201) >= 1
+    assert all(
+        a.json()["code"] == "idempotency_key_in_flight" for a in answers if a.status_code == 409
+    )
+
+
+async def test_replies_notes_feedback_and_sign_ups_too(
+    app: FastAPI, client: httpx.AsyncClient, db: Database, actors: Actors
+) -> None:
+    ticket = (await create_ticket(client, actors.customer))["id"]
+    await assign(client, ticket, actors.agent)
+    base = f"/api/support/tickets/{ticket}"
+    for path, body, who, collection in (
+        (f"{base}/replies/", {"body": "hi"}, actors.customer, "ticket_replies"),
+        (f"{base}/add-note/", {"note": "n"}, actors.agent, "ticket_notes"),
+    ):
+        for _ in range(2):
+            response = await client.post(path, json=body, headers=keyed(who.headers, path))
+            assert response.status_code == 201
+        assert await db[collection].count_documents({}) == 1
+    signup = {"email": "new@example.com", "password": "password123", "name": "New"}
+    answers = [
+        await client.post("/api/auth/register/", json=signup, headers={"Idempotency-Key": "s"})
+        for _ in range(2)
+    ]
+    assert [a.status_code for a in answers] == [201, 201]
+    assert answers[1].headers["idempotent-replayed"] == "true"
