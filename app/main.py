@@ -30,6 +30,7 @@ from app.core.middleware import (
 )
 from app.core.offload import Slots
 from app.core.openapi import build_openapi, operation_id
+from app.core.ratelimit import RateLimitMiddleware
 from app.core.security import PasswordHasher
 from app.events import queries as event_queries
 from app.events import router as events
@@ -157,6 +158,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         upload_path=UPLOAD_PATH,
         upload_bytes=settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES,
     )
+    app.add_middleware(
+        RateLimitMiddleware,
+        per_user=settings.rate_limit_per_user,
+        per_address=settings.rate_limit_per_address,
+        api_prefix=API_PREFIX,
+    )
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, api_prefix=API_PREFIX, docs_paths=DOCS_PATHS)
     app.add_middleware(RequestContextMiddleware, trusted_proxies=settings.trusted_proxies)
@@ -164,9 +171,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(
             JsonCorsMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "HEAD", "POST", "PUT", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
-            expose_headers=["X-Request-ID", "Retry-After"],
+            allow_methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "X-Request-ID",
+                "Idempotency-Key",
+                "If-Match",
+                "If-None-Match",
+            ],
+            expose_headers=[
+                "X-Request-ID",
+                "Retry-After",
+                "RateLimit",
+                "RateLimit-Policy",
+                "ETag",
+                "Idempotent-Replayed",
+            ],
         )
 
     def openapi() -> dict[str, Any]:

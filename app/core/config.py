@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     sla_at_risk_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
     sla_sweep_seconds: float = Field(default=30.0, gt=0, le=60)
     sla_sweeper_in_api: bool = True
+    # Requests per minute per user (authenticated) and per address (anonymous), per worker.
+    rate_limit_per_user: int = Field(default=600, ge=1)
+    rate_limit_per_address: int = Field(default=300, ge=1)
     # Where integrators reach the API, for the OpenAPI document's `servers` (comma list).
     public_urls: Annotated[list[str], NoDecode] = []
     # Concurrent argon2 hashes per worker (64 MiB each), and how long a login waits for one.

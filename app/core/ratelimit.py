@@ -1,0 +1,84 @@
+"""Request rate limits for everyone: per user on authenticated requests (the verified subject of
+the bearer token), per client address on the others, in fixed one-minute windows counted in
+this process: no database round trip per request, so the limit holds per worker (the README
+says so); the login throttles stay shared (auth/throttling.py). Every answer carries the IETF
+httpapi draft's `RateLimit-Policy` and `RateLimit` headers; beyond the limit, 429 with
+`Retry-After` and code `rate_limited`."""
+
+import json
+import time
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.core.errors import AppError, error_body
+from app.core.security import decode_token
+
+WINDOW_SECONDS = 60
+UNLIMITED = ("/api/health/", "/api/ready/", "/metrics")
+
+
+def now() -> float:  # tests drive this
+    return time.time()
+
+
+class RateLimitMiddleware:
+    def __init__(self, app: ASGIApp, *, per_user: int, per_address: int, api_prefix: str) -> None:
+        self.app = app
+        self.per_user = per_user
+        self.per_address = per_address
+        self.api_prefix = api_prefix
+        self.window = -1
+        self.counts: dict[str, int] = {}
+
+    def _caller(self, scope: Scope) -> tuple[str, int, str]:
+        for name, value in scope["headers"]:
+            if name == b"authorization" and value[:7].lower() == b"bearer ":
+                settings = scope["app"].state.settings
+                try:
+                    claims = decode_token(settings.jwt_key, value[7:].decode().strip(), "access")
+                except (AppError, UnicodeDecodeError):
+                    break  # refused anyway: counted by address
+                return f"u:{claims['sub']}", self.per_user, "user"
+        state: dict[str, Any] = scope.get("state") or {}
+        return f"a:{state.get('client_address', '?')}", self.per_address, "address"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if scope["type"] != "http" or not path.startswith(self.api_prefix) or path in UNLIMITED:
+            await self.app(scope, receive, send)
+            return
+        moment = now()
+        window = int(moment // WINDOW_SECONDS)
+        if window != self.window:
+            self.window, self.counts = window, {}
+        key, limit, policy = self._caller(scope)
+        used = self.counts.get(key, 0) + 1
+        self.counts[key] = used
+        reset = max(1, int((window + 1) * WINDOW_SECONDS - moment + 0.999))
+        headers = [
+            (b"ratelimit-policy", f'"{policy}";q={limit};w={WINDOW_SECONDS}'.encode()),
+            (b"ratelimit", f'"{policy}";r={max(0, limit - used)};t={reset}'.encode()),
+        ]
+        if used > limit:
+            body = json.dumps(error_body("Too many requests; try again later", "rate_limited"))
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 429,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"retry-after", str(reset).encode()),
+                        *headers,
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body.encode()})
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *headers]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
