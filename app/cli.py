@@ -5,6 +5,7 @@ import asyncio
 import contextlib
 import getpass
 import os
+import shutil
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -41,6 +42,17 @@ def serve(args: argparse.Namespace) -> int:
     settings = load_settings()
     configure_logging(settings.log_level)
     with contextlib.ExitStack() as stack:
+        if settings.metrics_enabled:  # before prometheus_client is imported and the workers
+            directory = settings.data_dir / "prometheus"  # start: they inherit it
+            shutil.rmtree(directory, ignore_errors=True)
+            directory.mkdir(parents=True)
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+            from app.core import metrics
+
+            if settings.metrics_port is not None:
+                from prometheus_client import start_http_server
+
+                start_http_server(settings.metrics_port, registry=metrics.registry())
         if settings.mongodb_url is None:
             # Started once here, not per worker: the workers inherit MONGODB_URL.
             os.environ["MONGODB_URL"] = stack.enter_context(

@@ -20,6 +20,7 @@ from app.core.docs import DOCS_PATHS, install_docs
 from app.core.errors import install_error_handlers
 from app.core.idempotency import IdempotencyMiddleware
 from app.core.log import configure_logging
+from app.core.metrics import MetricsMiddleware, metrics_endpoint
 from app.core.middleware import (
     BodySizeLimitMiddleware,
     HeadAsGetMiddleware,
@@ -150,6 +151,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Listed innermost first: a request meets the last one added first. CORS is outermost,
     # so every answer carries its headers, a 413 or a last-resort 500 included.
+    if settings.metrics_enabled:  # innermost: it sees the route the router matched
+        app.add_middleware(MetricsMiddleware)
+        if settings.metrics_port is None:
+            app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(TrailingSlashMiddleware, prefix=API_PREFIX)
     app.add_middleware(

@@ -19,6 +19,7 @@ from bson import ObjectId
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from app.core import metrics
 from app.core.clock import utcnow
 from app.core.db import Database, Document
 from app.core.errors import TooManyRequests
@@ -84,6 +85,7 @@ async def record_attempt(db: Database, throttles: Sequence[Throttle], *, message
         mine = next(i for i, a in enumerate(attempts) if a["id"] == attempt_id)
         before = [a for a in attempts[:mine] if a["at"] > now - throttle.window]
         if len(before) >= throttle.limit:
+            metrics.THROTTLE_TRIPS.labels(throttle.name).inc()
             security_event(
                 "throttle_tripped", level=logging.WARNING, throttle=throttle.name, key=throttle.key
             )

@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     sla_at_risk_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
     sla_sweep_seconds: float = Field(default=30.0, gt=0, le=60)
     sla_sweeper_in_api: bool = True
+    # /metrics in the Prometheus format; on METRICS_PORT instead of the API's port if set.
+    metrics_enabled: bool = False
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
     # Requests per minute per user (authenticated) and per address (anonymous), per worker.
     rate_limit_per_user: int = Field(default=600, ge=1)
     rate_limit_per_address: int = Field(default=300, ge=1)

@@ -24,6 +24,15 @@ Database = AsyncDatabase[Document]
 Indexes = Mapping[str, Sequence[IndexModel]]
 
 
+def _with_metrics(settings: Settings, options: dict[str, Any]) -> dict[str, Any]:
+    if not settings.metrics_enabled:
+        return options
+    from app.core.metrics import CommandMetrics
+
+    listeners = [*options.get("event_listeners", []), CommandMetrics()]
+    return {**options, "event_listeners": listeners}
+
+
 def create_client(settings: Settings, url: str, **options: Any) -> AsyncMongoClient[Document]:
     """`options` go to AsyncMongoClient as they are (the tests pass event_listeners)."""
     timeout = settings.mongodb_timeout_ms
@@ -35,7 +44,7 @@ def create_client(settings: Settings, url: str, **options: Any) -> AsyncMongoCli
         connectTimeoutMS=timeout,
         socketTimeoutMS=max(timeout * 5, 10_000),
         appname="support-api",
-        **options,
+        **_with_metrics(settings, options),
     )
 
 

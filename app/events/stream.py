@@ -16,6 +16,7 @@ from bson import ObjectId
 
 from app.auth.documents import Role
 from app.auth.principal import User
+from app.core import metrics
 from app.core.db import Database
 from app.core.errors import TooManyRequests
 from app.core.http_protocol import SHUTTING_DOWN
@@ -108,11 +109,13 @@ class Broadcaster:
         if self._per_user[user.id] >= self.max_per_user:
             raise TooManyRequests("Too many open event streams for this user", retry_after=5)
         self.open_streams += 1
+        metrics.OPEN_STREAMS.inc()
         self._per_user[user.id] += 1
         try:
             yield
         finally:
             self.open_streams -= 1
+            metrics.OPEN_STREAMS.dec()
             self._per_user[user.id] -= 1
 
 

@@ -25,6 +25,7 @@ from pymongo import ReturnDocument
 from pymongo.errors import BulkWriteError
 from standardwebhooks import Webhook
 
+from app.core import metrics
 from app.core.clock import utcnow
 from app.core.config import Settings
 from app.core.db import Database, Document
@@ -179,6 +180,8 @@ async def _attempt(
             changes["status"] = "failed"
         else:
             changes["next_attempt_at"] = now + delay
+    outcome = "delivered" if error is None else changes.get("status", "retry")
+    metrics.WEBHOOK_DELIVERIES.labels(outcome).inc()
     await db.webhook_deliveries.update_one(
         {"_id": delivery["_id"], "lease_owner": owner},
         {"$set": changes, "$push": {"attempts": {"$each": [attempt], "$slice": -KEPT_ATTEMPTS}}},
@@ -234,6 +237,18 @@ def delivery_client(settings: Settings) -> httpx.AsyncClient:
     )
 
 
+async def _measure_queue(db: Database) -> None:
+    """The age of the oldest pending delivery, for /metrics (0 when none waits)."""
+    oldest = (
+        await db.webhook_deliveries.find({"status": "pending"}, {"created_at": 1})
+        .sort("next_attempt_at", 1)
+        .limit(1)
+        .to_list()
+    )
+    age = (utcnow() - oldest[0]["created_at"]).total_seconds() if oldest else 0.0
+    metrics.WEBHOOK_QUEUE_AGE.set(age)
+
+
 class Deliverer:
     """The background loop (one per process that runs it): dispatch, deliver, wait."""
 
@@ -249,6 +264,8 @@ class Deliverer:
                 try:
                     await dispatch(self.db)
                     await deliver_due(self.db, self.settings, client, owner=self.owner)
+                    if self.settings.metrics_enabled:
+                        await _measure_queue(self.db)
                 except Exception:  # the database away: try again next round
                     log.warning("webhook delivery round failed", exc_info=True)
                 await asyncio.sleep(self.settings.webhook_poll_seconds)

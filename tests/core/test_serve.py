@@ -81,7 +81,9 @@ def test_two_workers_share_one_embedded_database(tmp_path: Path) -> None:
         for k, v in os.environ.items()
         if k not in {"MONGODB_URL", "JWT_SECRET", "ADMIN_EMAIL", "ADMIN_PASSWORD"}
     }
-    env.update({"APP_ENV": "development", "DATA_DIR": str(tmp_path / "data")})
+    env.update(
+        {"APP_ENV": "development", "DATA_DIR": str(tmp_path / "data"), "METRICS_ENABLED": "true"}
+    )
     log_path = tmp_path / "serve.log"
     with log_path.open("wb") as log:
         server = subprocess.Popen(
@@ -103,6 +105,11 @@ def test_two_workers_share_one_embedded_database(tmp_path: Path) -> None:
             raise AssertionError("not ready within 60 s:\n" + log_path.read_text())
         for _ in range(10):  # requests land on both workers; all reach the same database
             assert httpx.get(f"{base}/api/support/faq/?category=Late", timeout=5).json()["faqs"]
+        # /metrics counts the requests of both workers (prometheus-client's multiprocess mode)
+        scraped = httpx.get(f"{base}/metrics", timeout=5).text
+        faq = 'http_requests_total{method="GET",route="/api/support/faq/",status="200"} 10.0'
+        assert faq in scraped, scraped[:2000]
+        assert 'db_command_duration_seconds_count{command="find"}' in scraped
         # Headers past MAX_HEADER_BYTES (16 KiB) are refused while arriving, not read whole.
         status, sent = send_oversized_headers(port, header_bytes=50 * 1024 * 1024)
         assert status.startswith(b"HTTP/1.1 431"), status
