@@ -7,11 +7,14 @@ STAMP := $(VENV)/.installed
 .PHONY: run test lint lock fuzz soak bench clean
 
 # Installs the versions in constraints.txt (what the suite was last run with).
+# Quiet unless it fails: pip's output goes to .venv/install.log, shown only on an error.
 $(STAMP): pyproject.toml constraints.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
-	touch $(STAMP)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "Installing dependencies (log: $(VENV)/install.log) ..."
+	@{ $(PY) -m pip install --disable-pip-version-check --upgrade pip && \
+	   $(PY) -m pip install --disable-pip-version-check -c constraints.txt -e '.[dev]'; \
+	 } > $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
+	@touch $(STAMP)
 
 run: $(STAMP)
 	$(PY) -m app serve

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from app.core.config import PASSWORD_MAX, PASSWORD_MIN, Settings
 from app.core.db import Database, open_database
 from app.core.embedded_db import embedded_database
-from app.core.log import configure_logging
+from app.core.log import BANNER_VARIABLE, configure_logging
 from app.core.security import PasswordHasher
 
 
@@ -40,7 +40,7 @@ def serve(args: argparse.Namespace) -> int:
     from app.core.http_protocol import LimitedHeadersProtocol
 
     settings = load_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_style)
     with contextlib.ExitStack() as stack:
         if settings.metrics_enabled:  # before prometheus_client is imported and the workers
             directory = settings.data_dir / "prometheus"  # start: they inherit it
@@ -58,6 +58,8 @@ def serve(args: argparse.Namespace) -> int:
             os.environ["MONGODB_URL"] = stack.enter_context(
                 embedded_database(settings.data_dir)
             ).url
+        if not settings.is_production and args.workers == 1:
+            os.environ[BANNER_VARIABLE] = f"http://{args.host}:{args.port}"
         uvicorn.run(
             "app.main:create_app",
             factory=True,
@@ -90,7 +92,7 @@ def worker(args: argparse.Namespace) -> int:
     from app.webhooks.delivery import Deliverer
 
     settings = load_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_style)
 
     async def run() -> None:
         async with _database(settings) as db:

@@ -1,5 +1,6 @@
 """The application factory: `create_app()`, and `app` for `uvicorn app.main:app`."""
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import cache
@@ -19,7 +20,7 @@ from app.core.db import Database, Indexes, ensure_indexes, open_database
 from app.core.docs import DOCS_PATHS, install_docs
 from app.core.errors import install_error_handlers
 from app.core.idempotency import IdempotencyMiddleware
-from app.core.log import configure_logging
+from app.core.log import BANNER_VARIABLE, configure_logging, start_banner
 from app.core.metrics import MetricsMiddleware, metrics_endpoint
 from app.core.middleware import (
     BodySizeLimitMiddleware,
@@ -88,23 +89,27 @@ ROUTERS = (
 )
 
 
-async def prepare_database(db: Database, settings: Settings, hasher: PasswordHasher) -> None:
-    """Idempotent start-up work, safe with several workers starting at once."""
+async def prepare_database(
+    db: Database, settings: Settings, hasher: PasswordHasher
+) -> tuple[str, str] | None:
+    """Idempotent start-up work, safe with several workers starting at once. Returns the
+    development admin's credentials when this start created it."""
     await ensure_indexes(db, DOMAIN_INDEXES)
     await ticket_queries.add_missing_keys(db)
-    await account_service.ensure_bootstrap_admin(db=db, settings=settings, hasher=hasher)
+    created = await account_service.ensure_bootstrap_admin(db=db, settings=settings, hasher=hasher)
     await seed_faqs(db=db)
+    return created
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = (settings or get_settings()).with_dev_jwt_secret()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_style)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_database(settings) as db:
             app.state.db = db
-            await prepare_database(db, settings, app.state.hasher)
+            created_admin = await prepare_database(db, settings, app.state.hasher)
             app.state.broadcaster = Broadcaster(
                 db,
                 poll_seconds=settings.event_poll_seconds,
@@ -118,6 +123,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             sweeper = Sweeper(db, settings)
             if settings.sla_sweeper_in_api:
                 sweeper.start()
+            if banner_url := os.environ.get(BANNER_VARIABLE):
+                print(start_banner(settings, banner_url, created_admin), flush=True)
             try:
                 yield
             finally:

@@ -189,13 +189,13 @@ async def set_active(*, db: Database, user_id: str, active: bool, admin: User) -
 
 async def ensure_bootstrap_admin(
     *, db: Database, settings: Settings, hasher: PasswordHasher
-) -> None:
+) -> tuple[str, str] | None:
     """ADMIN_EMAIL/ADMIN_PASSWORD: make sure that admin exists (an existing account is left
     as it is). Development with neither and no admin: create admin@localhost with a random
     password, printed once. Safe with several workers: the unique email index decides."""
     if settings.admin_email and settings.admin_password:
         if await user_queries.find_by_email(db, settings.admin_email) is not None:
-            return
+            return None
         await _create_admin_once(
             db,
             hasher,
@@ -203,15 +203,18 @@ async def ensure_bootstrap_admin(
             settings.admin_password.get_secret_value(),
             announce=False,
         )
-        return
+        return None
     if settings.is_production or await queries.admin_exists(db):
-        return
-    await _create_admin_once(db, hasher, DEV_ADMIN_EMAIL, secrets.token_urlsafe(12), announce=True)
+        return None
+    password = secrets.token_urlsafe(12)
+    if await _create_admin_once(db, hasher, DEV_ADMIN_EMAIL, password, announce=True):
+        return DEV_ADMIN_EMAIL, password
+    return None
 
 
 async def _create_admin_once(
     db: Database, hasher: PasswordHasher, email: str, password: str, *, announce: bool
-) -> None:
+) -> bool:
     try:
         await create_user(
             db=db,
@@ -222,7 +225,7 @@ async def _create_admin_once(
             role=Role.ADMIN,
         )
     except FieldError:
-        return  # another worker created it first
+        return False  # another worker created it first
     if announce:
         # Printed once, on the start that created it: the only place this password appears.
         log.warning(
@@ -233,3 +236,4 @@ async def _create_admin_once(
         )
     else:
         log.info("Created the admin %s", email)
+    return True

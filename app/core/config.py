@@ -86,6 +86,8 @@ class Settings(BaseSettings):
     sla_at_risk_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
     sla_sweep_seconds: float = Field(default=30.0, gt=0, le=60)
     sla_sweeper_in_api: bool = True
+    # console: one readable line per record (development's default); json: production's
+    log_format: Literal["console", "json"] | None = None
     # /metrics in the Prometheus format; on METRICS_PORT instead of the API's port if set.
     metrics_enabled: bool = False
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
@@ -147,6 +149,10 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.app_env == "production"
+
+    @property
+    def log_style(self) -> str:
+        return self.log_format or ("json" if self.is_production else "console")
 
     @property
     def openapi_servers(self) -> list[dict[str, str]] | None:

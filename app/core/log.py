@@ -30,6 +30,45 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+class ConsoleFormatter(logging.Formatter):
+    """`10:30:00 INFO  app.request  request  method=GET path=/api/... status=200`: the JSON
+    record's fields, for a terminal. Control characters stay escaped."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields = {k: v for k, v in record.__dict__.items() if k not in _STANDARD}
+        extra = " ".join(f"{k}={_escaped(v)}" for k, v in fields.items())
+        line = (
+            f"{datetime.fromtimestamp(record.created):%H:%M:%S} {record.levelname:<7} "
+            f"{record.name:<14} {_escaped(record.getMessage())}  {extra}"
+        ).rstrip()
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def _escaped(value: object) -> str:
+    return json.dumps(str(value))[1:-1]
+
+
+# `python -m app serve` sets this in development: the start ends with a short banner.
+BANNER_VARIABLE = "SUPPORT_API_BANNER_URL"
+
+
+def start_banner(settings: Any, url: str, created_admin: tuple[str, str] | None) -> str:
+    lines = [
+        "",
+        f"  Customer Support API is running ({settings.app_env})",
+        f"  API        {url}/api/",
+        f"  Docs       {url}/docs" if settings.docs_on else "  Docs       off (DOCS_ENABLED)",
+        f"  Data       {settings.data_dir.resolve()}"
+        + ("" if settings.mongodb_url else "  (embedded database)"),
+    ]
+    if created_admin is not None:
+        email, password = created_admin
+        lines.append(f"  Admin      {email} / {password}   (shown once)")
+    return "\n".join([*lines, ""])
+
+
 security_log = logging.getLogger("app.security")
 
 
@@ -55,14 +94,16 @@ def _record_with_request_context(*args: Any, **kwargs: Any) -> logging.LogRecord
     return record
 
 
-def configure_logging(level: str) -> None:
-    """Adds one JSON handler to the root logger (once; handlers others installed stay), and
-    the request's context to every record."""
+def configure_logging(level: str, style: str = "json") -> None:
+    """Adds one handler to the root logger (once; handlers others installed stay): JSON, or
+    for people in development one readable line per record; and the request's context to
+    every record."""
     logging.setLogRecordFactory(_record_with_request_context)
     root = logging.getLogger()
-    if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
+    ours = (JsonFormatter, ConsoleFormatter)
+    if not any(isinstance(h.formatter, ours) for h in root.handlers):
         handler = logging.StreamHandler()
-        handler.setFormatter(JsonFormatter())
+        handler.setFormatter(ConsoleFormatter() if style == "console" else JsonFormatter())
         root.addHandler(handler)
     root.setLevel(level)
     # uvicorn's access log would repeat our request line without the request id.
