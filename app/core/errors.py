@@ -67,7 +67,10 @@ def error_body(message: str, code: str | None = None, status: int = 400) -> dict
 
 class ErrorOut(BaseModel):
     error: str = Field(description="The reference's message, for people")
-    code: str = Field(description="Stable, for programs: see the README's list")
+    code: str = Field(
+        description="Stable, for programs: see the README's list",
+        json_schema_extra={"enum": list(ERROR_CODES)},
+    )
 
 
 class BadRequestOut(RootModel[ErrorOut | dict[str, list[str]]]):
