@@ -139,6 +139,27 @@ SSE_EXAMPLE = (
 CSV_EXAMPLE = "key,label,created,resolved,closed,reopened,backlog\nDamaged,Damaged,4,2,0,1,3\n"
 
 
+def _header(description: str, example: str) -> dict[str, Any]:
+    return {"description": description, "schema": {"type": "string"}, "example": example}
+
+
+COMMON_HEADERS = {
+    "X-Request-ID": _header(
+        "The request's id (yours if you sent a safe one), in every log line about it",
+        "3f9c2b7e8a1d4c6f9e0b1a2c3d4e5f60",
+    ),
+    "RateLimit-Policy": _header(
+        "The caller's request limit (IETF httpapi draft)", '"user";q=600;w=60'
+    ),
+    "RateLimit": _header(
+        "Requests left in the window and seconds until it resets", '"user";r=599;t=42'
+    ),
+}
+RETRY_AFTER = {
+    "description": "Seconds to wait before trying again",
+    "schema": {"type": "integer"},
+    "example": 30,
+}
 ERROR_EXAMPLES = {
     "401": {"error": "Authentication credentials were not provided", "code": "not_authenticated"},
     "403": {"error": "You can only view your own tickets", "code": "permission_denied"},
@@ -177,6 +198,10 @@ def build_openapi(app: FastAPI, *, servers: list[dict[str, str]] | None = None) 
                 if "schema" in media and "example" not in media:
                     media["example"] = example_of(media["schema"], components)
             for status, response in operation["responses"].items():
+                headers = response.setdefault("headers", {})
+                headers.update(COMMON_HEADERS)
+                if status in ("429", "503"):
+                    headers["Retry-After"] = RETRY_AFTER
                 for media_type, media in response.get("content", {}).items():
                     if media_type == "application/octet-stream":
                         media.setdefault("schema", {"type": "string", "format": "binary"})

@@ -165,3 +165,11 @@ async def test_docs_pages_load_nothing_from_another_host(client: httpx.AsyncClie
         assert "http" not in csp, csp
     asset = await client.get("/docs-assets/swagger-ui-bundle.js")
     assert asset.status_code == 200 and len(asset.content) > 100_000
+
+
+def test_headers_are_documented(spec: dict[str, Any]) -> None:
+    for name, op in operations(spec):
+        for code, response in op["responses"].items():
+            assert "X-Request-ID" in response.get("headers", {}), (name, code)
+            if code in ("429", "503"):
+                assert "Retry-After" in response["headers"], (name, code)
