@@ -15,6 +15,7 @@ import binascii
 import heapq
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
 from bson import ObjectId
@@ -58,6 +59,10 @@ class Keyset:
     descending: bool
     parse: Callable[[str], Any]
     first: Any = None
+    # Where a window of the key that starts at a position (None: the list's start) and spans
+    # `span` ends; None: no end (read the rest). Given, a page reads bounded windows of the
+    # index, not the whole range (SecantusDB reads a range whole before it sorts and limits).
+    edge: Callable[[Any, timedelta, Filter], Any] | None = None
 
     def bound(self, cursor: str | None) -> Filter:
         if cursor is None:
@@ -81,31 +86,35 @@ class Keyset:
 OLDEST_FIRST = Keyset("_id", descending=False, parse=to_object_id, first=ObjectId("0" * 24))
 
 
-# A filtered list reads its index range in rounds until it has a page of matches: the first
-# round the page itself, each next one ROUND_GROWTH times more, at most MAX_ROUNDS (a page can
-# then come back short, with a cursor to go on from where the reading stopped).
-MAX_ROUNDS = 4
+# A page is read in rounds, at most MAX_ROUNDS (a page can then come back short, with a cursor
+# to go on from where the reading stopped). With windows (Keyset.edge), the first round reads
+# FIRST_SPAN of the key and each round after an exhausted window WINDOW_GROWTH times more; a
+# round that fills its batch goes on in the same window. The batch is the page, then
+# ROUND_GROWTH times more while filters drop documents.
+MAX_ROUNDS = 8
 ROUND_GROWTH = 8
+FIRST_SPAN = timedelta(hours=6)
+WINDOW_GROWTH = 8
 
 
-def _tighter(descending: bool, *bounds: Filter) -> Filter:
+def _tighter(*bounds: Filter) -> Filter:
     """One range on the key from several: the tightest lower and upper bound."""
-    lower = [b[op] for b in bounds for op in ("$gt", "$gte") if op in b]
-    upper = [b[op] for b in bounds for op in ("$lt", "$lte") if op in b]
+    lowers = [(value, op) for b in bounds for op, value in b.items() if op in ("$gt", "$gte")]
+    uppers = [(value, op) for b in bounds for op, value in b.items() if op in ("$lt", "$lte")]
     merged: Filter = {}
-    for b in bounds:
-        for op, value in b.items():
-            if (op in ("$gt", "$gte") and value == max(lower)) or (
-                op in ("$lt", "$lte") and value == min(upper)
-            ):
-                merged[op] = value
+    if lowers:  # at equal values the strict bound is the tighter one
+        value, op = max(lowers, key=lambda v: (v[0], v[1] == "$gt"))
+        merged[op] = value
+    if uppers:
+        value, op = min(uppers, key=lambda v: (v[0], v[1] == "$lte"))
+        merged[op] = value
     return merged
 
 
 @dataclass
 class _Scan(Generic[T]):
     found: list[T]
-    frontier: Any  # the key of the last document read; None: the range is exhausted
+    frontier: Any  # everything up to here was read; None: the range is exhausted
 
 
 async def _scan(
@@ -118,22 +127,31 @@ async def _scan(
     projection: Mapping[str, Any] | None,
     matches: Callable[[T], bool] | None,
 ) -> _Scan[T]:
-    found: list[T] = []
-    batch = limit + 1
-    position = key_range
     key = keyset.field
+    query = dict(query)
+    own = _tighter(key_range, query.pop(key, {}))
+    past = "$lt" if keyset.descending else "$gt"
+    found: list[T] = []
+    batch, span, position = limit + 1, FIRST_SPAN, None
     for _ in range(MAX_ROUNDS):
-        where = {**query, key: position} if position else query
+        edge = keyset.edge(position, span, own) if keyset.edge else None
+        window = {("$gte" if keyset.descending else "$lt"): edge} if edge is not None else {}
+        bound = _tighter(own, {past: position} if position is not None else {}, window)
+        where = {**query, key: bound} if bound else query
         docs = await collection.find(where, projection).sort(keyset.sort).limit(batch).to_list()
         found += [d for d in docs if matches is None or matches(d)]
-        if len(docs) < batch:
-            return _Scan(found, None)
+        if len(docs) == batch:  # more in this window
+            position = docs[-1][key]
+            if len(found) > limit:
+                return _Scan(found, position)
+            batch *= ROUND_GROWTH
+            continue
+        if edge is None:
+            return _Scan(found, None)  # the whole range is read
+        position, span = edge, span * WINDOW_GROWTH
         if len(found) > limit:
-            break
-        step = {"$lt" if keyset.descending else "$gt": docs[-1][key]}
-        position = _tighter(keyset.descending, key_range, step)
-        batch *= ROUND_GROWTH
-    return _Scan(found, docs[-1][key])
+            return _Scan(found, position)
+    return _Scan(found, position)
 
 
 async def read_page(
@@ -156,8 +174,7 @@ async def read_page(
     conditions no index holds (SecantusDB plans a filter on a field outside the index it
     uses as a collection scan, so queries carry only indexed fields). A filtered page may then
     be short, with a cursor past what was read."""
-    bounds = [b for b in (key_range or {}, keyset.bound(cursor).get(keyset.field, {})) if b]
-    position = _tighter(keyset.descending, *bounds) if bounds else {}
+    position = _tighter(key_range or {}, keyset.bound(cursor).get(keyset.field, {}))
     scans = await asyncio.gather(
         *(
             _scan(

@@ -126,9 +126,12 @@ async def list_tickets(
             key_range["$lt"] = timestamp(filters.created_before)
     elif keyset.field == "updated_key" and filters.updated_after is not None:
         key_range["$gte"] = timestamp(filters.updated_after)
+    reads = [q for scope in scopes for q in _index_queries(scope, filters, terms, keyset.field)]
+    if keyset.field == "priority_key":  # each rank a range of its own, read in time windows
+        reads = [{**q, "priority_key": rank} for q in reads for rank in queries.PRIORITY_RANKS]
     return await queries.page_of_tickets(
         db,
-        [q for scope in scopes for q in _index_queries(scope, filters, terms, keyset.field)],
+        reads,
         limit=limit,
         cursor=cursor,
         keyset=keyset,
