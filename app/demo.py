@@ -26,6 +26,7 @@ from app.tickets.documents import (
     Priority,
     TicketDoc,
     TicketStatus,
+    missed_by,
     new_feedback,
     new_note,
     new_ticket,
@@ -242,6 +243,7 @@ async def seed_demo(
                 updated_at=created + timedelta(hours=rng.randint(0, 72)),
                 clock=start_clock(DEFAULT_POLICY, priority=priority.value, created_at=created),
             )
+            ticket.update(missed_by(ticket, now))  # type: ignore[typeddict-item]
             batch_tickets.append(ticket)
             if agent is not None:
                 ticket_notes = [

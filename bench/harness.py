@@ -98,6 +98,8 @@ def service_env(db: Database, **extra: str) -> dict[str, str]:
         # limits would refuse most of a benchmark, which measures the work.
         "RATE_LIMIT_PER_USER": "100000000",
         "RATE_LIMIT_PER_ADDRESS": "100000000",
+        # Round trips per request are read from the service's own /metrics.
+        "METRICS_ENABLED": "true",
         **extra,
     }
 
@@ -124,13 +126,36 @@ def service(env: dict[str, str], *, workers: int, log_path: Path) -> Iterator[Se
             process.kill()
 
 
-def wait_ready(handle: Service, timeout: float = 60) -> None:
+@contextlib.contextmanager
+def floor_service(env: dict[str, str], *, workers: int, log_path: Path) -> Iterator[Service]:
+    """bench/floor.py, served as the service is (uvicorn, httptools, uvloop, same workers)."""
+    port = free_port()
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "bench.floor:app", "--host", "127.0.0.1",
+             "--port", str(port), "--workers", str(workers), "--http", "httptools",
+             "--loop", "uvloop", "--no-access-log", "--log-level", "warning"],
+            env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    handle = Service(process, f"http://127.0.0.1:{port}", env)
+    try:
+        wait_ready(handle, path="/floor/1")
+        yield handle
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def wait_ready(handle: Service, timeout: float = 60, path: str = "/api/ready/") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if handle.process.poll() is not None:
             raise RuntimeError(f"the service exited with {handle.process.returncode}; see its log")
         with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{handle.base_url}/api/ready/", timeout=2).status_code == 200:
+            if httpx.get(f"{handle.base_url}{path}", timeout=2).status_code == 200:
                 return
         time.sleep(0.2)
     raise RuntimeError("the service did not become ready")

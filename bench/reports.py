@@ -23,9 +23,9 @@ from app.tickets.documents import (
     Category,
     Priority,
     TicketStatus,
+    missed_by,
     new_feedback,
     new_ticket,
-    sort_keys,
 )
 from app.tickets.sla import DEFAULT_POLICY, start_clock
 from tests.conftest import http_client, make_settings, running_app
@@ -58,7 +58,7 @@ async def seed(db, actors, tickets: int) -> None:  # type: ignore[no-untyped-def
         )
         if status != TicketStatus.OPEN:
             ticket["first_response_at"] = created + timedelta(minutes=rng.randint(5, 600))
-        ticket.update(sort_keys(ticket))  # type: ignore[typeddict-item]
+        ticket.update(missed_by(ticket, now))  # type: ignore[typeddict-item]
         docs.append(ticket)
         if ticket["resolved_at"] and n % 3 == 0:
             feedback.append(new_feedback(ticket=ticket, rating=rng.randint(1, 5), comment=None))

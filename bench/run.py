@@ -14,7 +14,8 @@ import asyncio
 import json
 import os
 import platform
-import statistics
+import shutil
+import subprocess
 import sys
 import time
 import uuid
@@ -33,6 +34,7 @@ from bench.harness import (
     Database,
     Service,
     database,
+    floor_service,
     seed,
     service,
     service_env,
@@ -59,6 +61,22 @@ Step = Callable[[httpx.AsyncClient, int, Recorder], Awaitable[None]]
 
 
 @dataclass
+class Get:
+    """A GET that wrk can drive (it needs no state between requests)."""
+
+    path: str
+    headers: dict[str, str] = field(default_factory=dict)
+    floor: bool = False  # served by bench/floor.py instead of the service
+    round_trip_floor: int | None = None  # compare its API CPU with the floor of N round trips
+
+    def step(self) -> Step:
+        async def get(http: httpx.AsyncClient, i: int, rec: Recorder) -> None:
+            await rec.call(http.get(self.path, headers=self.headers))
+
+        return get
+
+
+@dataclass
 class Fixtures:
     admin: dict[str, str]
     customer: dict[str, str]
@@ -68,6 +86,7 @@ class Fixtures:
     customer_ticket_ids: list[str]
     deep_cursor: str
     open_ticket_ids: list[str]
+    replied_ticket_id: str
 
 
 async def login(http: httpx.AsyncClient, email: str, password: str) -> dict[str, str]:
@@ -96,7 +115,15 @@ async def prepare(http: httpx.AsyncClient, customers: int) -> Fixtures:
         page_cursor = page["next_cursor"]
         if page_cursor is None:
             break
+    replied = fx_ticket = mine[0]["id"]
+    for n in range(30):  # a thread of 30 replies to read
+        await http.post(
+            f"/api/support/tickets/{fx_ticket}/replies/",
+            json={"body": f"Reply {n}"},
+            headers=customer,
+        )
     return Fixtures(
+        replied_ticket_id=replied,
         admin=admin,
         customer=customer,
         customers=logged_in,
@@ -108,27 +135,8 @@ async def prepare(http: httpx.AsyncClient, customers: int) -> Fixtures:
     )
 
 
-def scenarios(fx: Fixtures) -> dict[str, Step]:
-    async def health(http: httpx.AsyncClient, i: int, rec: Recorder) -> None:
-        await rec.call(http.get("/api/health/"))
-
-    async def customer_list(http: httpx.AsyncClient, i: int, rec: Recorder) -> None:
-        await rec.call(http.get("/api/support/tickets/", headers=fx.customer))
-
-    async def customer_deep_page(http: httpx.AsyncClient, i: int, rec: Recorder) -> None:
-        await rec.call(
-            http.get(f"/api/support/tickets/?limit=10&cursor={fx.deep_cursor}", headers=fx.customer)
-        )
-
-    async def detail(http: httpx.AsyncClient, i: int, rec: Recorder) -> None:
-        ticket_id = fx.customer_ticket_ids[i % len(fx.customer_ticket_ids)]
-        await rec.call(http.get(f"/api/support/tickets/{ticket_id}/", headers=fx.customer))
-
-    async def agent_queue(http: httpx.AsyncClient, i: int, rec: Recorder) -> None:
-        await rec.call(http.get("/api/agent/tickets/", headers=fx.agent))
-
-    async def admin_list(http: httpx.AsyncClient, i: int, rec: Recorder) -> None:
-        await rec.call(http.get("/api/admin/support/tickets/", headers=fx.admin))
+def scenarios(fx: Fixtures) -> dict[str, Step | Get]:
+    search = "/api/admin/support/tickets/?q=damaged&status=Open,In%20Progress&sort=-updated_at"
 
     async def create(http: httpx.AsyncClient, i: int, rec: Recorder) -> None:
         body = {
@@ -162,13 +170,31 @@ def scenarios(fx: Fixtures) -> dict[str, Step]:
             http.post("/api/auth/login/", json={"email": email, "password": DEMO_PASSWORD})
         )
 
+    thread = f"/api/support/tickets/{fx.replied_ticket_id}/replies/?limit=25"
     return {
-        "health (framework ceiling)": health,
-        "customer list, first page": customer_list,
-        "customer list, cursor page 4": customer_deep_page,
-        "ticket detail as customer": detail,
-        "agent queue": agent_queue,
-        "admin list with names": admin_list,
+        "floor: bare endpoint": Get("/floor/0", floor=True),
+        "floor: 1 round trip": Get("/floor/1", floor=True),
+        "floor: 2 round trips": Get("/floor/2", floor=True),
+        "health (framework ceiling)": Get("/api/health/"),
+        "customer list, 25 of the dense scope": Get(
+            "/api/support/tickets/?limit=25", fx.customer, round_trip_floor=1
+        ),
+        "customer list, cursor page 4": Get(
+            f"/api/support/tickets/?limit=10&cursor={fx.deep_cursor}", fx.customer
+        ),
+        "ticket detail as customer": Get(
+            f"/api/support/tickets/{fx.customer_ticket_ids[0]}/", fx.customer, round_trip_floor=2
+        ),
+        "agent queue, 25 with names": Get("/api/agent/tickets/?limit=25", fx.agent),
+        "admin list, 25 with names": Get(
+            "/api/admin/support/tickets/?limit=25", fx.admin, round_trip_floor=3
+        ),
+        "admin search + filters + sort": Get(search, fx.admin),
+        "replies thread, 25": Get(thread, fx.customer),
+        "event feed (admin)": Get("/api/events/?limit=25", fx.admin),
+        "report overview by agent, 30 days": Get(
+            "/api/admin/reports/overview/?group_by=agent", fx.admin
+        ),
         "create ticket": create,
         "assign-self + update-status + add-note": work_a_ticket,
         "login (argon2id)": login_step,
@@ -203,73 +229,186 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-async def benchmark(handle: Service, db: Database, args: argparse.Namespace) -> dict[str, Any]:
+def db_commands(base_url: str) -> float:
+    """Database commands the service has sent so far, from its /metrics (all workers)."""
+    text = httpx.get(f"{base_url}/metrics", timeout=10).text
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("db_command_duration_seconds_count")
+    )
+
+
+def run_wrk(url: str, headers: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
+    command = ["wrk", "-t2", f"-c{args.concurrency}", f"-d{int(args.duration)}s", "--timeout", "30s",
+               "-s", str(Path(__file__).parent / "wrk.lua")]  # fmt: skip
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    finished = subprocess.run([*command, url], capture_output=True, text=True, check=True)
+    line = next(x for x in finished.stdout.splitlines() if x.startswith("WRK "))
+    result: dict[str, Any] = json.loads(line[4:])
+    return result
+
+
+async def measure(
+    scenario: Step | Get, base: Service, args: argparse.Namespace, limits: httpx.Limits
+) -> dict[str, Any]:
+    if isinstance(scenario, Get) and shutil.which("wrk") and not args.python_load:
+        found = await asyncio.to_thread(
+            run_wrk, base.base_url + scenario.path, scenario.headers, args
+        )
+        seconds = found["duration_us"] / 1e6
+        return {
+            "requests": found["requests"],
+            "elapsed": seconds,
+            "p50": found["p50_ms"], "p95": found["p95_ms"], "p99": found["p99_ms"],
+            "errors": found["socket_errors"] + found["non_2xx"],
+            "statuses": {},
+            "load": "wrk",
+        }  # fmt: skip
+    step = scenario.step() if isinstance(scenario, Get) else scenario
+    async with httpx.AsyncClient(base_url=base.base_url, limits=limits, timeout=60) as http:
+        recorder, elapsed = await drive(
+            http,
+            step,
+            duration=args.duration,
+            concurrency=args.concurrency,
+            max_requests=args.max_requests,
+        )
+    values = recorder.latencies_ms
+    return {
+        "requests": len(values),
+        "elapsed": elapsed,
+        "p50": percentile(values, 50), "p95": percentile(values, 95), "p99": percentile(values, 99),
+        "errors": sum(recorder.errors.values()),
+        "statuses": dict(recorder.errors),
+        "load": "python",
+    }  # fmt: skip
+
+
+async def benchmark(
+    handle: Service, floor: Service, db: Database, args: argparse.Namespace
+) -> dict[str, Any]:
     limits = httpx.Limits(
         max_connections=args.concurrency, max_keepalive_connections=args.concurrency
     )
     async with httpx.AsyncClient(base_url=handle.base_url, limits=limits, timeout=60) as http:
         fixtures = await prepare(http, args.customers)
-        results: list[dict[str, Any]] = []
-        peak_rss = max(handle.rss_mib())
-        ceiling = None
-        for name, step in scenarios(fixtures).items():
-            if args.only and name not in args.only and not name.startswith("health"):
-                continue
-            cpu_before, db_before = handle.cpu_seconds(), db.cpu_seconds()
-            recorder, elapsed = await drive(
-                http,
-                step,
-                duration=args.duration,
-                concurrency=args.concurrency,
-                max_requests=args.max_requests,
-            )
-            cpu, db_cpu = handle.cpu_seconds() - cpu_before, db.cpu_seconds()
-            rss = handle.rss_mib()
-            peak_rss = max(peak_rss, *rss)
-            count = len(recorder.latencies_ms)
-            rps = count / elapsed if elapsed else 0.0
-            ceiling = ceiling or rps
-            results.append({
-                "scenario": name,
-                "requests": count,
-                "requests_per_s": round(rps, 1),
-                "p50_ms": round(percentile(recorder.latencies_ms, 50), 1),
-                "p95_ms": round(percentile(recorder.latencies_ms, 95), 1),
-                "p99_ms": round(percentile(recorder.latencies_ms, 99), 1),
-                "mean_ms": round(statistics.fmean(recorder.latencies_ms), 1) if count else 0.0,
-                "errors": sum(recorder.errors.values()),
-                "error_statuses": dict(recorder.errors),
-                "ratio_to_health": round(rps / ceiling, 3) if ceiling else None,
-                "api_cpu_ms_per_request": round(cpu * 1000 / count, 2) if count else None,
-                "db_cpu_ms_per_request": (
-                    round((db_cpu - db_before) * 1000 / count, 2) if count and db_cpu is not None and db_before is not None else None
-                ),
-                "rss_mib_per_worker": [round(m, 1) for m in rss],
-            })  # fmt: skip
-    return {"scenarios": results, "peak_rss_mib_per_worker": round(peak_rss, 1)}
+    results: list[dict[str, Any]] = []
+    floors: dict[int, float] = {}
+    peak_rss = max(handle.rss_mib())
+    for name, scenario in scenarios(fixtures).items():
+        on_floor = isinstance(scenario, Get) and scenario.floor
+        if args.only and name not in args.only and not on_floor:
+            continue
+        base = floor if on_floor else handle
+        cpu_before, db_before = base.cpu_seconds(), db.cpu_seconds()
+        commands_before = None if on_floor else db_commands(handle.base_url)
+        run = await measure(scenario, base, args, limits)
+        cpu, db_after = base.cpu_seconds() - cpu_before, db.cpu_seconds()
+        count = run["requests"]
+        trips = None
+        if commands_before is not None and count:
+            # /metrics' own scrape is one request without commands
+            trips = round((db_commands(handle.base_url) - commands_before) / count, 2)
+        cpu_ms = cpu * 1000 / count if count else 0.0
+        if on_floor:
+            floors[int(name.split()[1]) if name[7].isdigit() else 0] = cpu_ms
+        floor_ms = None
+        if isinstance(scenario, Get) and scenario.round_trip_floor is not None and 1 in floors:
+            n = scenario.round_trip_floor
+            per_trip = floors[2] - floors[1] if 2 in floors else floors[1] - floors[0]
+            floor_ms = floors.get(n, floors[1] + (n - 1) * per_trip)
+        peak_rss = max(peak_rss, *handle.rss_mib())
+        results.append({
+            "scenario": name,
+            "load": run["load"],
+            "requests": count,
+            "requests_per_s": round(count / run["elapsed"], 1) if run["elapsed"] else 0.0,
+            "p50_ms": round(run["p50"], 1),
+            "p95_ms": round(run["p95"], 1),
+            "p99_ms": round(run["p99"], 1),
+            "errors": run["errors"],
+            "error_statuses": run["statuses"],
+            "api_cpu_ms_per_request": round(cpu_ms, 2),
+            "db_cpu_ms_per_request": (
+                round((db_after - db_before) * 1000 / count, 2)
+                if count and db_after is not None and db_before is not None else None
+            ),
+            "round_trips_per_request": trips,
+            "ratio_to_floor": round(cpu_ms / floor_ms, 2) if floor_ms else None,
+        })  # fmt: skip
+    return {"scenarios": results, "peak_rss_mib_per_worker": round(peak_rss, 1), "floors": floors}
 
 
 def print_table(report: dict[str, Any]) -> None:
-    header = f"{'scenario':40} {'req/s':>8} {'p50':>7} {'p95':>7} {'p99':>7} {'err':>4} {'x health':>8} {'API CPU':>8} {'DB CPU':>8}"
+    header = (
+        f"{'scenario':38} {'load':6} {'req/s':>8} {'p50':>7} {'p95':>7} {'p99':>7} {'err':>4} "
+        f"{'API CPU':>8} {'DB CPU':>8} {'trips':>6} {'x floor':>7}"
+    )
     print(header)
     print("-" * len(header))
+
+    def show(value: object, spec: str) -> str:
+        return "-" if value is None else format(value, spec)
+
     for row in report["scenarios"]:
-        db_cpu = row["db_cpu_ms_per_request"]
         print(
-            f"{row['scenario']:40} {row['requests_per_s']:8.1f} {row['p50_ms']:7.1f} {row['p95_ms']:7.1f} "
-            f"{row['p99_ms']:7.1f} {row['errors']:4d} {row['ratio_to_health']:8.3f} "
-            f"{row['api_cpu_ms_per_request']:8.2f} {db_cpu if db_cpu is not None else '-':>8}"
+            f"{row['scenario']:38} {row['load']:6} {row['requests_per_s']:8.1f} "
+            f"{row['p50_ms']:7.1f} {row['p95_ms']:7.1f} {row['p99_ms']:7.1f} {row['errors']:4d} "
+            f"{row['api_cpu_ms_per_request']:8.2f} {show(row['db_cpu_ms_per_request'], '8.2f')} "
+            f"{show(row['round_trips_per_request'], '6.2f')} {show(row['ratio_to_floor'], '7.2f')}"
         )
     print(
-        f"latency in ms; CPU in ms per request; peak RSS per worker {report['peak_rss_mib_per_worker']} MiB"
+        "latency in ms; CPU in ms per request; trips: database commands per request; "
+        f"peak RSS per worker {report['peak_rss_mib_per_worker']} MiB"
     )
+
+
+def add_scope_tickets(db: Database, email: str, count: int) -> None:
+    """A dense scope: `count` more tickets of one customer, over the last 90 days."""
+    from datetime import timedelta
+
+    from pymongo import MongoClient
+
+    from app.core.clock import utcnow
+    from app.tickets.documents import Category, missed_by, new_ticket
+    from app.tickets.sla import DEFAULT_POLICY, start_clock
+
+    client: MongoClient[dict[str, Any]] = MongoClient(db.url, tz_aware=True)
+    try:
+        store = client[db.name]
+        customer = store.users.find_one({"email": email})
+        assert customer is not None, email
+        now = utcnow()
+        docs = []
+        for n in range(count):
+            created = now - timedelta(minutes=n * 90 * 24 * 60 // max(count, 1), milliseconds=n)
+            created = created.replace(microsecond=created.microsecond // 1000 * 1000)
+            ticket = new_ticket(
+                customer_id=customer["_id"], subject="Parcel damaged in transit",
+                description="The box was crushed", category=Category.DAMAGED, created_at=created,
+                clock=start_clock(DEFAULT_POLICY, priority="Medium", created_at=created),
+            )  # fmt: skip
+            ticket.update(missed_by(ticket, now))  # type: ignore[typeddict-item]
+            docs.append(ticket)
+        for start in range(0, len(docs), 1000):
+            store.tickets.insert_many(docs[start : start + 1000])
+    finally:
+        client.close()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", "1")))
-    parser.add_argument("--duration", type=float, default=10)
-    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument(
+        "--scope-tickets", type=int, default=2000, help="more tickets of the first customer"
+    )
+    parser.add_argument(
+        "--python-load", action="store_true", help="the Python generator even where wrk is"
+    )
     parser.add_argument(
         "--max-requests", type=int, default=200_000, help="per scenario, upper bound"
     )
@@ -293,15 +432,21 @@ def main() -> int:
         )
         print(f"seeding {args.tickets} tickets into {db.description} ...", file=sys.stderr)
         seed(env, customers=args.customers, agents=args.agents, tickets=args.tickets)
-        with service(env, workers=args.workers, log_path=RESULTS / "bench-service.log") as handle:
-            report = asyncio.run(benchmark(handle, db, args))
+        add_scope_tickets(db, "customer1@demo.example", args.scope_tickets)
+        with (
+            service(env, workers=args.workers, log_path=RESULTS / "bench-service.log") as handle,
+            floor_service(env, workers=args.workers, log_path=RESULTS / "bench-floor.log") as floor,
+        ):
+            report = asyncio.run(benchmark(handle, floor, db, args))
     report.update({
         "machine": {"cores": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
         "database": db.description,
         "workers": args.workers,
         "duration_s": args.duration,
         "concurrency": args.concurrency,
-        "data": {"customers": args.customers, "agents": args.agents, "tickets": args.tickets},
+        "data": {"customers": args.customers, "agents": args.agents, "tickets": args.tickets,
+                 "scope_tickets": args.scope_tickets},
+        "load": "wrk" if shutil.which("wrk") and not args.python_load else "python",
     })  # fmt: skip
     print_table(report)
     args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,7 @@
 """Who sees which events, as query filters, and the reads of the timeline and the feed."""
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any, cast
 
 from bson import ObjectId
@@ -11,7 +12,7 @@ from app.auth.documents import Role
 from app.auth.policy import deny_unknown_role
 from app.auth.principal import User
 from app.core.db import Database
-from app.core.pagination import Filter, Keyset, read_page
+from app.core.pagination import FIRST_SPAN, Filter, Keyset, read_page
 from app.events.documents import EventDoc
 
 INDEXES = {
@@ -43,7 +44,15 @@ def _sequence(position: str) -> int | None:
     return int(position) if position.isdigit() and len(position) < 19 else None
 
 
-IN_ORDER = Keyset("seq", descending=False, parse=_sequence, first=0)
+def _seq_edge(position: int | None, span: timedelta, own: Filter) -> int | None:
+    """Windows of sequence numbers: 512 events, then 8 times more each time (with the
+    pagination's FIRST_SPAN as the unit), none past a billion."""
+    start = position if position is not None else int(own.get("$gt") or own.get("$gte") or 0)
+    width = int(span / FIRST_SPAN) * 512
+    return start + width if width < 10**9 else None
+
+
+IN_ORDER = Keyset("seq", descending=False, parse=_sequence, first=0, edge=_seq_edge)
 
 
 def events(db: Database) -> AsyncCollection[EventDoc]:
