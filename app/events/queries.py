@@ -100,3 +100,10 @@ async def timeline(
     if public_only:
         scope["visibility"] = "public"
     return await read_page(events(db), [scope], keyset=IN_ORDER, limit=limit, cursor=cursor)
+
+
+async def latest_seq(db: Database) -> int:
+    """The last event's number, from the counter its transaction incremented: one read by
+    `_id` (asking for the newest event by a sort would read every event on SecantusDB)."""
+    counter = await db.counters.find_one({"_id": "events"}, {"seq": 1})
+    return int(counter["seq"]) if counter else 0

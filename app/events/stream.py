@@ -59,10 +59,7 @@ class Broadcaster:
                 await self._task
 
     async def newest(self) -> int:
-        newest = (
-            await queries.events(self.db).find({}, {"seq": 1}).sort("seq", -1).limit(1).to_list()
-        )
-        return int(newest[0]["seq"]) if newest else 0
+        return await queries.latest_seq(self.db)
 
     async def _watch(self) -> None:
         while not self.closing:

@@ -14,6 +14,7 @@ from app.core.db import Database, Document
 from app.core.errors import FieldError, NotFound
 from app.core.ids import object_id_or_404
 from app.core.pagination import OLDEST_FIRST, read_page
+from app.events import queries as event_queries
 from app.events import record as events
 from app.events.documents import EventType, actor_of
 from app.events.record import Session
@@ -56,8 +57,7 @@ async def create(*, db: Database, settings: Settings, admin: User, data: Webhook
         secret=new_secret(),
     )
     # Deliveries start with the events that follow the registration.
-    latest = await db.events.find({}, {"seq": 1}).sort("seq", -1).limit(1).to_list()
-    webhook["cursor"] = int(latest[0]["seq"]) if latest else 0
+    webhook["cursor"] = await event_queries.latest_seq(db)
     await queries.webhooks(db).insert_one(webhook)
     return webhook
 

@@ -344,3 +344,19 @@ async def test_every_filter_and_sort_is_planned_on_an_index(
         assert "COLLSCAN" not in stages, (name, shape.get("filter"), shape.get("sort"))
         checked += 1
     assert checked >= 2 * len(_filter_combinations(actors))
+
+
+async def test_the_newest_event_is_read_from_its_counter(
+    recorded: tuple[FastAPI, httpx.AsyncClient, CommandRecorder], settings: Settings
+) -> None:
+    """The stream polls the newest event twice a second per worker: asking the events for it
+    with a sort made SecantusDB read every event each time."""
+    application, client, recorder = recorded
+    actors = await make_actors(application.state.db, settings)
+    await create_ticket(client, actors.customer)
+    recorder.commands.clear()
+    newest = await application.state.broadcaster.newest()
+    assert newest >= 1
+    assert [(name, _collection(name, c)) for name, c in recorder.commands] == [
+        ("find", "counters")
+    ]
