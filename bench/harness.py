@@ -105,18 +105,19 @@ def service_env(db: Database, **extra: str) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def service(env: dict[str, str], *, workers: int, log_path: Path) -> Iterator[Service]:
+def _served(
+    command: list[str], env: dict[str, str], log_path: Path, ready: str
+) -> Iterator[Service]:
     port = free_port()
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port),
-             "--workers", str(workers)],
+            [*command, "--host", "127.0.0.1", "--port", str(port)],
             env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
     handle = Service(process, f"http://127.0.0.1:{port}", env)
     try:
-        wait_ready(handle)
+        wait_ready(handle, path=ready)
         yield handle
     finally:
         process.terminate()
@@ -126,27 +127,21 @@ def service(env: dict[str, str], *, workers: int, log_path: Path) -> Iterator[Se
             process.kill()
 
 
-@contextlib.contextmanager
-def floor_service(env: dict[str, str], *, workers: int, log_path: Path) -> Iterator[Service]:
+def service(
+    env: dict[str, str], *, workers: int, log_path: Path
+) -> contextlib.AbstractContextManager[Service]:
+    command = [sys.executable, "-m", "app", "serve", "--workers", str(workers)]
+    return _served(command, env, log_path, "/api/ready/")
+
+
+def floor_service(
+    env: dict[str, str], *, workers: int, log_path: Path
+) -> contextlib.AbstractContextManager[Service]:
     """bench/floor.py, served as the service is (uvicorn, httptools, uvloop, same workers)."""
-    port = free_port()
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "bench.floor:app", "--host", "127.0.0.1",
-             "--port", str(port), "--workers", str(workers), "--http", "httptools",
-             "--loop", "uvloop", "--no-access-log", "--log-level", "warning"],
-            env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    handle = Service(process, f"http://127.0.0.1:{port}", env)
-    try:
-        wait_ready(handle, path="/floor/1")
-        yield handle
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    command = [sys.executable, "-m", "uvicorn", "bench.floor:app", "--workers", str(workers),
+               "--http", "httptools", "--loop", "uvloop", "--no-access-log",
+               "--log-level", "warning"]  # fmt: skip
+    return _served(command, env, log_path, "/floor/1")
 
 
 def wait_ready(handle: Service, timeout: float = 60, path: str = "/api/ready/") -> None:

@@ -11,7 +11,6 @@ Answers of 500 and above are not stored: the retry runs again.
 """
 
 import hashlib
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -21,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.clock import utcnow
 from app.core.errors import AppError, error_body
+from app.core.middleware import send_json
 from app.core.security import decode_token
 
 HEADER = b"idempotency-key"
@@ -45,21 +45,6 @@ def _caller(scope: Scope, headers: dict[bytes, bytes]) -> str | None:
     return f"address:{state.get('client_address') or (scope.get('client') or ('?',))[0]}"
 
 
-async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
-    payload = json.dumps(body).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(payload)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": payload})
-
-
 class IdempotencyMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -74,7 +59,7 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         if not 1 <= len(key) <= MAX_KEY_LENGTH:
-            await _send_json(send, 400, {"Idempotency-Key": ["Give 1 to 255 characters."]})
+            await send_json(send, 400, {"Idempotency-Key": ["Give 1 to 255 characters."]})
             return
         caller = _caller(scope, headers)
         if caller is None:
@@ -103,11 +88,11 @@ class IdempotencyMiddleware:
                 await db.idempotency_keys.replace_one({"_id": record_id}, claim, upsert=True)
             elif stored["fingerprint"] != fingerprint:
                 text = "This Idempotency-Key was used with another request"
-                await _send_json(send, 422, error_body(text, "idempotency_key_reused"))
+                await send_json(send, 422, error_body(text, "idempotency_key_reused"))
                 return
             elif stored["state"] == "in_flight":
                 text = "A request with this Idempotency-Key is still being processed"
-                await _send_json(send, 409, error_body(text, "idempotency_key_in_flight"))
+                await send_json(send, 409, error_body(text, "idempotency_key_in_flight"))
                 return
             else:
                 await self._replay(stored, send)

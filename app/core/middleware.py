@@ -32,7 +32,14 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._\-]{1,128}")
 async def _send_json_error(
     send: Send, status: int, message: str, headers: list[tuple[bytes, bytes]]
 ) -> None:
-    body = json.dumps(error_body(message, status=status)).encode()
+    await send_json(send, status, error_body(message, status=status), headers)
+
+
+async def send_json(
+    send: Send, status: int, content: object, headers: Sequence[tuple[bytes, bytes]] = ()
+) -> None:
+    """A JSON answer from an ASGI middleware (before or instead of the app)."""
+    body = json.dumps(content).encode()
     await send(
         {
             "type": "http.response.start",

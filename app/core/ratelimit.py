@@ -5,13 +5,13 @@ says so); the login throttles stay shared (auth/throttling.py). Every answer car
 httpapi draft's `RateLimit-Policy` and `RateLimit` headers; beyond the limit, 429 with
 `Retry-After` and code `rate_limited`."""
 
-import json
 import time
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.errors import AppError, error_body
+from app.core.middleware import send_json
 from app.core.security import decode_token
 
 WINDOW_SECONDS = 60
@@ -61,19 +61,8 @@ class RateLimitMiddleware:
             (b"ratelimit", f'"{policy}";r={max(0, limit - used)};t={reset}'.encode()),
         ]
         if used > limit:
-            body = json.dumps(error_body("Too many requests; try again later", "rate_limited"))
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 429,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"retry-after", str(reset).encode()),
-                        *headers,
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": body.encode()})
+            body = error_body("Too many requests; try again later", "rate_limited")
+            await send_json(send, 429, body, [(b"retry-after", str(reset).encode()), *headers])
             return
 
         async def with_headers(message: Message) -> None:

@@ -357,6 +357,4 @@ async def test_the_newest_event_is_read_from_its_counter(
     recorder.commands.clear()
     newest = await application.state.broadcaster.newest()
     assert newest >= 1
-    assert [(name, _collection(name, c)) for name, c in recorder.commands] == [
-        ("find", "counters")
-    ]
+    assert [(name, _collection(name, c)) for name, c in recorder.commands] == [("find", "counters")]
