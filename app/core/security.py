@@ -1,6 +1,8 @@
 """Password hashing (argon2id, off the event loop) and JWT encoding/decoding."""
 
+import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -114,9 +116,31 @@ def encode_token(
     return IssuedToken(jwt.encode(claims, key, algorithm=ALGORITHM), jti, expires_at)
 
 
+# Verified tokens, by their text: one request checks its token twice (rate limit, caller),
+# and a front end sends the same token for many requests. The signature of a token string
+# never changes; its expiry is checked again on every use. (Revocation is not a property of
+# the token: logout and deactivation are checked on the caller's record, every request.)
+_VERIFIED: OrderedDict[tuple[str, str, str], dict[str, Any]] = OrderedDict()
+VERIFIED_KEPT = 4096
+
+
 def decode_token(key: str, token: str, token_type: TokenType) -> dict[str, Any]:
     """Claims of a valid token of the expected type, else 401. The algorithm list is pinned
     (no `none`, no key confusion) and exp, iat, sub, type, jti, iss, sid are required."""
+    remembered = _VERIFIED.get((key, token, token_type))
+    if remembered is not None:
+        if remembered["exp"] <= time.time():
+            raise NotAuthenticated("Token has expired", code="token_expired")
+        _VERIFIED.move_to_end((key, token, token_type))
+        return dict(remembered)
+    claims = _verify(key, token, token_type)
+    _VERIFIED[(key, token, token_type)] = claims
+    if len(_VERIFIED) > VERIFIED_KEPT:
+        _VERIFIED.popitem(last=False)
+    return dict(claims)
+
+
+def _verify(key: str, token: str, token_type: TokenType) -> dict[str, Any]:
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
