@@ -5,6 +5,7 @@ hands a deactivated agent's unfinished tickets back to the queue, through the ti
 """
 
 import logging
+import os
 import secrets
 from datetime import timedelta
 
@@ -22,7 +23,7 @@ from app.core.config import Settings
 from app.core.db import Database, Document
 from app.core.errors import BadRequest, FieldError, NotFound
 from app.core.ids import object_id_or_404
-from app.core.log import security_event
+from app.core.log import BANNER_VARIABLE, security_event
 from app.core.security import PasswordHasher
 from app.events import record as events
 from app.events.documents import EventType, actor_of
@@ -226,7 +227,13 @@ async def _create_admin_once(
         )
     except FieldError:
         return False  # another worker created it first
-    if announce:
+    if announce and os.environ.get(BANNER_VARIABLE):  # `serve` prints it in its banner
+        log.warning(
+            "Created the development admin %s; its password is in the start banner (set "
+            "ADMIN_EMAIL and ADMIN_PASSWORD to choose your own)",
+            email,
+        )
+    elif announce:
         # Printed once, on the start that created it: the only place this password appears.
         log.warning(
             "Created the development admin %s with password %s (set ADMIN_EMAIL and "

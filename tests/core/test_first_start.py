@@ -4,9 +4,11 @@ start banner with the URLs, the data and, on first start, the development admin.
 import logging
 from pathlib import Path
 
+import pytest
+
 from app.core.config import Settings
-from app.core.log import ConsoleFormatter, start_banner
-from tests.conftest import TEST_JWT_SECRET
+from app.core.log import BANNER_VARIABLE, ConsoleFormatter, start_banner
+from tests.conftest import TEST_JWT_SECRET, AppFactory
 
 
 def test_log_style_follows_the_environment(tmp_path: Path) -> None:
@@ -33,3 +35,17 @@ def test_banner(tmp_path: Path) -> None:
     assert str(tmp_path) in first and "admin@localhost / s3cret" in first
     later = start_banner(settings, "http://127.0.0.1:8000", None)
     assert "Admin" not in later
+
+
+async def test_serve_shows_the_first_admin_in_the_banner_not_the_log(
+    app_with: AppFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv(BANNER_VARIABLE, "http://127.0.0.1:8000")
+    await app_with(app_env="development")
+    banner = capsys.readouterr().out
+    password = banner.split("admin@localhost / ")[1].split()[0]
+    assert "http://127.0.0.1:8000/docs" in banner
+    assert password not in caplog.text and "Created the development admin" in caplog.text
