@@ -19,9 +19,8 @@ from pymongo.errors import DuplicateKeyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.clock import utcnow
-from app.core.errors import AppError, error_body
-from app.core.middleware import send_json
-from app.core.security import decode_token
+from app.core.errors import error_body
+from app.core.middleware import send_json, verified_caller
 
 HEADER = b"idempotency-key"
 KEPT = timedelta(hours=24)
@@ -30,19 +29,6 @@ MAX_KEY_LENGTH = 255
 # Sign-in and token endpoints create sessions, not resources: replaying tokens is not wanted.
 NOT_KEYED = ("/api/auth/login/", "/api/auth/refresh/", "/api/auth/logout/")
 INDEXES = {"idempotency_keys": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)]}
-
-
-def _caller(scope: Scope, headers: dict[bytes, bytes]) -> str | None:
-    authorization = headers.get(b"authorization", b"").decode("latin-1")
-    if authorization.lower().startswith("bearer "):
-        settings = scope["app"].state.settings
-        try:
-            claims = decode_token(settings.jwt_key, authorization[7:].strip(), "access")
-        except AppError:
-            return None  # the request will be refused as it is: nothing to remember
-        return f"user:{claims['sub']}"
-    state = scope.get("state") or {}
-    return f"address:{state.get('client_address') or (scope.get('client') or ('?',))[0]}"
 
 
 class IdempotencyMiddleware:
@@ -61,8 +47,8 @@ class IdempotencyMiddleware:
         if not 1 <= len(key) <= MAX_KEY_LENGTH:
             await send_json(send, 400, {"Idempotency-Key": ["Give 1 to 255 characters."]})
             return
-        caller = _caller(scope, headers)
-        if caller is None:
+        caller = verified_caller(scope)
+        if caller is None:  # a token that is not valid: refused as it is, nothing to remember
             await self.app(scope, receive, send)
             return
         chunks: list[bytes] = []

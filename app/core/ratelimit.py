@@ -10,9 +10,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.errors import AppError, error_body
-from app.core.middleware import send_json
-from app.core.security import decode_token
+from app.core.errors import error_body
+from app.core.middleware import send_json, verified_caller
 
 WINDOW_SECONDS = 60
 UNLIMITED = ("/api/health/", "/api/ready/", "/metrics")
@@ -32,16 +31,11 @@ class RateLimitMiddleware:
         self.counts: dict[str, int] = {}
 
     def _caller(self, scope: Scope) -> tuple[str, int, str]:
-        for name, value in scope["headers"]:
-            if name == b"authorization" and value[:7].lower() == b"bearer ":
-                settings = scope["app"].state.settings
-                try:
-                    claims = decode_token(settings.jwt_key, value[7:].decode().strip(), "access")
-                except (AppError, UnicodeDecodeError):
-                    break  # refused anyway: counted by address
-                return f"u:{claims['sub']}", self.per_user, "user"
-        state: dict[str, Any] = scope.get("state") or {}
-        return f"a:{state.get('client_address', '?')}", self.per_address, "address"
+        caller = verified_caller(scope)
+        if caller is not None and caller.startswith("user:"):
+            return caller, self.per_user, "user"
+        state: dict[str, Any] = scope.get("state") or {}  # no token, or not a valid one
+        return f"address:{state.get('client_address', '?')}", self.per_address, "address"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")

@@ -14,7 +14,7 @@ from app.core.deps import DbDep
 from app.core.errors import AppError, FieldError
 from app.core.ids import IdStr
 from app.tickets import policy, service
-from app.tickets.documents import Category, Priority, TicketDoc, TicketStatus, etag
+from app.tickets.documents import Category, Priority, TicketDoc, TicketStatus, names_etag
 from app.tickets.lists import Sort, TicketFilters
 from app.tickets.sla import SlaState
 
@@ -133,10 +133,8 @@ async def check_if_match(
     ] = None,
 ) -> TicketDoc:
     """`If-Match`: the change applies only to the ticket as the caller last read it."""
-    if if_match is not None:
-        wanted = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
-        if "*" not in wanted and etag(ticket) not in wanted:
-            raise AppError(STALE, status_code=412, code="precondition_failed")
+    if if_match is not None and not names_etag(if_match, ticket):
+        raise AppError(STALE, status_code=412, code="precondition_failed")
     return ticket
 
 

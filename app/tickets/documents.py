@@ -101,6 +101,12 @@ def etag(ticket: Mapping[str, Any]) -> str:
     return f'"{ticket.get("version", 0)}"'
 
 
+def names_etag(header: str, ticket: Mapping[str, Any]) -> bool:
+    """Whether an If-Match / If-None-Match header names the ticket's current ETag (or `*`)."""
+    tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    return "*" in tags or etag(ticket) in tags
+
+
 def timestamp(moment: datetime) -> str:
     """A UTC time as a string whose order is the time's (milliseconds, like the database)."""
     return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"

@@ -21,7 +21,7 @@ from app.tickets.deps import (
     ViewableTicket,
     WorkableTicket,
 )
-from app.tickets.documents import etag
+from app.tickets.documents import etag, names_etag
 from app.tickets.schemas import (
     AdminTicketList,
     AdminTicketListItem,
@@ -124,12 +124,9 @@ async def ticket_detail(
         str | None, Header(description="A previous ETag: 304 if unchanged")
     ] = None,
 ) -> StaffTicketDetail | CustomerTicketDetail | Response:
-    tag = etag(ticket)
-    if if_none_match is not None and tag in {
-        t.strip().removeprefix("W/") for t in if_none_match.split(",")
-    }:
-        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": tag})
-    response.headers["ETag"] = tag
+    if if_none_match is not None and names_etag(if_none_match, ticket):
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(ticket)})
+    response.headers["ETag"] = etag(ticket)
     return await service.read_ticket(db=db, user=user, ticket=ticket)
 
 
