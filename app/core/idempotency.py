@@ -18,9 +18,9 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.asgi import send_json, verified_caller
 from app.core.clock import utcnow
 from app.core.errors import error_body
-from app.core.middleware import send_json, verified_caller
 
 HEADER = b"idempotency-key"
 KEPT = timedelta(hours=24)

@@ -6,7 +6,6 @@ raised by the app reaches us as itself.
 """
 
 import hashlib
-import json
 import logging
 import re
 import time
@@ -14,7 +13,6 @@ import uuid
 from base64 import b64encode
 from collections.abc import Sequence
 from ipaddress import IPv4Network, IPv6Network, ip_address
-from typing import Any
 
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
@@ -22,9 +20,9 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.errors import AppError, error_body
+from app.core.asgi import send_json
+from app.core.errors import error_body
 from app.core.log import request_context
-from app.core.security import decode_token
 
 log = logging.getLogger("app.request")
 
@@ -35,42 +33,6 @@ async def _send_json_error(
     send: Send, status: int, message: str, headers: list[tuple[bytes, bytes]]
 ) -> None:
     await send_json(send, status, error_body(message, status=status), headers)
-
-
-async def send_json(
-    send: Send, status: int, content: object, headers: Sequence[tuple[bytes, bytes]] = ()
-) -> None:
-    """A JSON answer from an ASGI middleware (before or instead of the app)."""
-    body = json.dumps(content).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                *headers,
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
-
-
-def verified_caller(scope: Scope) -> str | None:
-    """Who sends a request, for the middlewares that count or remember per caller:
-    `user:<id>` for a valid bearer token, `address:<client>` without one, None for a token
-    that is not valid (the request will be refused as it is). Verified tokens are remembered
-    (security.decode_token), so a second look costs no signature check."""
-    for name, value in scope["headers"]:
-        if name == b"authorization" and value[:7].lower() == b"bearer ":
-            settings = scope["app"].state.settings
-            try:
-                claims = decode_token(settings.jwt_key, value[7:].decode().strip(), "access")
-            except (AppError, UnicodeDecodeError):
-                return None
-            return f"user:{claims['sub']}"
-    state: dict[str, Any] = scope.get("state") or {}
-    return f"address:{state.get('client_address', '?')}"
 
 
 Networks = Sequence[IPv4Network | IPv6Network]

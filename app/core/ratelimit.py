@@ -10,8 +10,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.asgi import send_json, verified_caller
 from app.core.errors import error_body
-from app.core.middleware import send_json, verified_caller
 
 WINDOW_SECONDS = 60
 UNLIMITED = ("/api/health/", "/api/ready/", "/metrics")
