@@ -1,6 +1,7 @@
 """Users, refresh tokens and throttle events: the queries authentication sends, and the
 indexes behind them."""
 
+from collections import OrderedDict
 from typing import cast
 
 from bson import ObjectId
@@ -56,9 +57,25 @@ async def find_account(db: Database, user_id: ObjectId) -> Document | None:
     return await db.users.find_one({"_id": user_id}, {"password_hash": 0, "ended_sessions": 0})
 
 
+# A user's name never changes and no user is deleted (no endpoint does either), so the names
+# pages show are remembered per process, the least recently shown forgotten first: a page
+# whose people were all shown before needs no read for them. An endpoint that renamed or
+# deleted users would have to forget them here.
+MAX_REMEMBERED_NAMES = 50_000
+_NAMES: OrderedDict[tuple[str, ObjectId], str] = OrderedDict()
+
+
 async def names_by_id(db: Database, ids: set[ObjectId]) -> dict[ObjectId, str]:
-    """All the names a page needs in one round trip, whatever the page size."""
-    if not ids:
-        return {}
-    found = await db.users.find({"_id": {"$in": list(ids)}}, {"name": 1}).to_list()
-    return {u["_id"]: u["name"] for u in found}
+    """All the names a page needs in at most one round trip, whatever the page size."""
+    names: dict[ObjectId, str] = {}
+    for user_id in ids:
+        if (name := _NAMES.get((db.name, user_id))) is not None:
+            names[user_id] = name
+            _NAMES.move_to_end((db.name, user_id))
+    if missing := ids - names.keys():
+        found = await db.users.find({"_id": {"$in": list(missing)}}, {"name": 1}).to_list()
+        for user in found:
+            names[user["_id"]] = _NAMES[(db.name, user["_id"])] = user["name"]
+        while len(_NAMES) > MAX_REMEMBERED_NAMES:
+            _NAMES.popitem(last=False)
+    return names

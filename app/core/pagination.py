@@ -13,8 +13,9 @@ import asyncio
 import base64
 import binascii
 import heapq
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
@@ -63,6 +64,9 @@ class Keyset:
     # `span` ends; None: no end (read the rest). Given, a page reads bounded windows of the
     # index, not the whole range (SecantusDB reads a range whole before it sorts and limits).
     edge: Callable[[Any, timedelta, Filter], Any] | None = None
+    # The span from a window's start (None: the list's start) to a stored key: how wide a
+    # window had to be, learned for the next page of the same scope.
+    distance: Callable[[Any, Any], timedelta] | None = None
 
     def bound(self, cursor: str | None) -> Filter:
         if cursor is None:
@@ -88,13 +92,44 @@ OLDEST_FIRST = Keyset("_id", descending=False, parse=to_object_id, first=ObjectI
 
 # A page is read in rounds, at most MAX_ROUNDS (a page can then come back short, with a cursor
 # to go on from where the reading stopped). With windows (Keyset.edge), the first round reads
-# FIRST_SPAN of the key and each round after an exhausted window WINDOW_GROWTH times more; a
-# round that fills its batch goes on in the same window. The batch is the page, then
-# ROUND_GROWTH times more while filters drop documents.
+# the span that held a page of the same scope last time (FIRST_SPAN when none is known), each
+# round after an exhausted window a span sized by what the last one held (at most
+# WINDOW_GROWTH times more); a round that fills its batch goes on in the same window. The
+# batch is the page, then ROUND_GROWTH times more while filters drop documents.
 MAX_ROUNDS = 8
 ROUND_GROWTH = 8
 FIRST_SPAN = timedelta(hours=6)
 WINDOW_GROWTH = 8
+# A learned span is the distance to the page's last document, this much wider (so a page
+# usually takes one window), and never narrower than SMALLEST_SPAN.
+SPAN_MARGIN = 1.5
+SMALLEST_SPAN = timedelta(seconds=1)
+MAX_LEARNED_SPANS = 4096
+
+
+class SpanMemory:
+    """What a window of each scope (collection, key, the query's fields) had to span to hold
+    a page, least recently used forgotten first. Per process; it changes what a page costs,
+    never what it holds."""
+
+    def __init__(self, size: int = MAX_LEARNED_SPANS) -> None:
+        self._spans: OrderedDict[tuple[str, str, str], timedelta] = OrderedDict()
+        self._size = size
+
+    def recall(self, scope: tuple[str, str, str]) -> timedelta | None:
+        span = self._spans.get(scope)
+        if span is not None:
+            self._spans.move_to_end(scope)
+        return span
+
+    def learn(self, scope: tuple[str, str, str], span: timedelta) -> None:
+        self._spans[scope] = max(span, SMALLEST_SPAN)
+        self._spans.move_to_end(scope)
+        while len(self._spans) > self._size:
+            self._spans.popitem(last=False)
+
+
+LEARNED_SPANS = SpanMemory()
 
 
 def _tighter(*bounds: Filter) -> Filter:
@@ -111,47 +146,77 @@ def _tighter(*bounds: Filter) -> Filter:
     return merged
 
 
+def _next_span(span: timedelta, held: int, wanted: int, windows: int) -> timedelta:
+    """The span of the window after the `windows`-th, one of `span` that held `held` of the
+    `wanted` more documents: as wide as that density says the rest needs (2 to WINDOW_GROWTH
+    times wider). After an empty one, at least the span the first-span schedule has reached,
+    so a range's end is found within MAX_ROUNDS wherever the reading started."""
+    if held == 0:
+        return max(span * WINDOW_GROWTH, FIRST_SPAN * int(WINDOW_GROWTH**windows))
+    grown: timedelta = span * (wanted / held) * SPAN_MARGIN
+    return min(span * WINDOW_GROWTH, max(span * 2, grown))
+
+
 @dataclass
-class _Scan(Generic[T]):
-    found: list[T]
-    frontier: Any  # everything up to here was read; None: the range is exhausted
+class _Range(Generic[T]):
+    """One filter's index range, read window by window."""
+
+    query: Filter  # the equality fields
+    own: Filter  # the bounds on the key
+    scope: tuple[str, str, str]  # what its learned span is remembered by
+    start: Any  # where its first window starts (None: the list's start)
+    span: timedelta
+    batch: int
+    position: Any = None  # read up to here
+    found: list[T] = field(default_factory=list)
+    done: bool = False  # read to its end
+    queries: int = 0
+    windows: int = 0
 
 
-async def _scan(
+async def _advance(
     collection: AsyncCollection[T],
-    query: Filter,
-    key_range: Filter,
+    r: _Range[T],
     *,
     keyset: Keyset,
-    limit: int,
+    wanted: int,
     projection: Mapping[str, Any] | None,
     matches: Callable[[T], bool] | None,
-) -> _Scan[T]:
+) -> None:
+    """Reads the range's next window (or the next batch of the one it is in)."""
+    key, past = keyset.field, "$lt" if keyset.descending else "$gt"
+    at = r.start if r.position is None else r.position
+    edge = keyset.edge(at, r.span, r.own) if keyset.edge else None
+    window = {("$gte" if keyset.descending else "$lt"): edge} if edge is not None else {}
+    bound = _tighter(r.own, {past: r.position} if r.position is not None else {}, window)
+    where = {**r.query, key: bound} if bound else r.query
+    docs = await collection.find(where, projection).sort(keyset.sort).limit(r.batch).to_list()
+    r.queries += 1
+    held = [d for d in docs if matches is None or matches(d)]
+    r.found += held
+    if len(docs) == r.batch:  # more in this window
+        r.position, r.batch = docs[-1][key], r.batch * ROUND_GROWTH
+    elif edge is None:
+        r.done = True
+    else:
+        r.position, r.windows = edge, r.windows + 1
+        r.span = _next_span(r.span, len(held), wanted, r.windows)
+
+
+def _merged(ranges: Sequence[_Range[T]], keyset: Keyset, edge: Any, limit: int) -> list[T]:
+    """The documents read, in keyset order, up to `edge` (None: all), at most limit + 1."""
     key = keyset.field
-    query = dict(query)
-    own = _tighter(key_range, query.pop(key, {}))
-    past = "$lt" if keyset.descending else "$gt"
-    found: list[T] = []
-    batch, span, position = limit + 1, FIRST_SPAN, None
-    for _ in range(MAX_ROUNDS):
-        edge = keyset.edge(position, span, own) if keyset.edge else None
-        window = {("$gte" if keyset.descending else "$lt"): edge} if edge is not None else {}
-        bound = _tighter(own, {past: position} if position is not None else {}, window)
-        where = {**query, key: bound} if bound else query
-        docs = await collection.find(where, projection).sort(keyset.sort).limit(batch).to_list()
-        found += [d for d in docs if matches is None or matches(d)]
-        if len(docs) == batch:  # more in this window
-            position = docs[-1][key]
-            if len(found) > limit:
-                return _Scan(found, position)
-            batch *= ROUND_GROWTH
-            continue
-        if edge is None:
-            return _Scan(found, None)  # the whole range is read
-        position, span = edge, span * WINDOW_GROWTH
-        if len(found) > limit:
-            return _Scan(found, position)
-    return _Scan(found, position)
+    found = heapq.merge(*(r.found for r in ranges), key=lambda d: d[key], reverse=keyset.descending)
+    docs: list[T] = []
+    for doc in found:
+        if edge is not None and (doc[key] < edge if keyset.descending else doc[key] > edge):
+            break
+        if docs and docs[-1][key] == doc[key]:
+            continue  # in two of the filters
+        docs.append(doc)
+        if len(docs) > limit:
+            break
+    return docs
 
 
 async def read_page(
@@ -170,37 +235,44 @@ async def read_page(
     and merged here: a bounded number of round trips, whatever the page size. (One query with
     `$in` or `$or` plus the key range is planned as a collection scan by SecantusDB.)
 
+    With windows, the ranges read the same stretch of the key together: every range its
+    first window, then only the ones that have been read the least far, until the merged
+    page is full up to where every range has been read.
+
     `matches` is the whole of what the caller asked for, checked on every document read: the
     conditions no index holds (SecantusDB plans a filter on a field outside the index it
     uses as a collection scan, so queries carry only indexed fields). A filtered page may then
     be short, with a cursor past what was read."""
-    position = _tighter(key_range or {}, keyset.bound(cursor).get(keyset.field, {}))
-    scans = await asyncio.gather(
-        *(
-            _scan(
-                collection,
-                query,
-                position,
-                keyset=keyset,
-                limit=limit,
-                projection=projection,
-                matches=matches,
+    key, past = keyset.field, "$lt" if keyset.descending else "$gt"
+    position = _tighter(key_range or {}, keyset.bound(cursor).get(key, {}))
+    ranges: list[_Range[T]] = []
+    for query in filters:
+        scope = (collection.full_name, key, repr(sorted(query.items())))
+        equalities = dict(query)
+        own = _tighter(position, equalities.pop(key, {}))
+        # A range's first window starts at its own start (a cursor, a filter's bound) if any.
+        start = next((own[op] for op in (past, past + "e") if op in own), None)
+        span = LEARNED_SPANS.recall(scope) or FIRST_SPAN
+        ranges.append(_Range(equalities, own, scope, start, span, batch=limit + 1))
+    behind, docs, edge = ranges, list[T](), None
+    while behind:
+        wanted = limit + 1 - len(docs)
+        await asyncio.gather(
+            *(
+                _advance(collection, r, keyset=keyset, wanted=wanted, projection=projection,
+                         matches=matches)
+                for r in behind
             )
-            for query in filters
-        )
-    )
-    key = keyset.field
-    frontiers = [s.frontier for s in scans if s.frontier is not None]
-    # Past the least advanced frontier, a scan that stopped may still hold documents.
-    edge = (max if keyset.descending else min)(frontiers) if frontiers else None
-    merged = heapq.merge(*(s.found for s in scans), key=lambda d: d[key], reverse=keyset.descending)
-    docs: list[T] = []
-    for doc in merged:
-        if edge is not None and (doc[key] < edge if keyset.descending else doc[key] > edge):
-            break
-        if docs and docs[-1][key] == doc[key]:
-            continue  # in two of the filters
-        docs.append(doc)
+        )  # fmt: skip
+        unread = [r for r in ranges if not r.done]
+        # Every range is read at least this far: the merged page is exact up to here.
+        edge = (max if keyset.descending else min)(r.position for r in unread) if unread else None
+        docs = _merged(ranges, keyset, edge, limit)
         if len(docs) > limit:
+            if keyset.distance is not None:
+                for r in ranges:
+                    reach = keyset.distance(r.start, docs[limit][key])
+                    LEARNED_SPANS.learn(r.scope, reach * SPAN_MARGIN)
             return docs[:limit], encode_cursor(str(docs[limit - 1][key]))
+        behind = [r for r in unread if r.position == edge and r.queries < MAX_ROUNDS]
     return docs, encode_cursor(str(edge)) if edge is not None else None

@@ -44,15 +44,24 @@ def _sequence(position: str) -> int | None:
     return int(position) if position.isdigit() and len(position) < 19 else None
 
 
+# Windows of sequence numbers: the pagination's spans of time, FIRST_SPAN to 512 events.
+EVENTS_PER_FIRST_SPAN = 512
+
+
 def _seq_edge(position: int | None, span: timedelta, own: Filter) -> int | None:
-    """Windows of sequence numbers: 512 events, then 8 times more each time (with the
-    pagination's FIRST_SPAN as the unit), none past a billion."""
+    """The window of sequence numbers from a position, none past a billion."""
     start = position if position is not None else int(own.get("$gt") or own.get("$gte") or 0)
-    width = int(span / FIRST_SPAN) * 512
+    width = max(1, round(span / FIRST_SPAN * EVENTS_PER_FIRST_SPAN))
     return start + width if width < 10**9 else None
 
 
-IN_ORDER = Keyset("seq", descending=False, parse=_sequence, first=0, edge=_seq_edge)
+def _seq_distance(start: int | None, seq: int) -> timedelta:
+    return FIRST_SPAN * (seq - (start or 0)) / EVENTS_PER_FIRST_SPAN
+
+
+IN_ORDER = Keyset(
+    "seq", descending=False, parse=_sequence, first=0, edge=_seq_edge, distance=_seq_distance
+)
 
 
 def events(db: Database) -> AsyncCollection[EventDoc]:

@@ -10,7 +10,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from app.core.db import Database
 from app.core.pagination import Keyset, read_page
 from app.replies.documents import ReplyDoc
-from app.tickets.queries import parse_order_key
+from app.tickets.sorts import parse_order_key
 
 INDEXES = {
     "ticket_replies": [

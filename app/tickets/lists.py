@@ -18,7 +18,7 @@ from app.core.pagination import Filter, encode_cursor
 from app.events import queries as event_queries
 from app.events import service as event_service
 from app.events.schemas import EventPageOut
-from app.tickets import policy, queries, search, sla
+from app.tickets import policy, queries, search, sla, sorts
 from app.tickets.documents import Category, Priority, TicketDoc, TicketStatus, timestamp
 from app.tickets.sla import SlaState
 
@@ -117,7 +117,7 @@ async def list_tickets(
     terms = search.query_terms(filters.q or "")
     if filters.q is not None and not terms:
         raise FieldError("q", "Enter at least one word to search for.")
-    keyset = queries.SORTS[filters.sort]
+    keyset = sorts.SORTS[filters.sort]
     key_range: Filter = {}
     if keyset.field == "order_key":  # the key starts with the creation time
         if filters.created_after is not None:
@@ -128,7 +128,7 @@ async def list_tickets(
         key_range["$gte"] = timestamp(filters.updated_after)
     reads = [q for scope in scopes for q in _index_queries(scope, filters, terms, keyset.field)]
     if keyset.field == "priority_key":  # each rank a range of its own, read in time windows
-        reads = [{**q, "priority_key": rank} for q in reads for rank in queries.PRIORITY_RANKS]
+        reads = [{**q, "priority_key": rank} for q in reads for rank in sorts.PRIORITY_RANKS]
     return await queries.page_of_tickets(
         db,
         reads,
@@ -137,7 +137,7 @@ async def list_tickets(
         keyset=keyset,
         key_range=key_range,
         matches=_matcher(scopes, filters, terms, utcnow(), at_risk),
-        projection=queries.WITHOUT_HISTORY if terms else queries.LISTED,
+        projection=None,  # whole documents: see queries.WITHOUT_HISTORY
     )
 
 

@@ -1,9 +1,7 @@
 """The MongoDB queries of tickets, internal notes and feedback, and the indexes behind them.
 Every list pages on `order_key` (see core/pagination.py)."""
 
-import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from bson import ObjectId
@@ -11,11 +9,11 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
-from app.core.clock import utcnow
 from app.core.db import Database, Document
 from app.core.pagination import Filter, Keyset, read_page
 from app.tickets import search
-from app.tickets.documents import FeedbackDoc, NoteDoc, TicketDoc, sort_keys, timestamp
+from app.tickets.documents import FeedbackDoc, NoteDoc, TicketDoc, sort_keys
+from app.tickets.sorts import NEWEST_FIRST
 
 # Attachments are GridFS files of this bucket (written by app/attachments); their metadata
 # names the ticket. Notes and replies embed the summaries of the ones they refer to.
@@ -82,63 +80,6 @@ INDEXES = {
     ],
 }
 
-_TIMESTAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
-_ID = r"[0-9a-f]{24}"
-# A cursor is a stored key, or where a page's reading stopped: a window's edge, which is a
-# prefix of keys (a time, or a priority rank).
-_ORDER_KEY = re.compile(rf"{_TIMESTAMP}(\|{_ID})?")
-_PRIORITY_KEY = re.compile(rf"[123]\|({_TIMESTAMP}(\|{_ID})?)?")
-_DUE_KEY = re.compile(rf"({_TIMESTAMP}|~)(\|{_TIMESTAMP}\|{_ID})?")
-MAX_SPAN = timedelta(days=3650)  # a window wider than this reads the rest of the range
-
-
-def _parser(pattern: re.Pattern[str]) -> Callable[[str], str | None]:
-    return lambda position: position if pattern.fullmatch(position) else None
-
-
-def _time(position: str | None, at: int = 0) -> datetime:
-    if position is None or len(position) < at + 24 or position[at] == "~":
-        return utcnow()
-    return datetime.strptime(position[at : at + 24], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-
-
-def _newest_first_edge(position: str | None, span: timedelta, own: Filter) -> str | None:
-    """Keys that start with a time, newest first: the window back `span` from the position."""
-    return None if span > MAX_SPAN else timestamp(_time(position) - span)
-
-
-def _priority_edge(position: str | None, span: timedelta, own: Filter) -> str | None:
-    """ "<rank>|<created>|<id>", within one rank (each rank is read as its own range)."""
-    rank = (position or own.get("$gte") or own.get("$gt") or "3|")[0]
-    if span > MAX_SPAN:
-        return None
-    start = _time(position, 2) if position and len(position) > 2 else utcnow()
-    return f"{rank}|{timestamp(start - span)}"
-
-
-def _nearest_due_edge(position: str | None, span: timedelta, own: Filter) -> str | None:
-    """Deadlines, nearest first: the first window also holds every deadline already past;
-    tickets without one ("~") are the range's tail, read whole."""
-    if span > MAX_SPAN or (position is not None and position.startswith("~")):
-        return None
-    return timestamp(_time(position) + span)
-
-
-parse_order_key = _parser(_ORDER_KEY)
-NEWEST_FIRST = Keyset("order_key", descending=True, parse=parse_order_key, edge=_newest_first_edge)
-# The sorts of the staff lists, by their `sort` parameter.
-SORTS = {
-    "-created_at": NEWEST_FIRST,
-    "-updated_at": Keyset(
-        "updated_key", descending=True, parse=_parser(_ORDER_KEY), edge=_newest_first_edge
-    ),
-    "-priority": Keyset(
-        "priority_key", descending=True, parse=_parser(_PRIORITY_KEY), edge=_priority_edge
-    ),
-    "due_at": Keyset("due_key", descending=False, parse=_parser(_DUE_KEY), edge=_nearest_due_edge),
-}
-# "-priority" reads each rank as its own range: windows of time inside one rank.
-PRIORITY_RANKS = [{"$gte": f"{rank}|", "$lt": f"{rank}|~"} for rank in "321"]
 # The equality fields an index holds in front of each sort key, best first: a list query
 # sends the first set all of whose fields it has, and checks the rest of what was asked on
 # the documents read (core/pagination.py says why).
@@ -155,10 +96,10 @@ ACCESS_PATHS: dict[str, list[tuple[str, ...]]] = {
     ],
     **{key: [("agent_id",), ()] for key, _ in SORT_KEYS},
 }
-# Old documents may still carry the audit trail that events replaced: no read carries it.
+# Old documents may still carry the audit trail that events replaced: reads of one ticket
+# leave it out. List pages read whole documents: SecantusDB answers a projection by copying
+# each document, which costs more than the fields it leaves out (README, Benchmark).
 WITHOUT_HISTORY = {"history": 0}
-# Lists: nor the search terms, unless the page is a search.
-LISTED = {"history": 0, "terms": 0}
 
 
 def tickets(db: Database) -> AsyncCollection[TicketDoc]:
@@ -186,7 +127,7 @@ async def page_of_tickets(
     keyset: Keyset = NEWEST_FIRST,
     key_range: Filter | None = None,
     matches: Callable[[TicketDoc], bool] | None = None,
-    projection: Mapping[str, Any] = WITHOUT_HISTORY,
+    projection: Mapping[str, Any] | None = WITHOUT_HISTORY,
 ) -> tuple[list[TicketDoc], str | None]:
     return await read_page(
         tickets(db),

@@ -1,24 +1,17 @@
 """Issue 4, query discipline: every query an endpoint issues is served by an index, and a list
 costs the same number of database round trips for 1 ticket as for 100."""
 
-import copy
 import random
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from pymongo import monitoring
 
-import app.core.db
 from app.core.clock import utcnow
 from app.core.config import Settings
-from app.core.db import create_client
 from app.sla.sweeper import sweep_once
-from tests.conftest import http_client, running_app
 from tests.factories import (
     PASSWORD,
     Actors,
@@ -30,6 +23,7 @@ from tests.factories import (
     set_status,
     store_ticket,
 )
+from tests.system.conftest import CommandRecorder
 
 # Every collection a request reads, but faqs: a small curated collection whose unfiltered
 # list SecantusDB answers with a scan (it never ranges over the _id index; MongoDB does),
@@ -44,32 +38,6 @@ WATCHED = {
     "sessions",
 }
 QUERIES = {"find", "aggregate", "count", "findAndModify", "update", "delete", "distinct"}
-
-
-class CommandRecorder(monitoring.CommandListener):
-    def __init__(self) -> None:
-        self.commands: list[tuple[str, dict[str, Any]]] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        self.commands.append((event.command_name, copy.deepcopy(dict(event.command))))
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-
-@pytest.fixture
-async def recorded(
-    monkeypatch: pytest.MonkeyPatch, settings: Settings
-) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient, CommandRecorder]]:
-    recorder = CommandRecorder()
-    monkeypatch.setattr(
-        app.core.db, "create_client", partial(create_client, event_listeners=[recorder])
-    )
-    async with running_app(settings) as application, http_client(application) as client:
-        yield application, client, recorder
 
 
 def plan_stages(plan: dict[str, Any]) -> list[str]:

@@ -1,0 +1,102 @@
+"""Issue 15: a list page costs what the page needs. A scope's page is read in windows of its
+sort key whose width is learned from the last page of that scope, the ranges of a union
+(an agent's queue: their own tickets and the unassigned ones) are read together, and the
+people a page names are read once per process."""
+
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from app.core.clock import utcnow
+from app.core.config import Settings
+from tests.factories import Actor, make_actors, store_ticket
+from tests.system.conftest import CommandRecorder
+
+Recorded = tuple[FastAPI, httpx.AsyncClient, CommandRecorder]
+
+
+def _finds(recorder: CommandRecorder, collection: str) -> list[dict[str, Any]]:
+    return [c for name, c in recorder.commands if name == "find" and c["find"] == collection]
+
+
+async def _page(client: httpx.AsyncClient, url: str, actor: Actor) -> list[str]:
+    response = await client.get(url, headers=actor.headers)
+    assert response.status_code == 200, response.text
+    return [t["id"] for t in response.json()["tickets"]]
+
+
+async def test_a_repeated_page_reads_one_window_per_range(
+    recorded: Recorded, settings: Settings
+) -> None:
+    application, client, recorder = recorded
+    db = application.state.db
+    actors = await make_actors(db, settings)
+    now = utcnow()
+    # One ticket every 5 hours over 25 days, every other one assigned to the agent: a first
+    # window of the default width holds about one of them.
+    for n in range(120):
+        agent = actors.agent if n % 2 else None
+        created = now - timedelta(hours=5 * n, minutes=1)
+        await store_ticket(db, actors.customer, agent=agent, created_at=created)
+    for url, actor, ranges in (
+        ("/api/support/tickets/?limit=10", actors.customer, 1),
+        ("/api/agent/tickets/?limit=10", actors.agent, 2),  # theirs and the unassigned
+        ("/api/admin/support/tickets/?limit=10", actors.admin, 1),
+    ):
+        first = await _page(client, url, actor)
+        recorder.commands.clear()
+        again = await _page(client, url, actor)
+        assert again == first
+        assert len(_finds(recorder, "tickets")) == ranges, _finds(recorder, "tickets")
+        # and the window read holds about the page, not the scope
+        returned = await db.tickets.count_documents(_finds(recorder, "tickets")[0]["filter"])
+        assert returned <= 2 * 11
+
+
+async def test_a_page_then_the_next_reads_about_a_page_each(
+    recorded: Recorded, settings: Settings
+) -> None:
+    application, client, recorder = recorded
+    db = application.state.db
+    actors = await make_actors(db, settings)
+    now = utcnow()
+    for n in range(60):
+        await store_ticket(db, actors.customer, created_at=now - timedelta(hours=3 * n, minutes=1))
+    await _page(client, "/api/support/tickets/?limit=10", actors.customer)
+    cursor = None
+    seen: list[str] = []
+    for _ in range(5):
+        recorder.commands.clear()
+        query = "?limit=10" + (f"&cursor={cursor}" if cursor else "")
+        response = await client.get(
+            f"/api/support/tickets/{query}", headers=actors.customer.headers
+        )
+        body = response.json()
+        seen += [t["id"] for t in body["tickets"]]
+        cursor = body["next_cursor"]
+        windows = _finds(recorder, "tickets")
+        assert len(windows) == 1, windows
+        assert await db.tickets.count_documents(windows[0]["filter"]) <= 2 * 11
+    assert len(seen) == len(set(seen)) == 50
+
+
+async def test_the_people_a_page_names_are_read_once(
+    recorded: Recorded, settings: Settings
+) -> None:
+    application, client, recorder = recorded
+    db = application.state.db
+    actors = await make_actors(db, settings)
+    for customer in (actors.customer, actors.other_customer):
+        await store_ticket(db, customer, agent=actors.agent)
+    url = "/api/admin/support/tickets/?limit=10"
+    body = (await client.get(url, headers=actors.admin.headers)).json()
+    names = {(t["customer_name"], t["agent_name"]) for t in body["tickets"]}
+    assert names == {(actors.customer.name, actors.agent.name),
+                     (actors.other_customer.name, actors.agent.name)}  # fmt: skip
+    recorder.commands.clear()
+    again = (await client.get(url, headers=actors.admin.headers)).json()
+    assert again == body
+    name_reads = [c for c in _finds(recorder, "users") if "$in" in str(c["filter"])]
+    assert name_reads == []
