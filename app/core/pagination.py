@@ -229,6 +229,7 @@ async def read_page(
     projection: Mapping[str, Any] | None = None,
     key_range: Filter | None = None,
     matches: Callable[[T], bool] | None = None,
+    origin: Any = None,
 ) -> tuple[list[T], str | None]:
     """One page of the union of `filters`, in keyset order. Each filter is read as one index
     range (its equality fields, then the key, within `key_range`), the ranges concurrently,
@@ -242,7 +243,8 @@ async def read_page(
     `matches` is the whole of what the caller asked for, checked on every document read: the
     conditions no index holds (SecantusDB plans a filter on a field outside the index it
     uses as a collection scan, so queries carry only indexed fields). A filtered page may then
-    be short, with a cursor past what was read."""
+    be short, with a cursor past what was read. `origin`: where a first page's windows start
+    when the key's own range does not say (a thread: the ticket's opening)."""
     key, past = keyset.field, "$lt" if keyset.descending else "$gt"
     position = _tighter(key_range or {}, keyset.bound(cursor).get(key, {}))
     ranges: list[_Range[T]] = []
@@ -252,6 +254,8 @@ async def read_page(
         own = _tighter(position, equalities.pop(key, {}))
         # A range's first window starts at its own start (a cursor, a filter's bound) if any.
         start = next((own[op] for op in (past, past + "e") if op in own), None)
+        if cursor is None and origin is not None:
+            start = origin
         span = LEARNED_SPANS.recall(scope) or FIRST_SPAN
         ranges.append(_Range(equalities, own, scope, start, span, batch=limit + 1))
     behind, docs, edge = ranges, list[T](), None

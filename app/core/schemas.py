@@ -26,7 +26,9 @@ def _utc_z(value: datetime) -> str:
     # The reference's format: 2026-01-09T10:30:00Z (UTC, whole seconds).
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    elif value.utcoffset():
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec="seconds")[:19] + "Z"  # isoformat: C, unlike strftime
 
 
 # A 24-hex id on the wire; accepts the stored ObjectId.

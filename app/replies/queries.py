@@ -1,5 +1,6 @@
 """The public thread's queries and indexes."""
 
+from datetime import datetime
 from typing import cast
 
 from bson import ObjectId
@@ -8,9 +9,10 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
 from app.core.db import Database
-from app.core.pagination import Keyset, read_page
+from app.core.pagination import read_page
 from app.replies.documents import ReplyDoc
-from app.tickets.sorts import parse_order_key
+from app.tickets.documents import timestamp
+from app.tickets.sorts import OLDEST_FIRST
 
 INDEXES = {
     "ticket_replies": [
@@ -19,18 +21,22 @@ INDEXES = {
     ],
 }
 
-OLDEST_FIRST = Keyset("order_key", descending=False, parse=parse_order_key, first="")
-
 
 def replies(db: Database) -> AsyncCollection[ReplyDoc]:
     return cast(AsyncCollection[ReplyDoc], db.ticket_replies)
 
 
 async def page_of_thread(
-    db: Database, ticket_id: ObjectId, *, limit: int, cursor: str | None
+    db: Database, ticket_id: ObjectId, *, opened_at: datetime, limit: int, cursor: str | None
 ) -> tuple[list[ReplyDoc], str | None]:
+    """A page of the thread, read in windows of time from when the ticket was opened."""
     return await read_page(
-        replies(db), [{"ticket_id": ticket_id}], keyset=OLDEST_FIRST, limit=limit, cursor=cursor
+        replies(db),
+        [{"ticket_id": ticket_id}],
+        keyset=OLDEST_FIRST,
+        limit=limit,
+        cursor=cursor,
+        origin=timestamp(opened_at),
     )
 
 

@@ -51,4 +51,6 @@ async def list_thread(
 ) -> tuple[list[ReplyDoc], str | None]:
     """Oldest first, for whoever may view the ticket (replies hold public content only)."""
     policy.ensure_can_view(user, ticket)
-    return await queries.page_of_thread(db, ticket["_id"], limit=limit, cursor=cursor)
+    return await queries.page_of_thread(
+        db, ticket["_id"], opened_at=ticket["created_at"], limit=limit, cursor=cursor
+    )

@@ -51,16 +51,22 @@ def _newest_first_distance(start: str | None, key: str) -> timedelta:
     return _time(start) - _time(key)
 
 
-def _nearest_due_distance(start: str | None, key: str) -> timedelta:
+def _oldest_first_distance(start: str | None, key: str) -> timedelta:
     return _time(key) - _time(start)
+
+
+def _oldest_first_edge(position: str | None, span: timedelta, own: Filter) -> str | None:
+    """Keys that start with a time, oldest first: the window forward `span` from the
+    position (the first window also holds everything before its start)."""
+    return None if span > MAX_SPAN else timestamp(_time(position) + span)
 
 
 def _nearest_due_edge(position: str | None, span: timedelta, own: Filter) -> str | None:
     """Deadlines, nearest first: the first window also holds every deadline already past;
     tickets without one ("~") are the range's tail, read whole."""
-    if span > MAX_SPAN or (position is not None and position.startswith("~")):
+    if position is not None and position.startswith("~"):
         return None
-    return timestamp(_time(position) + span)
+    return _oldest_first_edge(position, span, own)
 
 
 parse_order_key = _parser(_ORDER_KEY)
@@ -70,6 +76,15 @@ NEWEST_FIRST = Keyset(
     parse=parse_order_key,
     edge=_newest_first_edge,
     distance=_newest_first_distance,
+)
+# A ticket's thread, oldest first; its first window starts at the ticket's creation.
+OLDEST_FIRST = Keyset(
+    "order_key",
+    descending=False,
+    parse=parse_order_key,
+    first="",
+    edge=_oldest_first_edge,
+    distance=_oldest_first_distance,
 )
 # The sorts of the staff lists, by their `sort` parameter.
 SORTS = {
@@ -93,7 +108,7 @@ SORTS = {
         descending=False,
         parse=_parser(_DUE_KEY),
         edge=_nearest_due_edge,
-        distance=_nearest_due_distance,
+        distance=_oldest_first_distance,
     ),
 }
 # "-priority" reads each rank as its own range: windows of time inside one rank.

@@ -11,7 +11,8 @@ from fastapi import FastAPI
 
 from app.core.clock import utcnow
 from app.core.config import Settings
-from tests.factories import Actor, make_actors, store_ticket
+from tests.conftest import Clock
+from tests.factories import Actor, create_ticket, make_actors, store_ticket
 from tests.system.conftest import CommandRecorder
 
 Recorded = tuple[FastAPI, httpx.AsyncClient, CommandRecorder]
@@ -100,3 +101,27 @@ async def test_the_people_a_page_names_are_read_once(
     assert again == body
     name_reads = [c for c in _finds(recorder, "users") if "$in" in str(c["filter"])]
     assert name_reads == []
+
+
+async def test_a_thread_page_reads_about_a_page(
+    recorded: Recorded, settings: Settings, clock: Clock
+) -> None:
+    application, client, recorder = recorded
+    actors = await make_actors(application.state.db, settings)
+    ticket = (await create_ticket(client, actors.customer))["id"]
+    url = f"/api/support/tickets/{ticket}/replies/"
+    for n in range(40):  # one every 10 minutes
+        clock.advance(minutes=10)
+        response = await client.post(
+            url, json={"body": f"Reply {n}"}, headers=actors.customer.headers
+        )
+        assert response.status_code == 201, response.text
+    pages: list[list[str]] = []
+    for _ in range(2):
+        recorder.commands.clear()
+        body = (await client.get(f"{url}?limit=10", headers=actors.customer.headers)).json()
+        pages.append([r["body"] for r in body["replies"]])
+    assert pages[0] == pages[1] == [f"Reply {n}" for n in range(10)]
+    windows = _finds(recorder, "ticket_replies")
+    assert len(windows) == 1, windows
+    assert await application.state.db.ticket_replies.count_documents(windows[0]["filter"]) <= 2 * 11
