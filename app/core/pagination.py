@@ -102,7 +102,7 @@ FIRST_SPAN = timedelta(hours=6)
 WINDOW_GROWTH = 8
 # A learned span is the distance to the page's last document, this much wider (so a page
 # usually takes one window), and never narrower than SMALLEST_SPAN.
-SPAN_MARGIN = 1.5
+SPAN_MARGIN = 1.25
 SMALLEST_SPAN = timedelta(seconds=1)
 MAX_LEARNED_SPANS = 4096
 

@@ -137,7 +137,6 @@ async def list_tickets(
         keyset=keyset,
         key_range=key_range,
         matches=_matcher(scopes, filters, terms, utcnow(), at_risk),
-        projection=None,  # whole documents: see queries.WITHOUT_HISTORY
     )
 
 

@@ -1,7 +1,7 @@
 """The MongoDB queries of tickets, internal notes and feedback, and the indexes behind them.
 Every list pages on `order_key` (see core/pagination.py)."""
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 from bson import ObjectId
@@ -96,9 +96,10 @@ ACCESS_PATHS: dict[str, list[tuple[str, ...]]] = {
     ],
     **{key: [("agent_id",), ()] for key, _ in SORT_KEYS},
 }
-# Old documents may still carry the audit trail that events replaced: reads of one ticket
-# leave it out. List pages read whole documents: SecantusDB answers a projection by copying
-# each document, which costs more than the fields it leaves out (README, Benchmark).
+# Old documents may still carry the audit trail that events replaced: the background reads
+# leave it out. The reads of a request (a ticket, a list page) take whole documents:
+# SecantusDB answers a projection by copying each document, which costs more than the
+# fields it leaves out (README, Benchmark).
 WITHOUT_HISTORY = {"history": 0}
 
 
@@ -115,7 +116,7 @@ def feedback(db: Database) -> AsyncCollection[FeedbackDoc]:
 
 
 async def find_ticket(db: Database, ticket_id: ObjectId) -> TicketDoc | None:
-    return await tickets(db).find_one({"_id": ticket_id}, WITHOUT_HISTORY)
+    return await tickets(db).find_one({"_id": ticket_id})
 
 
 async def page_of_tickets(
@@ -127,7 +128,6 @@ async def page_of_tickets(
     keyset: Keyset = NEWEST_FIRST,
     key_range: Filter | None = None,
     matches: Callable[[TicketDoc], bool] | None = None,
-    projection: Mapping[str, Any] | None = WITHOUT_HISTORY,
 ) -> tuple[list[TicketDoc], str | None]:
     return await read_page(
         tickets(db),
@@ -135,7 +135,6 @@ async def page_of_tickets(
         keyset=keyset,
         limit=limit,
         cursor=cursor,
-        projection=projection,
         key_range=key_range,
         matches=matches,
     )
