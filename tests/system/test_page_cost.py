@@ -51,9 +51,11 @@ async def test_a_repeated_page_reads_one_window_per_range(
         again = await _page(client, url, actor)
         assert again == first
         assert len(_finds(recorder, "tickets")) == ranges, _finds(recorder, "tickets")
-        # and the window read holds about the page, not the scope
-        returned = await db.tickets.count_documents(_finds(recorder, "tickets")[0]["filter"])
-        assert returned <= 2 * 11
+        # and the windows read hold about the page together, not the scope
+        windows = [
+            await db.tickets.count_documents(f["filter"]) for f in _finds(recorder, "tickets")
+        ]
+        assert sum(windows) <= 2 * 11, windows
 
 
 async def test_a_page_then_the_next_reads_about_a_page_each(
@@ -125,3 +127,19 @@ async def test_a_thread_page_reads_about_a_page(
     windows = _finds(recorder, "ticket_replies")
     assert len(windows) == 1, windows
     assert await application.state.db.ticket_replies.count_documents(windows[0]["filter"]) <= 2 * 11
+
+
+async def test_the_event_feed_reads_about_a_page(recorded: Recorded, settings: Settings) -> None:
+    application, client, recorder = recorded
+    actors = await make_actors(application.state.db, settings)
+    for _ in range(40):  # an event each
+        await create_ticket(client, actors.customer)
+    pages = []
+    for _ in range(2):
+        recorder.commands.clear()
+        response = await client.get("/api/events/?limit=10", headers=actors.admin.headers)
+        pages.append([e["id"] for e in response.json()["events"]])
+    assert pages[0] == pages[1] and len(pages[0]) == 10
+    windows = _finds(recorder, "events")
+    assert len(windows) == 1, windows
+    assert await application.state.db.events.count_documents(windows[0]["filter"]) <= 2 * 11
