@@ -289,6 +289,18 @@ async def measure(
     }  # fmt: skip
 
 
+async def settle(handle: Service, db: Database, within_seconds: float = 30) -> None:
+    """Waits (bounded) until the service and the database are idle: wrk stops at its deadline
+    while the server still works through the requests it had accepted, and those would
+    otherwise land in the next scenario's latencies."""
+    deadline = time.monotonic() + within_seconds
+    while time.monotonic() < deadline:
+        before = handle.cpu_seconds() + (db.cpu_seconds() or 0.0)
+        await asyncio.sleep(0.3)
+        if handle.cpu_seconds() + (db.cpu_seconds() or 0.0) - before < 0.03:  # under 10%
+            return
+
+
 async def benchmark(
     handle: Service, floor: Service, db: Database, args: argparse.Namespace
 ) -> dict[str, Any]:
@@ -305,6 +317,7 @@ async def benchmark(
         if args.only and name not in args.only and not on_floor:
             continue
         base = floor if on_floor else handle
+        await settle(base, db)
         cpu_before, db_before = base.cpu_seconds(), db.cpu_seconds()
         commands_before = None if on_floor else db_commands(handle.base_url)
         run = await measure(scenario, base, args, limits)
