@@ -98,8 +98,6 @@ def service_env(db: Database, **extra: str) -> dict[str, str]:
         # limits would refuse most of a benchmark, which measures the work.
         "RATE_LIMIT_PER_USER": "100000000",
         "RATE_LIMIT_PER_ADDRESS": "100000000",
-        # Round trips per request are read from the service's own /metrics.
-        "METRICS_ENABLED": "true",
         **extra,
     }
 

@@ -225,14 +225,21 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def db_commands(base_url: str) -> float:
-    """Database commands the service has sent so far, from its /metrics (all workers)."""
-    text = httpx.get(f"{base_url}/metrics", timeout=10).text
-    return sum(
-        float(line.rsplit(" ", 1)[1])
-        for line in text.splitlines()
-        if line.startswith("db_command_duration_seconds_count")
-    )
+def db_commands(db: Database) -> float | None:
+    """Commands the database has served so far, from its serverStatus opcounters (every
+    client's: the service's idle polls count too, a few a second). The service itself runs
+    as in production, without /metrics. None where the server does not say."""
+    from pymongo import MongoClient
+    from pymongo.errors import PyMongoError
+
+    client: MongoClient[dict[str, Any]] = MongoClient(db.url, serverSelectionTimeoutMS=5000)
+    try:
+        counters = client.admin.command("serverStatus").get("opcounters", {})
+        return float(sum(counters.values())) if counters else None
+    except PyMongoError:
+        return None
+    finally:
+        client.close()
 
 
 def run_wrk(
@@ -319,14 +326,13 @@ async def benchmark(
         base = floor if on_floor else handle
         await settle(base, db)
         cpu_before, db_before = base.cpu_seconds(), db.cpu_seconds()
-        commands_before = None if on_floor else db_commands(handle.base_url)
+        commands_before = None if on_floor else db_commands(db)
         run = await measure(scenario, base, args, limits)
         cpu, db_after = base.cpu_seconds() - cpu_before, db.cpu_seconds()
         count = run["requests"]
         trips = None
-        if commands_before is not None and count:
-            # /metrics' own scrape is one request without commands
-            trips = round((db_commands(handle.base_url) - commands_before) / count, 2)
+        if commands_before is not None and count and (after := db_commands(db)) is not None:
+            trips = round((after - commands_before) / count, 2)
         cpu_ms = cpu * 1000 / count if count else 0.0
         if on_floor:
             floors[int(name.split()[1]) if name[7].isdigit() else 0] = cpu_ms
