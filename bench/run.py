@@ -61,19 +61,24 @@ Step = Callable[[httpx.AsyncClient, int, Recorder], Awaitable[None]]
 
 
 @dataclass
-class Get:
-    """A GET that wrk can drive (it needs no state between requests)."""
+class Plain:
+    """A request that wrk can drive (it needs no state between requests): a GET, or a POST
+    of `body` as JSON."""
 
     path: str
     headers: dict[str, str] = field(default_factory=dict)
     floor: bool = False  # served by bench/floor.py instead of the service
     concurrency: int | None = None  # fewer connections than the run's (a slow report)
+    body: dict[str, Any] | None = None
 
     def step(self) -> Step:
-        async def get(http: httpx.AsyncClient, i: int, rec: Recorder) -> None:
-            await rec.call(http.get(self.path, headers=self.headers))
+        async def send(http: httpx.AsyncClient, i: int, rec: Recorder) -> None:
+            if self.body is None:
+                await rec.call(http.get(self.path, headers=self.headers))
+            else:
+                await rec.call(http.post(self.path, json=self.body, headers=self.headers))
 
-        return get
+        return send
 
 
 @dataclass
@@ -135,22 +140,14 @@ async def prepare(http: httpx.AsyncClient, customers: int) -> Fixtures:
     )
 
 
-def scenarios(fx: Fixtures) -> dict[str, Step | Get]:
+def scenarios(fx: Fixtures) -> dict[str, Step | Plain]:
     search = "/api/admin/support/tickets/?q=damaged&status=Open,In%20Progress&sort=-updated_at"
 
-    async def create(http: httpx.AsyncClient, i: int, rec: Recorder) -> None:
-        body = {
-            "subject": "Package arrived damaged",
-            "description": "Box crushed",
-            "category": "Damaged",
-        }
-        await rec.call(
-            http.post(
-                "/api/support/tickets/create/",
-                json=body,
-                headers=fx.customers[i % len(fx.customers)],
-            )
-        )
+    new_ticket = {
+        "subject": "Package arrived damaged",
+        "description": "Box crushed",
+        "category": "Damaged",
+    }
 
     async def work_a_ticket(http: httpx.AsyncClient, i: int, rec: Recorder) -> None:
         if not fx.open_ticket_ids:
@@ -172,26 +169,28 @@ def scenarios(fx: Fixtures) -> dict[str, Step | Get]:
 
     thread = f"/api/support/tickets/{fx.replied_ticket_id}/replies/?limit=25"
     return {
-        "floor: bare endpoint": Get("/floor/0", floor=True),
-        "floor: 1 round trip": Get("/floor/1", floor=True),
-        "floor: 2 round trips": Get("/floor/2", floor=True),
-        "health (framework ceiling)": Get("/api/health/"),
-        "customer list, 25 of the dense scope": Get("/api/support/tickets/?limit=25", fx.customer),
-        "customer list, cursor page 4": Get(
+        "floor: bare endpoint": Plain("/floor/0", floor=True),
+        "floor: 1 round trip": Plain("/floor/1", floor=True),
+        "floor: 2 round trips": Plain("/floor/2", floor=True),
+        "health (framework ceiling)": Plain("/api/health/"),
+        "customer list, 25 of the dense scope": Plain(
+            "/api/support/tickets/?limit=25", fx.customer
+        ),
+        "customer list, cursor page 4": Plain(
             f"/api/support/tickets/?limit=10&cursor={fx.deep_cursor}", fx.customer
         ),
-        "ticket detail as customer": Get(
+        "ticket detail as customer": Plain(
             f"/api/support/tickets/{fx.customer_ticket_ids[0]}/", fx.customer
         ),
-        "agent queue, 25 with names": Get("/api/agent/tickets/?limit=25", fx.agent),
-        "admin list, 25 with names": Get("/api/admin/support/tickets/?limit=25", fx.admin),
-        "admin search + filters + sort": Get(search, fx.admin),
-        "replies thread, 25": Get(thread, fx.customer),
-        "event feed (admin)": Get("/api/events/?limit=25", fx.admin),
-        "report overview by agent, 30 days (2 connections)": Get(
+        "agent queue, 25 with names": Plain("/api/agent/tickets/?limit=25", fx.agent),
+        "admin list, 25 with names": Plain("/api/admin/support/tickets/?limit=25", fx.admin),
+        "admin search + filters + sort": Plain(search, fx.admin),
+        "replies thread, 25": Plain(thread, fx.customer),
+        "event feed (admin)": Plain("/api/events/?limit=25", fx.admin),
+        "report overview by agent, 30 days (2 connections)": Plain(
             "/api/admin/reports/overview/?group_by=agent", fx.admin, concurrency=2
         ),
-        "create ticket": create,
+        "create ticket": Plain("/api/support/tickets/create/", fx.customers[1], body=new_ticket),
         "assign-self + update-status + add-note": work_a_ticket,
         "login (argon2id)": login_step,
     }
@@ -242,30 +241,26 @@ def db_commands(db: Database) -> float | None:
         client.close()
 
 
-def run_wrk(
-    url: str, headers: dict[str, str], args: argparse.Namespace, concurrency: int
-) -> dict[str, Any]:
+def run_wrk(scenario: Plain, base_url: str, args: argparse.Namespace) -> dict[str, Any]:
+    concurrency = scenario.concurrency or args.concurrency
     command = ["wrk", "-t2", f"-c{concurrency}", f"-d{int(args.duration)}s", "--timeout", "30s",
                "-s", str(Path(__file__).parent / "wrk.lua")]  # fmt: skip
-    for name, value in headers.items():
+    for name, value in scenario.headers.items():
         command += ["-H", f"{name}: {value}"]
-    finished = subprocess.run([*command, url], capture_output=True, text=True, check=True)
+    env = {**os.environ, "WRK_BODY": json.dumps(scenario.body)} if scenario.body else None
+    finished = subprocess.run(
+        [*command, base_url + scenario.path], capture_output=True, text=True, check=True, env=env
+    )
     line = next(x for x in finished.stdout.splitlines() if x.startswith("WRK "))
     result: dict[str, Any] = json.loads(line[4:])
     return result
 
 
 async def measure(
-    scenario: Step | Get, base: Service, args: argparse.Namespace, limits: httpx.Limits
+    scenario: Step | Plain, base: Service, args: argparse.Namespace, limits: httpx.Limits
 ) -> dict[str, Any]:
-    if isinstance(scenario, Get) and shutil.which("wrk") and not args.python_load:
-        found = await asyncio.to_thread(
-            run_wrk,
-            base.base_url + scenario.path,
-            scenario.headers,
-            args,
-            scenario.concurrency or args.concurrency,
-        )
+    if isinstance(scenario, Plain) and shutil.which("wrk") and not args.python_load:
+        found = await asyncio.to_thread(run_wrk, scenario, base.base_url, args)
         seconds = found["duration_us"] / 1e6
         return {
             "requests": found["requests"],
@@ -275,13 +270,13 @@ async def measure(
             "statuses": {},
             "load": "wrk",
         }  # fmt: skip
-    step = scenario.step() if isinstance(scenario, Get) else scenario
+    step = scenario.step() if isinstance(scenario, Plain) else scenario
     async with httpx.AsyncClient(base_url=base.base_url, limits=limits, timeout=60) as http:
         recorder, elapsed = await drive(
             http,
             step,
             duration=args.duration,
-            concurrency=(scenario.concurrency if isinstance(scenario, Get) else None)
+            concurrency=(scenario.concurrency if isinstance(scenario, Plain) else None)
             or args.concurrency,
             max_requests=args.max_requests,
         )
@@ -320,7 +315,7 @@ async def benchmark(
     floors: dict[int, float] = {}
     peak_rss = max(handle.rss_mib())
     for name, scenario in scenarios(fixtures).items():
-        on_floor = isinstance(scenario, Get) and scenario.floor
+        on_floor = isinstance(scenario, Plain) and scenario.floor
         if args.only and name not in args.only and not on_floor:
             continue
         base = floor if on_floor else handle

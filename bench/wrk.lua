@@ -1,4 +1,12 @@
--- bench/run.py drives GET scenarios with wrk; this prints what it reads, as one JSON line.
+-- bench/run.py drives its plain scenarios with wrk; this prints what it reads, as one JSON
+-- line. WRK_BODY, when set, makes the request a POST of that JSON.
+local body = os.getenv("WRK_BODY")
+if body then
+  wrk.method = "POST"
+  wrk.body = body
+  wrk.headers["Content-Type"] = "application/json"
+end
+
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
