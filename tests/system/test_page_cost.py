@@ -27,6 +27,17 @@ async def _windows(db: Any, recorder: CommandRecorder, collection: str) -> list[
     return [await db[collection].count_documents(f["filter"]) for f in _finds(recorder, collection)]
 
 
+async def _spread_tickets(
+    db: Any, customer: Actor, count: int, *, every: timedelta, agent: Actor | None = None
+) -> None:
+    """`count` tickets of the customer, one each `every` back from now; with an agent, every
+    other one assigned to them."""
+    now = utcnow()
+    for n in range(count):
+        assignee = agent if n % 2 else None
+        await store_ticket(db, customer, agent=assignee, created_at=now - every * n)
+
+
 async def _page(client: httpx.AsyncClient, url: str, actor: Actor) -> list[str]:
     response = await client.get(url, headers=actor.headers)
     assert response.status_code == 200, response.text
@@ -39,13 +50,9 @@ async def test_a_repeated_page_reads_one_window_per_range(
     application, client, recorder = recorded
     db = application.state.db
     actors = await make_actors(db, settings)
-    now = utcnow()
     # One ticket every 5 hours over 25 days, every other one assigned to the agent: a first
     # window of the default width holds about one of them.
-    for n in range(120):
-        agent = actors.agent if n % 2 else None
-        created = now - timedelta(hours=5 * n, minutes=1)
-        await store_ticket(db, actors.customer, agent=agent, created_at=created)
+    await _spread_tickets(db, actors.customer, 120, every=timedelta(hours=5), agent=actors.agent)
     for url, actor, ranges in (
         ("/api/support/tickets/?limit=10", actors.customer, 1),
         ("/api/agent/tickets/?limit=10", actors.agent, 2),  # theirs and the unassigned
@@ -66,9 +73,7 @@ async def test_a_page_then_the_next_reads_about_a_page_each(
     application, client, recorder = recorded
     db = application.state.db
     actors = await make_actors(db, settings)
-    now = utcnow()
-    for n in range(60):
-        await store_ticket(db, actors.customer, created_at=now - timedelta(hours=3 * n, minutes=1))
+    await _spread_tickets(db, actors.customer, 60, every=timedelta(hours=3))
     await _page(client, "/api/support/tickets/?limit=10", actors.customer)
     cursor = None
     seen: list[str] = []
