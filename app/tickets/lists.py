@@ -207,4 +207,4 @@ async def read_timeline(
         limit=limit,
         cursor=encode_cursor(cursor) if cursor else None,  # an event id, as the feed takes
     )
-    return event_service.page_out(found, next_cursor, user=permit.user)
+    return event_service.page_out(found, next_cursor)
