@@ -14,7 +14,7 @@ from app.core.deps import DbDep, SettingsDep
 from app.core.errors import responses
 from app.core.offload import Slots
 from app.core.schemas import MessageOut
-from app.tickets.deps import CurrentTicket, TicketReader, ViewableTicket
+from app.tickets.deps import CurrentTicket, MayView, TicketReader
 from app.tickets.schemas import AttachmentOut
 
 router = APIRouter(tags=["attachments"])
@@ -66,10 +66,8 @@ async def upload_attachment(
     summary="A ticket's attachments, oldest first (whoever may view the ticket; customers see "
     "the public ones)",
 )
-async def list_attachments(
-    user: TicketReader, ticket: ViewableTicket, db: DbDep
-) -> AttachmentListOut:
-    found = await service.list_for_ticket(db=db, user=user, ticket=ticket)
+async def list_attachments(permit: MayView, db: DbDep) -> AttachmentListOut:
+    found = await service.list_for_ticket(db=db, permit=permit)
     return AttachmentListOut(attachments=[AttachmentOut.from_doc(a) for a in found])
 
 

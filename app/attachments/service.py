@@ -22,6 +22,7 @@ from app.events.record import Session
 from app.replies import queries as reply_queries
 from app.tickets import activity, policy, queries
 from app.tickets.documents import TicketDoc
+from app.tickets.policy import Action
 
 ATTACHMENT_NOT_FOUND = "Attachment not found"
 Visibility = Literal["public", "internal"]
@@ -52,7 +53,9 @@ async def upload(
     transaction, takes one of the ticket's attachment places, publishes the file and records
     the event (see storage.py)."""
     internal = visibility == "internal"
-    policy.ensure_can_attach(user, ticket, internal=internal)
+    permit = policy.permit(
+        user, ticket, Action.ATTACH_INTERNAL if internal else Action.ATTACH_PUBLIC
+    )
     data = await file.read(settings.max_upload_bytes + 1)
     if len(data) > settings.max_upload_bytes:
         raise PayloadTooLarge(f"A file can be at most {settings.max_upload_bytes} bytes")
@@ -73,9 +76,7 @@ async def upload(
         await activity.reserve_attachment_slot(
             db=db,
             session=session,
-            ticket=ticket,
-            by=user,
-            internal=internal,
+            permit=permit,
             limit=settings.max_attachments_per_ticket,
         )
         stored = await storage.publish(db, session, file_id, ticket["_id"])
@@ -105,11 +106,11 @@ def _event_data(attachment: Document) -> Document:
     return {"attachment_id": attachment["_id"], **{k: attachment[k] for k in keys}}
 
 
-async def list_for_ticket(*, db: Database, user: User, ticket: TicketDoc) -> list[Document]:
+async def list_for_ticket(*, db: Database, permit: policy.Permit) -> list[Document]:
     """A customer sees only the public ones."""
-    policy.ensure_can_view(user, ticket)
+    ticket = permit.ticket_for(Action.VIEW)
     attachments = await queries.attachments_of_ticket(db, ticket["_id"])
-    if policy.can_read_internal(user):
+    if permit.internal:
         return attachments
     return [a for a in attachments if a["visibility"] == "public"]
 

@@ -33,11 +33,3 @@ class User(BaseModel):
             is_active=doc["is_active"],
             is_approved=doc["is_approved"],
         )
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == Role.ADMIN
-
-    @property
-    def is_approved_agent(self) -> bool:
-        return self.role == Role.AGENT and self.is_approved

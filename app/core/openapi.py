@@ -10,6 +10,8 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
+from app.core.schemas import ID_EXAMPLE
+
 TAGS = [
     {"name": "auth", "description": "Sign up, sign in, tokens and the caller's profile"},
     {"name": "tickets", "description": "Tickets: create, list, filter, search, work, rate"},
@@ -55,7 +57,6 @@ _BY_NAME: dict[str, Any] = {
     "label": "Ann Smith",
     "key": "65a1b2c3d4e5f6a7b8c9d0e2",
 }
-ID_EXAMPLE = "65a1b2c3d4e5f6a7b8c9d0e1"
 TIME_EXAMPLE = "2026-01-09T10:30:00Z"
 
 

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from bson import ObjectId
 
-from app.auth.documents import Role
 from app.auth.principal import User
 from app.core.clock import utcnow
 from app.core.db import Database
@@ -31,10 +30,9 @@ def parse_types(types: str | None) -> list[str] | None:
     return wanted
 
 
-def page_out(found: list[EventDoc], next_cursor: str | None, *, user: User) -> EventPageOut:
-    for_customer = user.role == Role.CUSTOMER
+def page_out(found: list[EventDoc], next_cursor: str | None) -> EventPageOut:
     return EventPageOut(
-        events=[EventOut.of(e, for_customer=for_customer) for e in found],
+        events=[EventOut.of(e) for e in found],
         next_cursor=decode_cursor(next_cursor) if next_cursor else None,
     )
 
@@ -52,7 +50,7 @@ async def read_feed(
         limit=limit,
         cursor=encode_cursor(after) if after else None,
     )
-    return page_out(found, next_cursor, user=user)
+    return page_out(found, next_cursor)
 
 
 STREAM_TOKEN_SECONDS = 60

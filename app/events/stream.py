@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator, Iterator
 
 from bson import ObjectId
 
-from app.auth.documents import Role
 from app.auth.principal import User
 from app.core import metrics
 from app.core.db import Database
@@ -139,7 +138,6 @@ async def sse(
     `data:` the JSON), a comment every `heartbeat` seconds of silence; ends on shutdown, when
     the caller is deactivated, and after `max_seconds` (the client reconnects and resumes)."""
     scopes = queries.visible_to(user)
-    for_customer = user.role == Role.CUSTOMER
     cursor = after
     loop = asyncio.get_running_loop()
     ends_at = loop.time() + max_seconds
@@ -149,7 +147,7 @@ async def sse(
             db, scopes, types=None, limit=BATCH, cursor=encode_cursor(str(cursor))
         )
         for event in found:
-            payload = EventOut.of(event, for_customer=for_customer).model_dump_json()
+            payload = EventOut.of(event).model_dump_json()
             yield f"id: {event['seq']}\nevent: {event['type']}\ndata: {payload}\n\n"
             cursor = event["seq"]
         if len(found) == BATCH:

@@ -12,7 +12,7 @@ from app.core.db import Database
 from app.core.pagination import read_page
 from app.replies.documents import ReplyDoc
 from app.tickets.documents import timestamp
-from app.tickets.sorts import OLDEST_FIRST
+from app.tickets.sorts import THREAD_ORDER
 
 INDEXES = {
     "ticket_replies": [
@@ -33,7 +33,7 @@ async def page_of_thread(
     return await read_page(
         replies(db),
         [{"ticket_id": ticket_id}],
-        keyset=OLDEST_FIRST,
+        keyset=THREAD_ORDER,
         limit=limit,
         cursor=cursor,
         origin=timestamp(opened_at),

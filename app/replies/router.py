@@ -6,7 +6,7 @@ from app.core.deps import DEFAULT_LIMIT, DbDep, PageCursor, PageLimit
 from app.core.errors import responses
 from app.replies import service
 from app.replies.schemas import ReplyCreatedOut, ReplyIn, ReplyListOut, ReplyOut
-from app.tickets.deps import CurrentTicket, IfMatch, TicketReader, ViewableTicket
+from app.tickets.deps import MayReplyUnchanged, MayView
 
 router = APIRouter(tags=["replies"])
 
@@ -19,10 +19,8 @@ router = APIRouter(tags=["replies"])
     summary="Reply in the public thread (the owning customer, the assigned agent, admins); "
     "a customer's reply reopens a Resolved or On Hold ticket",
 )
-async def add_reply(
-    data: ReplyIn, user: TicketReader, ticket: CurrentTicket, _: IfMatch, db: DbDep
-) -> ReplyCreatedOut:
-    reply = await service.add_reply(db=db, ticket=ticket, author=user, data=data)
+async def add_reply(data: ReplyIn, permit: MayReplyUnchanged, db: DbDep) -> ReplyCreatedOut:
+    reply = await service.add_reply(db=db, permit=permit, data=data)
     return ReplyCreatedOut(message="Reply added successfully", reply=ReplyOut.from_doc(reply))
 
 
@@ -33,13 +31,7 @@ async def add_reply(
     summary="The public thread, oldest first (whoever may view the ticket)",
 )
 async def list_replies(
-    user: TicketReader,
-    ticket: ViewableTicket,
-    db: DbDep,
-    limit: PageLimit = DEFAULT_LIMIT,
-    cursor: PageCursor = None,
+    permit: MayView, db: DbDep, limit: PageLimit = DEFAULT_LIMIT, cursor: PageCursor = None
 ) -> ReplyListOut:
-    page, next_cursor = await service.list_thread(
-        db=db, user=user, ticket=ticket, limit=limit, cursor=cursor
-    )
+    page, next_cursor = await service.list_thread(db=db, permit=permit, limit=limit, cursor=cursor)
     return ReplyListOut(replies=[ReplyOut.from_doc(r) for r in page], next_cursor=next_cursor)

@@ -1,13 +1,12 @@
 """What people add to a ticket: internal notes, the bookkeeping of public replies, attachment
-slots, feedback. Like service.py, every function takes the acting user, checks the policy
-itself, and guards its write by what the check relied on."""
+slots, feedback. Like service.py, every function on a ticket takes the `policy.Permit` of the
+request's one check, and guards its write by what the check relied on."""
 
 from typing import Any
 
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
-from app.auth.principal import User
 from app.core.clock import utcnow
 from app.core.db import Database, Document
 from app.core.errors import BadRequest, Conflict, FieldError
@@ -25,6 +24,7 @@ from app.tickets.documents import (
     new_note,
     sort_keys,
 )
+from app.tickets.policy import Action, Permit
 from app.tickets.schemas import FeedbackIn, NoteIn
 from app.tickets.service import CHANGED_CONCURRENTLY, record_status_change, write
 from app.tickets.workflow import FEEDBACK_STATUSES, ensure_open_for_work
@@ -37,26 +37,27 @@ async def resolve_attachments(
     *, db: Database, ticket: TicketDoc, ids: list[str], internal_allowed: bool
 ) -> list[Document]:
     """The summaries of attachments a note or reply refers to: each must be one of this
-    ticket's, and public unless `internal_allowed`."""
+    ticket's, and public unless `internal_allowed`. An internal one where only public ones
+    count is answered as one that does not exist: a reply never learns that it does."""
     if not ids:
         return []
     wanted = list(dict.fromkeys(ObjectId(i) for i in ids))
     found = {a["_id"]: a for a in await queries.attachments_by_id(db, wanted)}
     for oid in wanted:
         attachment = found.get(oid)
-        if attachment is None or attachment["ticket_id"] != ticket["_id"]:
+        if (
+            attachment is None
+            or attachment["ticket_id"] != ticket["_id"]
+            or (attachment["visibility"] != "public" and not internal_allowed)
+        ):
             raise FieldError("attachment_ids", f"{oid} is not an attachment of this ticket.")
-        if attachment["visibility"] != "public" and not internal_allowed:
-            raise FieldError("attachment_ids", f"{oid} is internal; replies take public ones.")
     return [found[oid] for oid in wanted]
 
 
-async def add_internal_note(
-    *, db: Database, ticket: TicketDoc, author: User, data: NoteIn
-) -> NoteDoc:
+async def add_internal_note(*, db: Database, permit: Permit, data: NoteIn) -> NoteDoc:
     """The ticket is touched first, guarded by the assignment the check relied on: a note
     from an agent the ticket was taken from meanwhile is refused."""
-    policy.ensure_can_work_on(author, ticket)
+    ticket, author = permit.ticket_for(Action.WORK), permit.user
     ensure_open_for_work(TicketStatus(ticket["status"]))
     attachments = await resolve_attachments(
         db=db, ticket=ticket, ids=data.attachment_ids, internal_allowed=True
@@ -84,14 +85,14 @@ async def add_internal_note(
 
 
 async def record_reply(
-    *, db: Database, session: Session, ticket: TicketDoc, author: User, body: str
+    *, db: Database, session: Session, permit: Permit, body: str
 ) -> dict[str, Any]:
     """The ticket's side of a public reply, one conditional write in the caller's transaction:
     counts and times, the reply's search terms; the first staff reply sets first_response_at
     (never overwritten) and meets the first-response deadline; a customer's reply to a Resolved
     or On Hold ticket moves it to In Progress (with its event, and the SLA clock's change).
     Returns the ticket as it is after."""
-    policy.ensure_can_reply(author, ticket)
+    ticket, author = permit.ticket_for(Action.REPLY), permit.user
     current = TicketStatus(ticket["status"])
     ensure_open_for_work(current)
     now = utcnow()
@@ -132,11 +133,12 @@ async def record_reply(
 
 
 async def reserve_attachment_slot(
-    *, db: Database, session: Session, ticket: TicketDoc, by: User, internal: bool, limit: int
+    *, db: Database, session: Session, permit: Permit, limit: int
 ) -> None:
     """One of the ticket's `limit` attachment places, taken by a guarded $inc in the upload's
     transaction: of simultaneous uploads, no more than `limit` are ever kept."""
-    policy.ensure_can_attach(by, ticket, internal=internal)
+    ticket = permit.ticket_for(Action.ATTACH_PUBLIC, Action.ATTACH_INTERNAL)
+    by = permit.user
     ensure_open_for_work(TicketStatus(ticket["status"]))
     guard = {"attachment_count": {"$not": {"$gte": limit}}, **policy.reply_guard(by, ticket)}
     update = {"$inc": {"attachment_count": 1}}
@@ -167,11 +169,9 @@ async def forget_attachment(
     )
 
 
-async def submit_feedback(
-    *, db: Database, ticket: TicketDoc, customer: User, data: FeedbackIn
-) -> FeedbackDoc:
+async def submit_feedback(*, db: Database, permit: Permit, data: FeedbackIn) -> FeedbackDoc:
     """Once per ticket (a unique index settles concurrent submissions), after it is resolved."""
-    policy.ensure_can_give_feedback(customer, ticket)
+    ticket, customer = permit.ticket_for(Action.GIVE_FEEDBACK), permit.user
     if ticket["status"] not in FEEDBACK_STATUSES:
         raise BadRequest(
             "Feedback can only be submitted for resolved tickets", code="feedback_not_allowed_yet"

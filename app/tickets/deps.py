@@ -1,5 +1,6 @@
-"""The ticket loader (`CurrentTicket`, which 404s once) and the policy checks chained on it,
-for the early 403/404. The service checks the policy again itself."""
+"""A request on one ticket, in one order everywhere: authenticate (the user dependency, with
+its role), load (`CurrentTicket`, which 404s once), authorise (`policy.permit`, once, chained
+on the loader), then the precondition (If-Match, chained on the permit)."""
 
 from datetime import datetime
 from typing import Annotated
@@ -7,7 +8,7 @@ from typing import Annotated
 from bson import ObjectId
 from fastapi import Depends, Header, Query
 
-from app.auth.deps import CurrentUser, CustomerUser, StaffUser
+from app.auth.deps import AdminUser, CurrentUser, CustomerUser, StaffUser
 from app.auth.principal import User
 from app.core.clock import as_utc
 from app.core.deps import DbDep
@@ -16,6 +17,7 @@ from app.core.ids import IdStr
 from app.tickets import policy, service
 from app.tickets.documents import Category, Priority, TicketDoc, TicketStatus, names_etag
 from app.tickets.lists import Sort, TicketFilters
+from app.tickets.policy import Action, Permit
 from app.tickets.sla import SlaState
 
 
@@ -34,24 +36,26 @@ async def require_ticket_reader(user: CurrentUser) -> User:
 TicketReader = Annotated[User, Depends(require_ticket_reader)]
 
 
-async def get_viewable_ticket(user: TicketReader, ticket: CurrentTicket) -> TicketDoc:
-    policy.ensure_can_view(user, ticket)
-    return ticket
+async def permit_viewing(user: TicketReader, ticket: CurrentTicket) -> Permit:
+    return policy.permit(user, ticket, Action.VIEW)
 
 
-async def get_workable_ticket(user: StaffUser, ticket: CurrentTicket) -> TicketDoc:
-    policy.ensure_can_work_on(user, ticket)
-    return ticket
+async def permit_work(user: StaffUser, ticket: CurrentTicket) -> Permit:
+    return policy.permit(user, ticket, Action.WORK)
 
 
-async def get_own_ticket(user: CustomerUser, ticket: CurrentTicket) -> TicketDoc:
-    policy.ensure_can_give_feedback(user, ticket)
-    return ticket
+async def permit_reply(user: TicketReader, ticket: CurrentTicket) -> Permit:
+    return policy.permit(user, ticket, Action.REPLY)
 
 
-ViewableTicket = Annotated[TicketDoc, Depends(get_viewable_ticket)]
-WorkableTicket = Annotated[TicketDoc, Depends(get_workable_ticket)]
-OwnTicket = Annotated[TicketDoc, Depends(get_own_ticket)]
+async def permit_feedback(user: CustomerUser, ticket: CurrentTicket) -> Permit:
+    return policy.permit(user, ticket, Action.GIVE_FEEDBACK)
+
+
+MayView = Annotated[Permit, Depends(permit_viewing)]
+MayWork = Annotated[Permit, Depends(permit_work)]
+MayReply = Annotated[Permit, Depends(permit_reply)]
+MayGiveFeedback = Annotated[Permit, Depends(permit_feedback)]
 
 
 # --- list filters ---------------------------------------------------------------------------
@@ -120,22 +124,42 @@ StaffFilters = Annotated[TicketFilters, Depends(staff_filters)]
 CustomerFilters = Annotated[TicketFilters, Depends(customer_filters)]
 
 
-# --- optimistic concurrency -----------------------------------------------------------------
+# --- optimistic concurrency: checked after the permit, so a caller who may not act is told
+# so (403) whatever ETag they send ---------------------------------------------------------
 
 STALE = "The ticket has changed since you read it; reload it and try again"
 
+IfMatchHeader = Annotated[
+    str | None,
+    Header(description="The ETag of the ticket as you read it: 412 if it has changed since"),
+]
 
-async def check_if_match(
-    ticket: CurrentTicket,
-    if_match: Annotated[
-        str | None,
-        Header(description="The ETag of the ticket as you read it: 412 if it has changed since"),
-    ] = None,
-) -> TicketDoc:
-    """`If-Match`: the change applies only to the ticket as the caller last read it."""
-    if if_match is not None and not names_etag(if_match, ticket):
+
+def ensure_unchanged(ticket: TicketDoc, if_match: str | None, *, internal: bool) -> None:
+    """`If-Match`: the change applies only to the ticket as the caller last read it, compared
+    with the ETag of the caller's own view (documents.etag)."""
+    if if_match is not None and not names_etag(if_match, ticket, internal=internal):
         raise AppError(STALE, status_code=412, code="precondition_failed")
+
+
+async def unchanged_for_work(permit: MayWork, if_match: IfMatchHeader = None) -> Permit:
+    ensure_unchanged(permit.ticket, if_match, internal=permit.internal)
+    return permit
+
+
+async def unchanged_for_reply(permit: MayReply, if_match: IfMatchHeader = None) -> Permit:
+    ensure_unchanged(permit.ticket, if_match, internal=permit.internal)
+    return permit
+
+
+async def unchanged_for_reassignment(
+    admin: AdminUser, ticket: CurrentTicket, if_match: IfMatchHeader = None
+) -> TicketDoc:
+    """Reassignment depends on the caller's role only (AdminUser); then If-Match."""
+    ensure_unchanged(ticket, if_match, internal=policy.can_read_internal(admin))
     return ticket
 
 
-IfMatch = Annotated[TicketDoc, Depends(check_if_match)]
+MayWorkUnchanged = Annotated[Permit, Depends(unchanged_for_work)]
+MayReplyUnchanged = Annotated[Permit, Depends(unchanged_for_reply)]
+ReassignableTicket = Annotated[TicketDoc, Depends(unchanged_for_reassignment)]

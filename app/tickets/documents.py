@@ -71,7 +71,8 @@ class TicketDoc(TypedDict):
     # order_key "<created_at, ms, UTC>|<_id hex>" orders by (created_at, _id); the others
     # are derived by sort_keys() and rewritten by every change of what they hold.
     order_key: str
-    version: int  # bumped by every change: the ticket's ETag
+    version: int  # bumped by every change: the ticket's ETag for staff
+    public_version: int  # bumped by changes of CUSTOMER_FIELDS: the ETag customers see
     updated_key: str  # "<updated_at>|<_id>"
     priority_key: str  # "<rank, 3 = High>|<order_key>"
     due_key: str  # "<next running deadline>|<order_key>", "~|<order_key>" without one
@@ -96,15 +97,48 @@ class FeedbackDoc(TypedDict):
     created_at: datetime
 
 
-def etag(ticket: Mapping[str, Any]) -> str:
-    """The ticket's entity tag: its version, quoted (RFC 9110)."""
-    return f'"{ticket.get("version", 0)}"'
+# The stored fields a customer's view of the ticket shows or is computed from. A write that
+# changes none of them (an internal note, an attachment's place, a breach recorded after its
+# deadline had already passed: `sla.breached_now` shows it either way) leaves the customer's
+# ETag as it was, so a customer cannot tell that staff did something internal.
+CUSTOMER_FIELDS = frozenset(
+    {
+        "customer_id",
+        "agent_id",
+        "subject",
+        "description",
+        "category",
+        "delivery_id",
+        "status",
+        "priority",
+        "created_at",
+        "updated_at",
+        "resolved_at",
+        "closed_at",
+        "reply_count",
+        "last_reply_at",
+        "first_response_at",
+        "first_response_due_at",
+        "resolution_due_at",
+        "sla_paused_at",
+    }
+)
 
 
-def names_etag(header: str, ticket: Mapping[str, Any]) -> bool:
-    """Whether an If-Match / If-None-Match header names the ticket's current ETag (or `*`)."""
+def etag(ticket: Mapping[str, Any], *, internal: bool) -> str:
+    """The ticket's entity tag (RFC 9110) for a view: staff's (`internal`) over its whole
+    state, its version; a customer's over what they see, its public version, marked `c` so
+    that one view's tag never names the other's."""
+    if internal:
+        return f'"{ticket.get("version", 0)}"'
+    return f'"c{ticket.get("public_version", 0)}"'
+
+
+def names_etag(header: str, ticket: Mapping[str, Any], *, internal: bool) -> bool:
+    """Whether an If-Match / If-None-Match header names the current ETag of the caller's view
+    of the ticket (or `*`)."""
     tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
-    return "*" in tags or etag(ticket) in tags
+    return "*" in tags or etag(ticket, internal=internal) in tags
 
 
 def timestamp(moment: datetime) -> str:
@@ -208,6 +242,7 @@ def new_ticket(
         sla_breached=[],
         order_key=order_key(created_at, ticket_id),
         version=1,
+        public_version=1,
         updated_key="",
         priority_key="",
         due_key="",

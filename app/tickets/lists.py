@@ -196,15 +196,15 @@ async def list_all_for_admin(
 
 
 async def read_timeline(
-    *, db: Database, user: User, ticket: TicketDoc, limit: int, cursor: str | None
+    *, db: Database, permit: policy.Permit, limit: int, cursor: str | None
 ) -> EventPageOut:
     """The ticket's events, oldest first; a customer sees the public ones only."""
-    policy.ensure_can_view(user, ticket)
+    ticket = permit.ticket_for(policy.Action.VIEW)
     found, next_cursor = await event_queries.timeline(
         db,
         ticket["_id"],
-        public_only=not policy.can_read_internal(user),
+        public_only=not permit.internal,
         limit=limit,
         cursor=encode_cursor(cursor) if cursor else None,  # an event id, as the feed takes
     )
-    return event_service.page_out(found, next_cursor, user=user)
+    return event_service.page_out(found, next_cursor)

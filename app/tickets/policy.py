@@ -3,10 +3,19 @@
 Written twice over, kept side by side: `visible_to` as the query filter for lists, the
 `ensure_*` functions as the check on one loaded ticket. Each is a `match` on the role that
 ends in `deny_unknown_role`: a role this code does not handle sees nothing and may do nothing.
-The dependencies call these for the early 403; every service function that changes a ticket
-calls them again itself, so no entry point can forget.
+
+A check on one ticket is made once per request, by `permit` (the dependencies of deps.py call
+it once the ticket is loaded, before any If-Match): the services take the `Permit` it returns
+instead of a user and a ticket, so none can be reached without the check, and none repeats it.
+
+Staff in customer views, one rule for tickets, replies, attachments and events: a customer
+sees a staff member as the reference shows `agent_id`, by id, and where a view names people
+(a reply's author, an attachment's uploader) by name and role too, exactly as staff see them
+there; never an email, an approval or an account state. `PERSON_FIELDS` is that identity.
 """
 
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from app.auth.documents import Role
@@ -26,6 +35,10 @@ NOT_YOUR_TICKET = "You can only view your own tickets"
 NOT_ASSIGNED_TO_YOU = "You can only view tickets assigned to you"
 WORK_NOT_ASSIGNED = "You can only update tickets assigned to you"
 FEEDBACK_NOT_YOURS = "You can only give feedback on your own tickets"
+
+# What any view shows of a person (a reply's author, an attachment's uploader, an event's
+# actor shows the id and role): the same to customers and to staff.
+PERSON_FIELDS = ("id", "name", "role")
 
 
 def visible_to(user: User) -> list[Filter]:
@@ -192,3 +205,49 @@ def ensure_can_give_feedback(user: User, ticket: TicketDoc) -> None:
 
 def ensure_can_create(user: User) -> None:
     ensure_customer(user)
+
+
+class Action(StrEnum):
+    VIEW = "view"
+    WORK = "work"  # status, priority, internal notes
+    REPLY = "reply"
+    ATTACH_PUBLIC = "attach_public"
+    ATTACH_INTERNAL = "attach_internal"
+    GIVE_FEEDBACK = "give_feedback"
+
+
+@dataclass(frozen=True)
+class Permit:
+    """What one check found: `user` may do `action` on `ticket` (as loaded). Made by `permit`
+    only; a service asks it for the ticket with the action it performs."""
+
+    user: User
+    ticket: TicketDoc
+    action: Action
+
+    def ticket_for(self, *actions: Action) -> TicketDoc:
+        """The ticket, for a service that performs one of `actions`."""
+        if self.action not in actions:  # a wiring mistake, never a caller's
+            raise AssertionError(f"a {self.action} permit is no permit to {actions}")
+        return self.ticket
+
+    @property
+    def internal(self) -> bool:
+        """Whether the permitted user reads the ticket's internal parts (and its full ETag)."""
+        return can_read_internal(self.user)
+
+
+def permit(user: User, ticket: TicketDoc, action: Action) -> Permit:
+    """The one check of `action` on a loaded ticket (403 when refused)."""
+    match action:
+        case Action.VIEW:
+            ensure_can_view(user, ticket)
+        case Action.WORK:
+            ensure_can_work_on(user, ticket)
+        case Action.REPLY:
+            ensure_can_reply(user, ticket)
+        case Action.ATTACH_PUBLIC | Action.ATTACH_INTERNAL:
+            ensure_can_attach(user, ticket, internal=action == Action.ATTACH_INTERNAL)
+        case Action.GIVE_FEEDBACK:
+            ensure_can_give_feedback(user, ticket)
+    return Permit(user=user, ticket=ticket, action=action)

@@ -12,7 +12,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from app.core.db import Database, Document
 from app.core.pagination import Filter, Keyset, read_page
 from app.tickets import search
-from app.tickets.documents import FeedbackDoc, NoteDoc, TicketDoc, sort_keys
+from app.tickets.documents import CUSTOMER_FIELDS, FeedbackDoc, NoteDoc, TicketDoc, sort_keys
 from app.tickets.sorts import NEWEST_FIRST
 
 # Attachments are GridFS files of this bucket (written by app/attachments); their metadata
@@ -182,12 +182,21 @@ async def attachments_by_id(db: Database, ids: Sequence[ObjectId]) -> list[Docum
     return [attachment_summary(f) for f in files]
 
 
+def _changed_fields(update: Any) -> set[str]:
+    stages = update if isinstance(update, list) else [update]
+    return {field for stage in stages for fields in stage.values() for field in fields}
+
+
 def with_version_bump(update: Any) -> Any:
-    """Every change of a ticket bumps `version`: in an update document, or in a pipeline."""
+    """Every change of a ticket bumps `version`, and one of a field customers see bumps
+    `public_version` too (documents.etag): in an update document, or in a pipeline."""
+    bumped = ["version"]
+    if _changed_fields(update) & CUSTOMER_FIELDS:
+        bumped.append("public_version")
     if isinstance(update, list):
-        bump = {"$add": [{"$ifNull": ["$version", 0]}, 1]}
-        return [*update, {"$set": {"version": bump}}]
-    return {**update, "$inc": {**update.get("$inc", {}), "version": 1}}
+        bump = {f: {"$add": [{"$ifNull": [f"${f}", 0]}, 1]} for f in bumped}
+        return [*update, {"$set": bump}]
+    return {**update, "$inc": {**update.get("$inc", {}), **dict.fromkeys(bumped, 1)}}
 
 
 async def update_ticket(

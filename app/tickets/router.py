@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from bson import ObjectId
 from fastapi import APIRouter, Header, Response, status
 
-from app.auth.deps import AdminUser, ApprovedAgent, CustomerUser, StaffUser
+from app.auth.deps import AdminUser, ApprovedAgent, CustomerUser
 from app.core.deps import DEFAULT_LIMIT, DbDep, PageCursor, PageLimit, SettingsDep
 from app.core.errors import responses
 from app.events.schemas import EventPageOut
@@ -14,12 +14,12 @@ from app.tickets import activity, lists, service
 from app.tickets.deps import (
     CurrentTicket,
     CustomerFilters,
-    IfMatch,
-    OwnTicket,
+    MayGiveFeedback,
+    MayView,
+    MayWork,
+    MayWorkUnchanged,
+    ReassignableTicket,
     StaffFilters,
-    TicketReader,
-    ViewableTicket,
-    WorkableTicket,
 )
 from app.tickets.documents import etag, names_etag
 from app.tickets.schemas import (
@@ -116,18 +116,21 @@ async def list_my_tickets(
     summary="Ticket detail: the owner sees no internal notes; the agent and admins do",
 )
 async def ticket_detail(
-    ticket: ViewableTicket,
-    user: TicketReader,
+    permit: MayView,
     db: DbDep,
     response: Response,
     if_none_match: Annotated[
         str | None, Header(description="A previous ETag: 304 if unchanged")
     ] = None,
 ) -> StaffTicketDetail | CustomerTicketDetail | Response:
-    if if_none_match is not None and names_etag(if_none_match, ticket):
-        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(ticket)})
-    response.headers["ETag"] = etag(ticket)
-    return await service.read_ticket(db=db, user=user, ticket=ticket)
+    """The ETag is the caller's view's: a customer's changes only with what they can see."""
+    tag = etag(permit.ticket, internal=permit.internal)
+    if if_none_match is not None and names_etag(
+        if_none_match, permit.ticket, internal=permit.internal
+    ):
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": tag})
+    response.headers["ETag"] = tag
+    return await service.read_ticket(db=db, permit=permit)
 
 
 @router.put(
@@ -138,15 +141,10 @@ async def ticket_detail(
     description=UPDATE_STATUS_DESCRIPTION,
 )
 async def update_status(
-    data: TicketStatusUpdate,
-    user: StaffUser,
-    ticket: WorkableTicket,
-    _: IfMatch,
-    db: DbDep,
-    response: Response,
+    data: TicketStatusUpdate, permit: MayWorkUnchanged, db: DbDep, response: Response
 ) -> StatusUpdatedOut:
-    updated = await service.update_status(db=db, ticket=ticket, data=data, by=user)
-    response.headers["ETag"] = etag(updated)
+    updated = await service.update_status(db=db, permit=permit, data=data)
+    response.headers["ETag"] = etag(updated, internal=True)
     return StatusUpdatedOut(
         message="Ticket status updated successfully", ticket=StatusSummary.from_doc(updated)
     )
@@ -162,7 +160,7 @@ async def assign_self(
     agent: ApprovedAgent, ticket: CurrentTicket, db: DbDep, response: Response
 ) -> AssignedOut:
     updated = await service.assign_self(db=db, ticket=ticket, agent=agent)
-    response.headers["ETag"] = etag(updated)
+    response.headers["ETag"] = etag(updated, internal=True)
     return AssignedOut(
         message="Ticket assigned to you successfully", ticket=AssignmentSummary.from_doc(updated)
     )
@@ -175,17 +173,12 @@ async def assign_self(
     summary="Give a ticket to an approved agent (admins)",
 )
 async def reassign(
-    data: ReassignIn,
-    admin: AdminUser,
-    ticket: CurrentTicket,
-    _: IfMatch,
-    db: DbDep,
-    response: Response,
+    data: ReassignIn, admin: AdminUser, ticket: ReassignableTicket, db: DbDep, response: Response
 ) -> ReassignedOut:
     updated = await service.reassign(
         db=db, ticket=ticket, agent_id=ObjectId(data.agent_id), by=admin
     )
-    response.headers["ETag"] = etag(updated)
+    response.headers["ETag"] = etag(updated, internal=True)
     return ReassignedOut(
         message="Ticket reassigned successfully", ticket=ReassignmentSummary.from_doc(updated)
     )
@@ -198,10 +191,8 @@ async def reassign(
     responses=responses(400, 401, 403, 404, 409, 413),
     summary="Add an internal note, never shown to the customer (the assigned agent, admins)",
 )
-async def add_note(
-    data: NoteIn, user: StaffUser, ticket: WorkableTicket, db: DbDep
-) -> NoteCreatedOut:
-    note = await activity.add_internal_note(db=db, ticket=ticket, author=user, data=data)
+async def add_note(data: NoteIn, permit: MayWork, db: DbDep) -> NoteCreatedOut:
+    note = await activity.add_internal_note(db=db, permit=permit, data=data)
     return NoteCreatedOut(
         message="Internal note added successfully", note=NoteCreatedSummary.from_doc(note)
     )
@@ -215,9 +206,9 @@ async def add_note(
     summary="Rate a resolved ticket, once (the owning customer)",
 )
 async def submit_feedback(
-    data: FeedbackIn, customer: CustomerUser, ticket: OwnTicket, db: DbDep
+    data: FeedbackIn, permit: MayGiveFeedback, db: DbDep
 ) -> FeedbackCreatedOut:
-    feedback = await activity.submit_feedback(db=db, ticket=ticket, customer=customer, data=data)
+    feedback = await activity.submit_feedback(db=db, permit=permit, data=data)
     return FeedbackCreatedOut(
         message="Feedback submitted successfully",
         feedback=FeedbackSummary.from_doc(feedback, rating=str(feedback["rating"])),
@@ -232,13 +223,9 @@ async def submit_feedback(
     "its public events)",
 )
 async def ticket_events(
-    user: TicketReader,
-    ticket: ViewableTicket,
-    db: DbDep,
-    limit: PageLimit = DEFAULT_LIMIT,
-    cursor: PageCursor = None,
+    permit: MayView, db: DbDep, limit: PageLimit = DEFAULT_LIMIT, cursor: PageCursor = None
 ) -> EventPageOut:
-    return await lists.read_timeline(db=db, user=user, ticket=ticket, limit=limit, cursor=cursor)
+    return await lists.read_timeline(db=db, permit=permit, limit=limit, cursor=cursor)
 
 
 @router.get(

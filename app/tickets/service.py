@@ -1,8 +1,9 @@
 """Tickets: creation, reading, lists, the status workflow and assignment. (What people add to
 a ticket, notes, replies' bookkeeping, attachment slots and feedback, is in activity.py.)
 
-Every function that changes a ticket takes the acting user and checks the policy itself
-(`policy.py`), whatever called it. Its write is guarded by what the check and the response rely
+A function on one ticket takes the `policy.Permit` of the check made once for the request (by
+the dependencies), so none runs unchecked; one that needs no ticket-level check (taking,
+reassigning) checks the caller's role itself. Every write is guarded by what the check and the response rely
 on, so a concurrent change makes it fail (409) rather than act on a state the caller did not
 see; and the response is built from what was written, never from a re-read that could show
 another writer's state.
@@ -34,6 +35,7 @@ from app.tickets.documents import (
     new_ticket,
     sort_keys,
 )
+from app.tickets.policy import Action, Permit
 from app.tickets.schemas import (
     NOTES_SHOWN,
     CustomerTicketDetail,
@@ -52,7 +54,6 @@ from app.tickets.workflow import (
 
 CHANGED_CONCURRENTLY = "The ticket was changed by someone else; reload it and try again"
 ALREADY_ASSIGNED = "Ticket is already assigned"
-Page = tuple[list[TicketDoc], str | None]
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -65,13 +66,11 @@ async def get_ticket(*, db: Database, ticket_id: str) -> TicketDoc:
     return ticket
 
 
-async def read_ticket(
-    *, db: Database, user: User, ticket: TicketDoc
-) -> StaffTicketDetail | CustomerTicketDetail:
+async def read_ticket(*, db: Database, permit: Permit) -> StaffTicketDetail | CustomerTicketDetail:
     """Ticket detail: staff see the internal notes (the newest NOTES_SHOWN), the owning
     customer a detail that has no notes field at all."""
-    policy.ensure_can_view(user, ticket)
-    if not policy.can_read_internal(user):
+    ticket = permit.ticket_for(Action.VIEW)
+    if not permit.internal:
         return CustomerTicketDetail(ticket=TicketOut.from_doc(ticket))
     notes = await queries.newest_notes(db, ticket["_id"], limit=NOTES_SHOWN)
     return StaffTicketDetail(
@@ -133,13 +132,11 @@ async def create_ticket(*, db: Database, customer: User, data: TicketCreate) -> 
     return ticket
 
 
-async def update_status(
-    *, db: Database, ticket: TicketDoc, data: TicketStatusUpdate, by: User
-) -> TicketDoc:
+async def update_status(*, db: Database, permit: Permit, data: TicketStatusUpdate) -> TicketDoc:
     """Moves a ticket along the transition table (and/or changes its priority). Guarded by the
     status and priority it was read with, so two concurrent updates cannot make a transition
     the table forbids, and by the assignment the permission check relied on."""
-    policy.ensure_can_work_on(by, ticket)
+    ticket, by = permit.ticket_for(Action.WORK), permit.user
     current = TicketStatus(ticket["status"])
     new = data.status or current  # a priority change alone keeps the status
     if not can_transition(current, new):

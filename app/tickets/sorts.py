@@ -78,7 +78,7 @@ NEWEST_FIRST = Keyset(
     distance=_newest_first_distance,
 )
 # A ticket's thread, oldest first; its first window starts at the ticket's creation.
-OLDEST_FIRST = Keyset(
+THREAD_ORDER = Keyset(
     "order_key",
     descending=False,
     parse=parse_order_key,

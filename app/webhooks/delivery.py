@@ -51,7 +51,7 @@ def _matches(webhook: Document, event: EventDoc) -> bool:
 
 
 def _body(event: EventDoc) -> str:
-    data = EventOut.of(event, for_customer=False).model_dump(mode="json")
+    data = EventOut.of(event).model_dump(mode="json")
     occurred = event["occurred_at"].astimezone(UTC).isoformat().replace("+00:00", "Z")
     return json.dumps({"type": event["type"], "timestamp": occurred, "data": data})
 

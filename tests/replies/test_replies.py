@@ -186,3 +186,27 @@ class TestThread:
             ).status_code == expected
         bad = await client.get(url(ticket["id"]) + "?cursor=zzz", headers=actors.customer.headers)
         assert bad.status_code == 400 and "cursor" in bad.json()
+
+
+class TestReplyNamingAnInternalAttachment:
+    """Issue 20: a reply never learns that an internal attachment exists."""
+
+    async def test_answered_as_an_attachment_that_does_not_exist(
+        self, client: httpx.AsyncClient, actors: Actors
+    ) -> None:
+        ticket = await create_ticket(client, actors.customer)
+        await assign(client, ticket["id"], actors.agent)
+        internal = await client.post(
+            f"/api/support/tickets/{ticket['id']}/attachments/",
+            files={"file": ("n.txt", b"staff only", "text/plain")},
+            data={"visibility": "internal"},
+            headers=actors.agent.headers,
+        )
+        hidden = internal.json()["attachment"]["id"]
+        missing = str(ObjectId())
+        for actor in (actors.customer, actors.agent):
+            named = await reply(client, ticket["id"], actor, attachment_ids=[hidden])
+            absent = await reply(client, ticket["id"], actor, attachment_ids=[missing])
+            assert named.status_code == absent.status_code == 400
+            assert named.text.replace(hidden, "ID") == absent.text.replace(missing, "ID")
+            assert "internal" not in named.text

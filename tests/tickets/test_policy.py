@@ -105,9 +105,8 @@ class TestWritesGuardWhatWasChecked:
         with pytest.raises(Conflict):
             await service.update_status(
                 db=db,
-                ticket=as_read,  # type: ignore[arg-type]
+                permit=policy.permit(caller(actors.agent), as_read, policy.Action.WORK),  # type: ignore[arg-type]
                 data=TicketStatusUpdate(status="Resolved"),  # type: ignore[arg-type]
-                by=caller(actors.agent),
             )
         stored = await db.tickets.find_one({"_id": as_read["_id"]})
         assert stored is not None and stored["status"] == "In Progress"
@@ -119,8 +118,7 @@ class TestWritesGuardWhatWasChecked:
         with pytest.raises(Conflict):
             await activity.add_internal_note(
                 db=db,
-                ticket=as_read,  # type: ignore[arg-type]
-                author=caller(actors.agent),
+                permit=policy.permit(caller(actors.agent), as_read, policy.Action.WORK),  # type: ignore[arg-type]
                 data=NoteIn(note="written after losing the ticket"),
             )
         assert await db.ticket_notes.count_documents({"ticket_id": as_read["_id"]}) == 0
