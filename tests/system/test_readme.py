@@ -27,7 +27,8 @@ BASH_BLOCK = re.compile(r"^```bash\n(.*?)^```$", re.DOTALL | re.MULTILINE)
 ADMIN_START = re.compile(r"^ADMIN_EMAIL=(\S+) ADMIN_PASSWORD=(\S+) make run$", re.MULTILINE)
 # [text](target) and [text]: target; images alike. Code spans are removed first.
 LINK = re.compile(r"\]\(([^)\s]+)\)|^\[[^\]]+\]:\s*(\S+)", re.MULTILINE)
-CODE = re.compile(r"^```.*?^```$|`[^`\n]*`", re.DOTALL | re.MULTILINE)
+FENCE = re.compile(r"^```.*?^```$", re.DOTALL | re.MULTILINE)
+CODE = re.compile(FENCE.pattern + r"|`[^`\n]*`", re.DOTALL | re.MULTILINE)
 
 
 def walkthrough(readme: str) -> str:
@@ -115,6 +116,12 @@ class TestWalkthrough:
         assert "Resolved" in ran.stdout and "faqs" in ran.stdout
 
 
+def anchors(markdown: str) -> set[str]:
+    """The ids GitHub gives a page's headings: lower case, punctuation dropped, spaces to -."""
+    headings = re.findall(r"^#+ (.+)$", FENCE.sub("", markdown), re.MULTILINE)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
+
+
 def relative_links(markdown: str) -> list[str]:
     text = CODE.sub("", markdown)
     targets = [inline or reference for inline, reference in LINK.findall(text)]
@@ -122,15 +129,18 @@ def relative_links(markdown: str) -> list[str]:
 
 
 class TestLinks:
-    def test_every_relative_link_points_to_a_file_in_the_repository(self) -> None:
+    def test_every_relative_link_points_to_a_file_or_heading_in_the_repository(self) -> None:
         pages = [README, *sorted(DOCS.glob("*.md"))]
         assert len(pages) > 10, pages  # the docs pages exist
         broken = []
         for page in pages:
             for target in relative_links(page.read_text()):
-                path = (page.parent / target.split("#")[0]).resolve()
+                file, _, anchor = target.partition("#")
+                path = (page.parent / file).resolve()
                 if not path.is_relative_to(ROOT) or not path.exists():
                     broken.append(f"{page.relative_to(ROOT)}: {target}")
+                elif anchor and (path.suffix != ".md" or anchor not in anchors(path.read_text())):
+                    broken.append(f"{page.relative_to(ROOT)}: {target} (no such heading)")
         assert not broken, broken
 
     def test_the_readme_links_nowhere_outside_the_repository(self) -> None:
@@ -140,3 +150,7 @@ class TestLinks:
     def test_the_link_check_sees_links(self) -> None:
         sample = "[a](docs/x.md) [b](https://e.org) [c](#top) `[d](no.md)`\n[e]: ../f.md"
         assert relative_links(sample) == ["docs/x.md", "../f.md"]
+        assert anchors("# Lists, SLA and reports\n## The `make bench` run\n") == {
+            "lists-sla-and-reports",
+            "the-make-bench-run",
+        }
