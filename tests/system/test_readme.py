@@ -1,4 +1,5 @@
-"""The README's walkthrough runs as written, and the documentation's links lead somewhere.
+"""The README's walkthrough runs as written, the documentation's links lead somewhere, and the
+configuration page names every setting.
 
 The walkthrough is every ```bash block of README.md, in order (other examples are ```sh). It
 runs under `set -euo pipefail` against `python -m app serve` started the way the README says
@@ -18,6 +19,7 @@ import httpx
 import pytest
 from pymongo import MongoClient
 
+from app.core.config import Settings
 from app.core.embedded_db import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -154,3 +156,12 @@ class TestLinks:
             "lists-sla-and-reports",
             "the-make-bench-run",
         }
+
+
+class TestConfigurationPage:
+    def test_names_every_setting(self) -> None:
+        page = (DOCS / "configuration.md").read_text()
+        missing = [
+            name.upper() for name in Settings.model_fields if f"`{name.upper()}`" not in page
+        ]
+        assert not missing, missing
