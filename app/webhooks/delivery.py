@@ -4,8 +4,9 @@
 unique index on webhook and event makes it idempotent); `deliver_due` claims due deliveries
 one at a time under a lease (`find_one_and_update`), so several instances never make the same
 attempt at once, and a delivery whose deliverer died is taken up again when its lease ends.
-Each attempt is signed as the Standard Webhooks specification says; any non-2xx answer, a
-redirect, a timeout or a refused address is a failure, retried on WEBHOOK_RETRY_SECONDS with
+Each attempt resolves the webhook's host, checks the addresses and connects to the one it
+checked (addresses.py), and is signed as the Standard Webhooks specification says; any
+non-2xx answer, a redirect, a timeout or a refused address is a failure, retried on WEBHOOK_RETRY_SECONDS with
 jitter. A webhook failing for WEBHOOK_DISABLE_AFTER_HOURS is disabled (`webhook.disabled`).
 """
 
@@ -21,22 +22,19 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from pymongo import ReturnDocument
-from pymongo.errors import BulkWriteError
 from standardwebhooks import Webhook
 
 from app.core import metrics
 from app.core.clock import utcnow
 from app.core.config import Settings
 from app.core.db import Database, Document
-from app.events import queries as event_queries
 from app.events import record as events
 from app.events.documents import SYSTEM, EventDoc, EventType
 from app.events.record import Session
 from app.events.schemas import EventOut
 from app.webhooks import queries
-from app.webhooks.addresses import AddressNotAllowed, check_url
-from app.webhooks.documents import new_delivery
+from app.webhooks.addresses import AddressNotAllowed, destination
+from app.webhooks.documents import DeliveryDoc, WebhookDoc, new_delivery
 
 log = logging.getLogger("app.webhooks")
 LEASE = timedelta(seconds=60)
@@ -44,7 +42,7 @@ MAX_BODY_READ = 1024  # of a receiver's answer, for the delivery log
 KEPT_ATTEMPTS = 20
 
 
-def _matches(webhook: Document, event: EventDoc) -> bool:
+def _matches(webhook: WebhookDoc, event: EventDoc) -> bool:
     if event["type"] == EventType.WEBHOOK_TEST:
         return bool(event.get("webhook_id") == webhook["_id"])
     return not webhook["event_types"] or event["type"] in webhook["event_types"]
@@ -59,14 +57,8 @@ def _body(event: EventDoc) -> str:
 async def dispatch(db: Database, *, batch: int = 200) -> int:
     """Queues the deliveries of events newer than each enabled webhook's cursor."""
     queued = 0
-    for webhook in await db.webhooks.find({"enabled": True}).to_list():
-        found = (
-            await event_queries.events(db)
-            .find({"seq": {"$gt": webhook["cursor"]}})
-            .sort("seq", 1)
-            .limit(batch)
-            .to_list()
-        )
+    for webhook in await queries.enabled_webhooks(db):
+        found = await queries.events_after(db, webhook["cursor"], limit=batch)
         if not found:
             continue
         deliveries = [
@@ -77,14 +69,8 @@ async def dispatch(db: Database, *, batch: int = 200) -> int:
             if _matches(webhook, e)
         ]
         if deliveries:
-            try:
-                await queries.deliveries(db).insert_many(deliveries, ordered=False)
-                queued += len(deliveries)
-            except BulkWriteError as already:  # queued by another instance: fine
-                queued += already.details.get("nInserted", 0)
-        await db.webhooks.update_one(
-            {"_id": webhook["_id"]}, {"$max": {"cursor": found[-1]["seq"]}}
-        )
+            queued += await queries.queue_deliveries(db, deliveries)
+        await queries.advance_cursor(db, webhook["_id"], found[-1]["seq"])
     return queued
 
 
@@ -95,45 +81,57 @@ def _retry_delay(settings: Settings, attempt_count: int) -> timedelta | None:
     return timedelta(seconds=schedule[attempt_count - 1] * random.uniform(0.9, 1.1))  # noqa: S311
 
 
+async def _send(
+    client: httpx.AsyncClient, url: httpx.URL, body: str, headers: dict[str, str], sni: str
+) -> tuple[int, str | None]:
+    """(status code, error) of one POST; raises httpx.ConnectError before anything is sent."""
+    # the certificate is checked against the name (`sni`), not the address in `url`
+    async with client.stream(
+        "POST", url, content=body, headers=headers, extensions={"sni_hostname": sni}
+    ) as response:
+        received = b""
+        async for chunk in response.aiter_bytes():
+            received += chunk
+            if len(received) >= MAX_BODY_READ:
+                break
+        if 200 <= response.status_code < 300:
+            return response.status_code, None
+        return response.status_code, received[:MAX_BODY_READ].decode(errors="replace") or None
+
+
 async def _post(
-    settings: Settings, client: httpx.AsyncClient, webhook: Document, delivery: Document
+    settings: Settings, client: httpx.AsyncClient, webhook: WebhookDoc, delivery: DeliveryDoc
 ) -> tuple[int | None, str | None]:
-    """(status code, error) of one signed POST."""
+    """(status code, error) of one signed POST, to an address just checked: the next one
+    when one cannot be connected to, as a client given the name would do."""
     try:
-        await check_url(webhook["url"], allow_private=settings.webhook_allow_private)
+        target = await destination(webhook["url"], allow_private=settings.webhook_allow_private)
     except AddressNotAllowed as refused:
         return None, str(refused)
     msg_id = f"msg_{delivery['_id']}"
     now = datetime.now(UTC)  # the signature's time is the wall clock's, as receivers check it
     headers = {
+        "host": target.host_header,
         "content-type": "application/json",
         "webhook-id": msg_id,
         "webhook-timestamp": str(int(now.timestamp())),
         "webhook-signature": Webhook(webhook["secret"]).sign(msg_id, now, delivery["body"]),
     }
-    try:
-        async with client.stream(
-            "POST", webhook["url"], content=delivery["body"], headers=headers
-        ) as response:
-            received = b""
-            async for chunk in response.aiter_bytes():
-                received += chunk
-                if len(received) >= MAX_BODY_READ:
-                    break
-            if 200 <= response.status_code < 300:
-                return response.status_code, None
-            return response.status_code, received[:MAX_BODY_READ].decode(errors="replace") or None
-    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as failed:
-        return None, f"{type(failed).__name__}: {failed}"[:MAX_BODY_READ]
+    failed: Exception | None = None
+    for url in target.pinned_urls:
+        try:
+            return await _send(client, url, delivery["body"], headers, target.sni_hostname)
+        except httpx.ConnectError as unreachable:
+            failed = unreachable
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError) as error:
+            failed = error
+            break
+    return None, f"{type(failed).__name__}: {failed}"[:MAX_BODY_READ]
 
 
-async def _disable(db: Database, webhook: Document, now: datetime) -> None:
+async def _disable(db: Database, webhook: WebhookDoc, now: datetime) -> None:
     async def work(session: Session) -> None:
-        await db.webhooks.update_one(
-            {"_id": webhook["_id"]},
-            {"$set": {"enabled": False, "updated_at": now}},
-            session=session,
-        )
+        await queries.disable_webhook(db, webhook["_id"], now, session)
         await events.record(
             db,
             session,
@@ -153,12 +151,12 @@ async def _attempt(
     db: Database,
     settings: Settings,
     client: httpx.AsyncClient,
-    delivery: Document,
+    delivery: DeliveryDoc,
     *,
     owner: str,
     now: datetime,
 ) -> None:
-    webhook = await db.webhooks.find_one({"_id": delivery["webhook_id"]})
+    webhook = await queries.find_webhook(db, delivery["webhook_id"])
     started = time.perf_counter()
     status: int | None = None
     error: str | None = "The webhook is disabled or deleted"
@@ -182,19 +180,16 @@ async def _attempt(
             changes["next_attempt_at"] = now + delay
     outcome = "delivered" if error is None else changes.get("status", "retry")
     metrics.WEBHOOK_DELIVERIES.labels(outcome).inc()
-    await db.webhook_deliveries.update_one(
-        {"_id": delivery["_id"], "lease_owner": owner},
-        {"$set": changes, "$push": {"attempts": {"$each": [attempt], "$slice": -KEPT_ATTEMPTS}}},
+    await queries.record_attempt(
+        db, delivery["_id"], owner=owner, changes=changes, attempt=attempt, kept=KEPT_ATTEMPTS
     )
     if webhook is None:
         return
     if error is None:
         if webhook["failing_since"] is not None:
-            await db.webhooks.update_one({"_id": webhook["_id"]}, {"$set": {"failing_since": None}})
+            await queries.clear_failing(db, webhook["_id"])
     elif webhook["failing_since"] is None:
-        await db.webhooks.update_one(
-            {"_id": webhook["_id"], "failing_since": None}, {"$set": {"failing_since": now}}
-        )
+        await queries.mark_failing(db, webhook["_id"], now)
     elif webhook["enabled"] and now - webhook["failing_since"] >= timedelta(
         hours=settings.webhook_disable_after_hours
     ):
@@ -214,16 +209,7 @@ async def deliver_due(
     made = 0
     while made < limit:
         moment = now or utcnow()
-        claimed = await db.webhook_deliveries.find_one_and_update(
-            {
-                "status": "pending",
-                "next_attempt_at": {"$lte": moment},
-                "lease_until": {"$lte": moment},
-            },
-            {"$set": {"lease_until": moment + LEASE, "lease_owner": owner}},
-            sort=[("next_attempt_at", 1)],
-            return_document=ReturnDocument.AFTER,
-        )
+        claimed = await queries.claim_due(db, moment, lease=LEASE, owner=owner)
         if claimed is None:
             break
         await _attempt(db, settings, client, claimed, owner=owner, now=moment)
@@ -232,20 +218,20 @@ async def deliver_due(
 
 
 def delivery_client(settings: Settings) -> httpx.AsyncClient:
+    # No connection outlives its attempt: the pool knows connections by address only, and one
+    # verified for one name must not carry another name's delivery to the same address.
     return httpx.AsyncClient(
-        timeout=settings.webhook_timeout_seconds, follow_redirects=False, trust_env=False
+        timeout=settings.webhook_timeout_seconds,
+        follow_redirects=False,
+        trust_env=False,
+        limits=httpx.Limits(max_keepalive_connections=0),
     )
 
 
 async def _measure_queue(db: Database) -> None:
     """The age of the oldest pending delivery, for /metrics (0 when none waits)."""
-    oldest = (
-        await db.webhook_deliveries.find({"status": "pending"}, {"created_at": 1})
-        .sort("next_attempt_at", 1)
-        .limit(1)
-        .to_list()
-    )
-    age = (utcnow() - oldest[0]["created_at"]).total_seconds() if oldest else 0.0
+    oldest = await queries.oldest_pending_created_at(db)
+    age = (utcnow() - oldest).total_seconds() if oldest else 0.0
     metrics.WEBHOOK_QUEUE_AGE.set(age)
 
 

@@ -1,5 +1,6 @@
 """Webhook registration and delivery records."""
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -64,7 +65,7 @@ class DeliveryOut(Schema):
     delivered_at: UtcDatetime | None
 
     @classmethod
-    def of(cls, doc: dict[str, object]) -> "DeliveryOut":
+    def of(cls, doc: Mapping[str, object]) -> "DeliveryOut":
         pending = doc["status"] == "pending"
         next_at: datetime | None = doc["next_attempt_at"] if pending else None  # type: ignore[assignment]
         return cls.from_doc(doc, event_id=str(doc["event_seq"]), next_attempt_at=next_at)

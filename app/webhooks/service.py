@@ -3,9 +3,6 @@
 import base64
 import secrets
 
-from bson import ObjectId
-from pymongo import ReturnDocument
-
 from app.auth import policy
 from app.auth.principal import User
 from app.core.clock import utcnow
@@ -21,10 +18,14 @@ from app.events.record import Session
 from app.events.service import parse_types
 from app.webhooks import queries
 from app.webhooks.addresses import AddressNotAllowed, check_url
-from app.webhooks.documents import WebhookDoc, new_webhook
+from app.webhooks.documents import DeliveryDoc, WebhookDoc, new_webhook
 from app.webhooks.schemas import WebhookIn, WebhookPatch
 
 WEBHOOK_NOT_FOUND = "Webhook not found"
+# Development only: production does not advertise how to open its checks.
+ALLOW_PRIVATE_HINT = (
+    "Plain http and private addresses can be allowed with WEBHOOK_ALLOW_PRIVATE=true."
+)
 
 
 def new_secret() -> str:
@@ -35,7 +36,10 @@ async def _checked_url(url: str, settings: Settings) -> str:
     try:
         await check_url(url, allow_private=settings.webhook_allow_private)
     except AddressNotAllowed as refused:
-        raise FieldError("url", str(refused)) from None
+        hint = refused.allowed_privately and not settings.is_production
+        raise FieldError(
+            "url", f"{refused} {ALLOW_PRIVATE_HINT}" if hint else str(refused)
+        ) from None
     return url
 
 
@@ -62,9 +66,9 @@ async def create(*, db: Database, settings: Settings, admin: User, data: Webhook
     return webhook
 
 
-async def list_all(*, db: Database, admin: User) -> list[Document]:
+async def list_all(*, db: Database, admin: User) -> list[WebhookDoc]:
     policy.ensure_admin(admin)
-    return await db.webhooks.find({"_id": {"$gt": ObjectId("0" * 24)}}).sort("_id", 1).to_list()
+    return await queries.all_webhooks(db)
 
 
 async def get(*, db: Database, admin: User, webhook_id: str) -> WebhookDoc:
@@ -74,7 +78,7 @@ async def get(*, db: Database, admin: User, webhook_id: str) -> WebhookDoc:
 
 async def update(
     *, db: Database, settings: Settings, admin: User, webhook_id: str, data: WebhookPatch
-) -> Document:
+) -> WebhookDoc:
     policy.ensure_admin(admin)
     webhook = await _load(db, webhook_id)
     changes: Document = {"updated_at": utcnow()}
@@ -88,9 +92,7 @@ async def update(
         changes["enabled"] = data.enabled
         if data.enabled:
             changes["failing_since"] = None
-    updated = await db.webhooks.find_one_and_update(
-        {"_id": webhook["_id"]}, {"$set": changes}, return_document=ReturnDocument.AFTER
-    )
+    updated = await queries.update_webhook(db, webhook["_id"], changes)
     if updated is None:
         raise NotFound(WEBHOOK_NOT_FOUND)
     return updated
@@ -99,8 +101,7 @@ async def update(
 async def delete(*, db: Database, admin: User, webhook_id: str) -> None:
     policy.ensure_admin(admin)
     webhook = await _load(db, webhook_id)
-    await db.webhooks.delete_one({"_id": webhook["_id"]})
-    await db.webhook_deliveries.delete_many({"webhook_id": webhook["_id"], "status": "pending"})
+    await queries.delete_webhook(db, webhook["_id"])
 
 
 async def rotate_secret(*, db: Database, admin: User, webhook_id: str) -> str:
@@ -108,9 +109,7 @@ async def rotate_secret(*, db: Database, admin: User, webhook_id: str) -> str:
     policy.ensure_admin(admin)
     webhook = await _load(db, webhook_id)
     secret = new_secret()
-    await db.webhooks.update_one(
-        {"_id": webhook["_id"]}, {"$set": {"secret": secret, "updated_at": utcnow()}}
-    )
+    await queries.set_secret(db, webhook["_id"], secret, utcnow())
     return secret
 
 
@@ -135,11 +134,11 @@ async def send_test(*, db: Database, admin: User, webhook_id: str) -> None:
 
 async def deliveries(
     *, db: Database, admin: User, webhook_id: str, limit: int, cursor: str | None
-) -> tuple[list[Document], str | None]:
+) -> tuple[list[DeliveryDoc], str | None]:
     policy.ensure_admin(admin)
     webhook = await _load(db, webhook_id)
     return await read_page(
-        db.webhook_deliveries,
+        queries.deliveries(db),
         [{"webhook_id": webhook["_id"]}],
         keyset=OLDEST_FIRST,
         limit=limit,
@@ -147,17 +146,12 @@ async def deliveries(
     )
 
 
-async def retry(*, db: Database, admin: User, webhook_id: str, delivery_id: str) -> Document:
+async def retry(*, db: Database, admin: User, webhook_id: str, delivery_id: str) -> DeliveryDoc:
     """Queues a delivery again at once (a failed one, or a pending one sooner)."""
     policy.ensure_admin(admin)
     webhook = await _load(db, webhook_id)
     oid = object_id_or_404(delivery_id, "Delivery not found")
-    now = utcnow()
-    queued = await db.webhook_deliveries.find_one_and_update(
-        {"_id": oid, "webhook_id": webhook["_id"], "status": {"$ne": "delivered"}},
-        {"$set": {"status": "pending", "next_attempt_at": now}},
-        return_document=ReturnDocument.AFTER,
-    )
+    queued = await queries.requeue_delivery(db, oid, webhook["_id"], utcnow())
     if queued is None:
         raise NotFound("Delivery not found, or already delivered")
     return queued

@@ -16,6 +16,7 @@ from standardwebhooks import Webhook
 
 from app.core.clock import utcnow
 from app.core.db import Database
+from app.webhooks import addresses
 from app.webhooks.addresses import AddressNotAllowed, check_url
 from app.webhooks.delivery import deliver_due, delivery_client, dispatch
 from tests.conftest import AppFactory
@@ -29,6 +30,7 @@ class Receiver:
     def __init__(self, *statuses: int) -> None:
         self.statuses = list(statuses)
         self.received: list[tuple[dict[str, str], bytes]] = []
+        self.clients: list[tuple[str, int]] = []  # the connection each request came on
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         body, more = b"", True
@@ -38,6 +40,7 @@ class Receiver:
             more = message.get("more_body", False)
         headers = {k.decode(): v.decode() for k, v in scope["headers"]}
         self.received.append((headers, body))
+        self.clients.append(tuple(scope["client"]))
         status = self.statuses.pop(0) if self.statuses else 200
         await send({"type": "http.response.start", "status": status, "headers": []})
         await send({"type": "http.response.body", "body": b"ok"})
@@ -87,6 +90,73 @@ async def test_delivery_is_signed_as_standard_webhooks_says(
     payload = json.loads(body)
     assert payload["type"] == "ticket.created" and payload["data"]["ticket_id"] == ticket["id"]
     assert set(payload) == {"type", "timestamp", "data"}
+
+
+@pytest.fixture
+def resolved(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """What the webhooks' resolver answers, by name (the test fills it in); the names it
+    was asked for are under "asked"."""
+    answers: dict[str, list[str]] = {"asked": []}
+
+    async def resolve(host: str, port: int) -> list[str]:
+        answers["asked"].append(host)
+        return answers[host]
+
+    monkeypatch.setattr(addresses, "resolve", resolve)
+    return answers
+
+
+async def test_a_named_host_is_reached_at_its_resolved_address_with_its_name_in_host(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    actors: Actors,
+    receiver: tuple[Receiver, str],
+    resolved: dict[str, list[str]],
+) -> None:
+    """WEBHOOK_ALLOW_PRIVATE (the tests' setting): a name resolving to loopback is delivered
+    to, resolved once per attempt by the webhooks' resolver, the name kept in `Host`."""
+    hook, url = receiver
+    resolved["receiver.test"] = ["127.0.0.1"]
+    named = url.replace("127.0.0.1", "receiver.test")
+    await register(client, actors, named)
+    await create_ticket(client, actors.customer)
+    assert await run_deliveries(app) == 1
+    ((headers, _),) = hook.received
+    assert headers["host"] == named.removeprefix("http://").removesuffix("/hook")
+    assert resolved["asked"] == ["receiver.test"]
+
+
+async def test_the_next_address_is_tried_when_one_cannot_be_connected_to(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    actors: Actors,
+    receiver: tuple[Receiver, str],
+    resolved: dict[str, list[str]],
+) -> None:
+    hook, url = receiver
+    resolved["receiver.test"] = ["::1", "127.0.0.1"]  # the receiver listens on IPv4 only
+    await register(client, actors, url.replace("127.0.0.1", "receiver.test"))
+    await create_ticket(client, actors.customer)
+    assert await run_deliveries(app) == 1
+    assert len(hook.received) == 1
+
+
+async def test_every_attempt_has_its_own_connection(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    actors: Actors,
+    receiver: tuple[Receiver, str],
+    resolved: dict[str, list[str]],
+) -> None:
+    """A kept connection is known by address only: one made (and its TLS certificate checked)
+    for one name would carry the next delivery to the same address, whatever its name."""
+    hook, url = receiver
+    resolved["one.test"] = resolved["other.test"] = ["127.0.0.1"]
+    await register(client, actors, url.replace("127.0.0.1", "one.test"))
+    await register(client, actors, url.replace("127.0.0.1", "other.test"))
+    await create_ticket(client, actors.customer)
+    assert await run_deliveries(app) == 2
+    assert len(set(hook.clients)) == 2
 
 
 async def test_a_failed_attempt_is_retried_with_backoff(
