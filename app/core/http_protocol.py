@@ -92,8 +92,9 @@ class BoundedShutdown:
     worker without a bound. The embedded database, if any, still stops: it dies with its parent.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, stop_seconds: float = STOP_SECONDS) -> None:
         self.app = app
+        self.stop_seconds = stop_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "lifespan":
@@ -103,14 +104,16 @@ class BoundedShutdown:
         async def receive_watched() -> Message:
             message = await receive()
             if message["type"] == "lifespan.shutdown":
-                threading.Thread(target=_exit_late, name="stop-watchdog", daemon=True).start()
+                threading.Thread(
+                    target=_exit_late, args=(self.stop_seconds,), name="stop-watchdog", daemon=True
+                ).start()
             return message
 
         await self.app(scope, receive_watched, send)
 
 
-def _exit_late() -> None:
-    time.sleep(STOP_SECONDS)
-    log.error("shutdown still not finished after %s s: exiting now", STOP_SECONDS)
+def _exit_late(seconds: float) -> None:
+    time.sleep(seconds)
+    log.error("shutdown still not finished after %s s: exiting now", seconds)
     logging.shutdown()
     os._exit(1)

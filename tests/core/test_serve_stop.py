@@ -2,12 +2,18 @@
 open event streams end, the webhook deliverer (a delivery in flight) and the SLA sweeper stop,
 the embedded database stops, and the exit status is 0."""
 
+import contextlib
 import signal
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import httpx
 import psutil
 
+from app.core.embedded_db import free_port
 from tests.core.serving import ADMIN, STOP_BOUND, OpenStream, SlowReceiver, admin_headers, serving
 
 ROUNDS = 5
@@ -54,3 +60,42 @@ class TestStopUnderLoad:
                     )
             finally:
                 receiver.close()
+
+
+HANGING_APP = """
+import asyncio, sys, uvicorn
+from app.core.http_protocol import BoundedShutdown
+
+async def app(scope, receive, send):
+    await receive()
+    await send({"type": "lifespan.startup.complete"})
+    await receive()
+    await asyncio.Event().wait()  # a shutdown that never ends
+
+uvicorn.run(BoundedShutdown(app, stop_seconds=1), port=int(sys.argv[1]), lifespan="on")
+"""
+
+
+class TestStopBound:
+    def test_a_shutdown_that_never_ends_is_cut_after_the_bound(self, tmp_path: Path) -> None:
+        port = free_port()
+        log_path = tmp_path / "hanging.log"
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-c", HANGING_APP, str(port)], stdout=log, stderr=subprocess.STDOUT
+            )
+        try:
+            deadline = time.monotonic() + 30  # a bound on start-up
+            while time.monotonic() < deadline:
+                assert process.poll() is None, log_path.read_text()
+                with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port)):
+                    break
+                time.sleep(0.1)
+            process.send_signal(signal.SIGTERM)
+            status = process.wait(timeout=STOP_BOUND)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        assert status == 1
+        assert "shutdown still not finished after 1 s: exiting now" in log_path.read_text()
