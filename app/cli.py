@@ -6,11 +6,14 @@ import contextlib
 import getpass
 import os
 import shutil
+import signal
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from types import FrameType
 
 from pydantic import ValidationError
+from starlette.types import ASGIApp
 
 from app.core.config import PASSWORD_MAX, PASSWORD_MIN, Settings
 from app.core.db import Database, open_database
@@ -34,11 +37,28 @@ def load_settings() -> Settings:
         raise SystemExit(2) from None
 
 
+def _stop(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM/SIGINT outside uvicorn's own handling: before it starts (the embedded database
+    starting), and when uvicorn, having stopped, raises the signal again for the handler it
+    found. Either way `serve` unwinds (the embedded database stops) and exits with 0."""
+    raise SystemExit(0)
+
+
+def serve_app() -> ASGIApp:
+    """What uvicorn runs in each worker: the app, its stop bounded."""
+    from app.core.http_protocol import BoundedShutdown
+    from app.main import create_app
+
+    return BoundedShutdown(create_app())
+
+
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from app.core.http_protocol import LimitedHeadersProtocol
+    from app.core.http_protocol import GRACE_SECONDS, LimitedHeadersProtocol
 
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, _stop)
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_style)
     with contextlib.ExitStack() as stack:
@@ -61,7 +81,7 @@ def serve(args: argparse.Namespace) -> int:
         if not settings.is_production and args.workers == 1:
             os.environ[BANNER_VARIABLE] = f"http://{args.host}:{args.port}"
         uvicorn.run(
-            "app.main:create_app",
+            "app.cli:serve_app",
             factory=True,
             http=LimitedHeadersProtocol,
             host=args.host,
@@ -69,8 +89,11 @@ def serve(args: argparse.Namespace) -> int:
             workers=args.workers,
             log_config=None,
             server_header=False,
+            # X-Forwarded-For is the app's to judge (TRUSTED_PROXIES, RequestContextMiddleware):
+            # uvicorn's would believe any local process (127.0.0.1 by default) before it.
+            proxy_headers=False,
             # Open event streams end at shutdown; a request still running after this is cut.
-            timeout_graceful_shutdown=10,
+            timeout_graceful_shutdown=GRACE_SECONDS,
         )
     return 0
 

@@ -1,5 +1,6 @@
 """The application factory: `create_app()`, and `app` for `uvicorn app.main:app`."""
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -127,10 +128,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 print(start_banner(settings, banner_url, created_admin), flush=True)
             try:
                 yield
-            finally:
-                await sweeper.stop()
-                await deliverer.stop()
-                await app.state.broadcaster.stop()
+            finally:  # together: each stop is bounded, and none waits for another
+                await asyncio.gather(sweeper.stop(), deliverer.stop(), app.state.broadcaster.stop())
 
     app = FastAPI(
         title="Customer Support API",

@@ -5,19 +5,31 @@ answering 431 once they pass MAX_HEADER_BYTES keeps the buffer to that bound plu
 
 It also says when the server starts shutting down (`SHUTTING_DOWN`): uvicorn waits for the
 responses in flight before the app's own shutdown runs, so endless responses (event streams)
-must learn it here to end at once."""
+must learn it here to end at once.
+
+A stop is bounded: requests in flight get GRACE_SECONDS (uvicorn's timeout_graceful_shutdown,
+after which they are cut), then the app's own shutdown and the process's exit get STOP_SECONDS
+(`BoundedShutdown`), after which the process exits at once with status 1."""
 
 import json
+import logging
+import os
 import threading
+import time
 from functools import cache
 from typing import Any
 
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from app.core.config import Settings
 from app.core.errors import error_body
 
 SHUTTING_DOWN = threading.Event()  # one per process: each worker is one
+GRACE_SECONDS = 10
+STOP_SECONDS = 15
+
+log = logging.getLogger("app.server")
 
 
 @cache
@@ -70,3 +82,38 @@ class LimitedHeadersProtocol(HttpToolsProtocol):
             )
         )
         self.transport.close()
+
+
+class BoundedShutdown:
+    """The app as `serve` runs it. Once uvicorn asks it to shut down, the process has
+    STOP_SECONDS to be gone; else it says so and exits at once with status 1. Whatever the
+    shutdown waits for (a task that swallowed its cancellation, the database, a thread joined
+    at exit), it cannot keep the process running: the workers' supervisor waits for each
+    worker without a bound. The embedded database, if any, still stops: it dies with its parent.
+    """
+
+    def __init__(self, app: ASGIApp, *, stop_seconds: float = STOP_SECONDS) -> None:
+        self.app = app
+        self.stop_seconds = stop_seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+
+        async def receive_watched() -> Message:
+            message = await receive()
+            if message["type"] == "lifespan.shutdown":
+                threading.Thread(
+                    target=_exit_late, args=(self.stop_seconds,), name="stop-watchdog", daemon=True
+                ).start()
+            return message
+
+        await self.app(scope, receive_watched, send)
+
+
+def _exit_late(seconds: float) -> None:
+    time.sleep(seconds)
+    log.error("shutdown still not finished after %s s: exiting now", seconds)
+    logging.shutdown()
+    os._exit(1)

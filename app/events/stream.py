@@ -89,8 +89,10 @@ class Broadcaster:
         moved.set()
 
     async def wait(self, seconds: float) -> bool:
-        """Until new events (True) or `seconds` of silence (False)."""
+        """Until new events (True) or `seconds` of silence (False); at once when closing."""
         moved = self._moved
+        if self.closing:  # closed while the caller read its page: _wake() has been and gone
+            return True
         try:
             await asyncio.wait_for(moved.wait(), seconds)
         except TimeoutError:

@@ -21,7 +21,7 @@ from app.tickets import breaches
 
 log = logging.getLogger(__name__)
 LEASE_ID = "sla-sweeper"
-STOP_WAIT_SECONDS = 10
+STOP_WAIT_SECONDS = 5
 ROUND = 200  # tickets per query; a round goes on while the queries come back full
 
 
@@ -90,6 +90,5 @@ class Sweeper:
         try:
             await asyncio.wait_for(asyncio.shield(self._task), STOP_WAIT_SECONDS)
         except TimeoutError:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            self._task.cancel()  # the loop ends at its next turn even if this is swallowed
+            await asyncio.wait({self._task}, timeout=STOP_WAIT_SECONDS)

@@ -11,7 +11,6 @@ jitter. A webhook failing for WEBHOOK_DISABLE_AFTER_HOURS is disabled (`webhook.
 """
 
 import asyncio
-import contextlib
 import json
 import logging
 import os
@@ -40,6 +39,7 @@ log = logging.getLogger("app.webhooks")
 LEASE = timedelta(seconds=60)
 MAX_BODY_READ = 1024  # of a receiver's answer, for the delivery log
 KEPT_ATTEMPTS = 20
+STOP_WAIT_SECONDS = 5
 
 
 def _matches(webhook: WebhookDoc, event: EventDoc) -> bool:
@@ -243,10 +243,11 @@ class Deliverer:
         self.settings = settings
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     async def run(self) -> None:
         async with delivery_client(self.settings) as client:
-            while True:
+            while not self._stopping:
                 try:
                     await dispatch(self.db)
                     await deliver_due(self.db, self.settings, client, owner=self.owner)
@@ -260,7 +261,10 @@ class Deliverer:
         self._task = asyncio.create_task(self.run(), name="webhook-deliverer")
 
     async def stop(self) -> None:
+        """Cancels the round in progress (its delivery is retried when the lease ends), waiting
+        a bounded time: a cancellation swallowed on the way (say, as an httpx timeout firing at
+        that moment, handled as a failed attempt) ends the loop at its next turn instead."""
         if self._task is not None:
+            self._stopping = True
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await asyncio.wait({self._task}, timeout=STOP_WAIT_SECONDS)

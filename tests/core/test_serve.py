@@ -1,18 +1,13 @@
 """Issue 2: `python -m app serve` (what `make run` calls) in development, with two workers."""
 
 import contextlib
-import os
 import socket
-import subprocess
-import sys
-import threading
-import time
 from pathlib import Path
 
 import httpx
 import psutil
 
-from app.core.embedded_db import free_port
+from tests.core.serving import STOP_BOUND, OpenStream, serving
 
 
 def send_oversized_headers(port: int, *, header_bytes: int) -> tuple[bytes, int]:
@@ -34,75 +29,17 @@ def send_oversized_headers(port: int, *, header_bytes: int) -> tuple[bytes, int]
     return answer.split(b"\r\n", 1)[0], sent
 
 
-class OpenStream:
-    def __init__(self) -> None:
-        self.outcome: dict[str, object] = {}
-        self.opened = threading.Event()
-        self.thread = threading.Thread(target=lambda: None)
-
-
-def open_event_stream(base: str) -> OpenStream:
-    """A customer's event stream, read in a thread until the server ends it."""
+def customer_headers(base: str) -> dict[str, str]:
     user = {"email": "streamer@example.com", "password": "password123", "name": "S"}
     httpx.post(f"{base}/api/auth/register/", json=user, timeout=10)
     credentials = {"email": user["email"], "password": user["password"]}
     login = httpx.post(f"{base}/api/auth/login/", json=credentials, timeout=10)
-    token = login.json()["access_token"]
-    stream = OpenStream()
-
-    def read() -> None:
-        try:
-            with httpx.stream(
-                "GET",
-                f"{base}/api/events/stream/",
-                headers={"Authorization": f"Bearer {token}"},
-                timeout=30,
-            ) as response:
-                stream.outcome["status"] = response.status_code
-                stream.opened.set()
-                for _ in response.iter_lines():
-                    pass
-            stream.outcome["ended"] = "cleanly"
-        except httpx.HTTPError as failed:
-            stream.outcome["ended"] = repr(failed)
-        finally:
-            stream.opened.set()
-
-    stream.thread = threading.Thread(target=read, daemon=True)
-    stream.thread.start()
-    assert stream.opened.wait(timeout=10)
-    return stream
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
 
 
 def test_two_workers_share_one_embedded_database(tmp_path: Path) -> None:
-    port = free_port()
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"MONGODB_URL", "JWT_SECRET", "ADMIN_EMAIL", "ADMIN_PASSWORD"}
-    }
-    env.update(
-        {"APP_ENV": "development", "DATA_DIR": str(tmp_path / "data"), "METRICS_ENABLED": "true"}
-    )
-    log_path = tmp_path / "serve.log"
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve", "--port", str(port), "--workers", "2"],
-            env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    database_pids: list[int] = []
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60  # a bound on start-up, not a speed assertion
-        while time.monotonic() < deadline:
-            assert server.poll() is None, log_path.read_text()
-            try:
-                if httpx.get(f"{base}/api/ready/", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            raise AssertionError("not ready within 60 s:\n" + log_path.read_text())
+    with serving(tmp_path, workers=2, METRICS_ENABLED="true") as served:
+        base, port = served.base, int(served.base.rsplit(":", 1)[1])
         for _ in range(10):  # requests land on both workers; all reach the same database
             assert httpx.get(f"{base}/api/support/faq/?category=Late", timeout=5).json()["faqs"]
         # /metrics counts the requests of both workers (prometheus-client's multiprocess mode)
@@ -116,18 +53,16 @@ def test_two_workers_share_one_embedded_database(tmp_path: Path) -> None:
         assert sent < 10 * 1024 * 1024  # the server closed long before the 50 MB were sent
         ok = httpx.get(f"{base}/api/health/", headers={"X-Pad": "x" * 8000}, timeout=5)
         assert ok.status_code == 200
-        tree = psutil.Process(server.pid).children(recursive=True)
+        tree = psutil.Process(served.process.pid).children(recursive=True)
         database_pids = [p.pid for p in tree if "secantus" in " ".join(p.cmdline())]
         assert len(database_pids) == 1
-        stream = open_event_stream(base)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stream = OpenStream(base, customer_headers(base))
+        served.process.terminate()
+        assert served.process.wait(timeout=STOP_BOUND) == 0
+        log = served.log
     # The open event stream was ended by the server as it stopped: a complete response, not a
     # connection cut when the graceful-shutdown timeout ran out.
-    stream.thread.join(timeout=30)
-    assert stream.outcome == {"status": 200, "ended": "cleanly"}, stream.outcome
-    log = log_path.read_text()
+    assert stream.ended() == {"status": 200, "ended": "cleanly"}, stream.outcome
     assert "Using the embedded development database" in log
     assert log.count("Created the development admin") == 1  # two workers, one admin, one password
     assert not any(
