@@ -1,5 +1,6 @@
 """Settings: environment variables (and an optional `.env`), validated once at start."""
 
+import logging
 import os
 import secrets
 from datetime import timedelta
@@ -7,6 +8,7 @@ from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Annotated, Literal, Self
+from urllib.parse import parse_qsl
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -16,6 +18,20 @@ MIN_JWT_SECRET_DISTINCT = 12
 # Words that give away a secret copied from an example or left at a placeholder.
 PLACEHOLDER_WORDS = ("change", "secret", "example", "placeholder", "default", "password", "jwt")
 PASSWORD_MIN, PASSWORD_MAX = 8, 128  # users' and ADMIN_PASSWORD's rule alike
+SINGLE_NODE_WARNING = (
+    "MONGODB_URL has directConnection=true: production runs on that one server, a single "
+    "node with no replication and no failover (its disk holds the only copy of the data). "
+    "It must run transactions: SecantusDB does, and so does a MongoDB replica-set member."
+)
+
+log = logging.getLogger("app.config")
+
+
+def connects_to_one_node(url: str) -> bool:
+    """`directConnection=true` (how the embedded SecantusDB is reached): the driver talks to
+    that server alone, whatever replica set it belongs to."""
+    options = {k.lower(): v.lower() for k, v in parse_qsl(url.partition("?")[2])}
+    return options.get("directconnection") == "true"
 
 
 def jwt_secret_weakness(secret: str) -> str | None:
@@ -144,6 +160,8 @@ class Settings(BaseSettings):
         secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
         if weakness := jwt_secret_weakness(secret):
             raise ValueError(f"JWT_SECRET {weakness} when APP_ENV=production")
+        if connects_to_one_node(self.mongodb_url):
+            log.warning(SINGLE_NODE_WARNING)  # supported, with its limits said at each start
         return self
 
     @property

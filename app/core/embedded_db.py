@@ -1,6 +1,8 @@
 """The embedded development database: a SecantusDB server (MongoDB wire protocol) run as a
-child process on 127.0.0.1, so `make run` needs no MongoDB. Development only: the production
-image does not install it (it is the optional `embedded` extra).
+child process on 127.0.0.1, so `make run` needs no MongoDB. The app starts it in development
+only; the production image does not install it (it is the optional `embedded` extra).
+Production may still run on a SecantusDB server started on its own and named by MONGODB_URL
+with `directConnection=true`, as `url` below names this one: a single node (config.py warns).
 
 `embedded_database()` is the one way it is started: by `python -m app serve` (once, for all
 workers), by the app when run without MONGODB_URL, by the CLI, the tests and the benchmark.

@@ -1,7 +1,8 @@
 """The OpenAPI document as integrators need it: short operationIds, ordered and described tags,
 `security: []` on public operations, an example for every request and response body (made from
-the schemas, with realistic values, never "string"), both 400 shapes, and our error statuses
-instead of the framework's 422."""
+the schemas, with realistic values, never "string"), both 400 shapes, our error statuses
+instead of the framework's 422, the `Idempotency-Key` header where the middleware honours it,
+and a relative server when no public URL is configured."""
 
 import re
 from typing import Any
@@ -10,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
+from app.core import idempotency
 from app.core.schemas import ID_EXAMPLE
 
 TAGS = [
@@ -177,6 +179,43 @@ ERROR_EXAMPLES = {
 }  # fmt: skip
 
 
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Retry safely: within 24 hours the same key and body from the same caller "
+    "replay the first answer (`Idempotent-Replayed: true`) without a second write; the same "
+    "key with another body is 422 (`idempotency_key_reused`), a retry while the first is "
+    "still running 409 (`idempotency_key_in_flight`)",
+    "schema": {"type": "string", "minLength": 1, "maxLength": idempotency.MAX_KEY_LENGTH},
+    "example": "7b0c1e52-3f2d-4c8a-9a51-2f0d6f1c9e44",
+}
+IDEMPOTENT_REPLAYED = _header(
+    "`true` when this is the stored answer to an earlier request with the same key", "true"
+)
+IDEMPOTENCY_ERRORS = {
+    "400": ("BadRequestOut", "Idempotency-Key is not 1 to 255 characters"),
+    "409": ("ErrorOut", "A request with this key is still running (`idempotency_key_in_flight`)"),
+    "422": ("ErrorOut", "This key was used with another body (`idempotency_key_reused`)"),
+}
+
+
+def honours_idempotency_key(path: str, method: str) -> bool:
+    """What app/core/idempotency.py keys: every POST but sign-in and token operations."""
+    return method == "post" and path not in idempotency.NOT_KEYED
+
+
+def _declare_idempotency_key(operation: dict[str, Any]) -> None:
+    operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
+    answers = operation["responses"]
+    for status, (model, description) in IDEMPOTENCY_ERRORS.items():
+        content = {"application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}}}
+        answers.setdefault(status, {"description": description, "content": content})
+    for status, response in answers.items():
+        if status.startswith("2"):
+            response.setdefault("headers", {})["Idempotent-Replayed"] = IDEMPOTENT_REPLAYED
+
+
 def build_openapi(app: FastAPI, *, servers: list[dict[str, str]] | None = None) -> dict[str, Any]:
     schema = get_openapi(
         title=app.title,
@@ -184,14 +223,16 @@ def build_openapi(app: FastAPI, *, servers: list[dict[str, str]] | None = None) 
         description=app.description,
         routes=app.routes,
         tags=TAGS,
-        servers=servers,
+        servers=servers or [{"url": "/"}],  # the host that served the document
         contact=CONTACT,
         license_info=LICENSE,
     )
     components = schema.get("components", {}).get("schemas", {})
-    for operations in schema["paths"].values():
-        for operation in operations.values():
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
             operation["responses"].pop("422", None)
+            if honours_idempotency_key(path, method):
+                _declare_idempotency_key(operation)
             operation.setdefault("description", operation.get("summary", ""))
             operation.setdefault("security", [])  # no bearer dependency: public
             body = operation.get("requestBody", {}).get("content", {})

@@ -32,18 +32,25 @@ router = APIRouter(tags=["events"])
     "/events/",
     response_model=EventPageOut,
     responses=responses(400, 401, 403),
-    summary="Events the caller may see, oldest first after `after` (any signed-in user: admins "
-    "all; approved agents their tickets' and the queue's public ones; customers the public "
-    "events of their own tickets)",
+    summary="Events the caller may see, oldest first after `cursor` (or `after`) (any signed-in "
+    "user: admins all; approved agents their tickets' and the queue's public ones; customers "
+    "the public events of their own tickets)",
 )
 async def feed(
     user: CurrentUser,
     db: DbDep,
-    after: Annotated[str | None, Query(max_length=20, description="An event id")] = None,
+    cursor: Annotated[
+        str | None, Query(max_length=20, description="next_cursor of the previous page")
+    ] = None,
+    after: Annotated[
+        str | None, Query(max_length=20, description="An event id; the same as cursor")
+    ] = None,
     types: Annotated[str | None, Query(max_length=1000, description="Comma list")] = None,
     limit: PageLimit = DEFAULT_LIMIT,
 ) -> EventPageOut:
-    return await service.read_feed(db=db, user=user, after=after, types=types, limit=limit)
+    return await service.read_feed(
+        db=db, user=user, cursor=cursor, after=after, types=types, limit=limit
+    )
 
 
 @router.post(

@@ -37,18 +37,34 @@ def page_out(found: list[EventDoc], next_cursor: str | None) -> EventPageOut:
     )
 
 
+def feed_position(*, cursor: str | None, after: str | None) -> str | None:
+    """Where the feed goes on from: `cursor` (a page's next_cursor, as every list takes it) or
+    `after` (the same event id, under the feed's older name); both are fine when they agree."""
+    for name, position in (("cursor", cursor), ("after", after)):
+        if position is not None and queries.IN_ORDER.parse(position) is None:
+            raise FieldError(name, "Not an event id.")
+    if cursor is not None and after is not None and cursor != after:
+        raise FieldError("cursor", "Give cursor or after, not two different positions.")
+    return cursor if cursor is not None else after
+
+
 async def read_feed(
-    *, db: Database, user: User, after: str | None, types: str | None, limit: int
+    *,
+    db: Database,
+    user: User,
+    cursor: str | None,
+    after: str | None,
+    types: str | None,
+    limit: int,
 ) -> EventPageOut:
-    """Events after `after` (an event id) that the caller may see."""
-    if after is not None and queries.IN_ORDER.parse(after) is None:
-        raise FieldError("after", "Not an event id.")
+    """Events after the position (an event id) that the caller may see."""
+    position = feed_position(cursor=cursor, after=after)
     found, next_cursor = await queries.page(
         db,
         queries.visible_to(user),
         types=parse_types(types),
         limit=limit,
-        cursor=encode_cursor(after) if after else None,
+        cursor=encode_cursor(position) if position else None,
     )
     return page_out(found, next_cursor)
 

@@ -1,18 +1,12 @@
-"""The figures of a report, computed from the tickets, reopenings and feedback of a period:
+"""The figures of a report, computed from the tickets, reopenings and ratings a period concerns:
 pure, so each is checked against values worked out by hand (tests/reports).
 
-- created / resolved / closed / reopened: what happened in [start, end);
-- backlog: tickets created before `end` and neither resolved nor closed by then (a ticket
-  resolved before `end` and reopened after it counts as backlog: the stored resolved_at is
-  cleared by the reopening);
-- first response time: tickets created in the period with a first staff reply; resolution
-  time: tickets resolved in the period, creation to resolution (wall-clock time);
-- median and p90 (nearest rank), in minutes;
-- SLA attainment: first response, over tickets created in the period whose deadline is past
-  or met (met: replied by the deadline); resolution, over tickets resolved in the period
-  (met: resolved by the deadline, never breached);
-- CSAT: feedback given in the period, its average and distribution; response rate =
-  feedback / tickets resolved in the period.
+Every figure counts tickets as they are stored now, one function each below with its
+definition. "Resolved in the period" is one set throughout: tickets whose resolution stands
+(`resolved_at`, cleared by a reopening) and falls in [start, end). The resolution time, its
+SLA attainment and CSAT are figures of that set, so a ticket resolved, rated and then reopened
+counts in none of them until it is resolved again (a ticket is rated once: its rating then
+counts with the resolution that stands).
 """
 
 import math
@@ -45,6 +39,98 @@ def _in(moment: datetime | None, start: datetime, end: datetime) -> bool:
     return moment is not None and start <= moment < end
 
 
+def created(tickets: Iterable[Ticket], start: datetime, end: datetime) -> list[Ticket]:
+    """Tickets created in [start, end)."""
+    return [t for t in tickets if _in(t["created_at"], start, end)]
+
+
+def resolved(tickets: Iterable[Ticket], start: datetime, end: datetime) -> list[Ticket]:
+    """Tickets whose standing resolution is in [start, end): a resolution undone by a
+    reopening is not counted (the reopening is, in `reopened`). Closed tickets keep theirs."""
+    return [t for t in tickets if _in(t.get("resolved_at"), start, end)]
+
+
+def closed(tickets: Iterable[Ticket], start: datetime, end: datetime) -> list[Ticket]:
+    """Tickets closed in [start, end) (Closed is final)."""
+    return [t for t in tickets if _in(t.get("closed_at"), start, end)]
+
+
+def backlog(tickets: Iterable[Ticket], end: datetime) -> list[Ticket]:
+    """Tickets created before `end` and neither resolved nor closed by then; a ticket resolved
+    before `end` and reopened since counts (its resolution no longer stands)."""
+    return [
+        t
+        for t in tickets
+        if t["created_at"] < end
+        and (t.get("resolved_at") is None or t["resolved_at"] >= end)
+        and (t.get("closed_at") is None or t["closed_at"] >= end)
+    ]
+
+
+def first_response(created_in_period: Iterable[Ticket]) -> dict[str, float | int | None]:
+    """Of the tickets created in the period, those with a first staff reply: creation to that
+    reply (wall-clock), median and p90 (nearest rank) in minutes."""
+    return _minutes(
+        (t["first_response_at"] - t["created_at"]).total_seconds()
+        for t in created_in_period
+        if t.get("first_response_at") is not None
+    )
+
+
+def resolution(resolved_in_period: Iterable[Ticket]) -> dict[str, float | int | None]:
+    """Of the tickets resolved in the period: creation to resolution (wall-clock), median and
+    p90 (nearest rank) in minutes."""
+    return _minutes(
+        (t["resolved_at"] - t["created_at"]).total_seconds() for t in resolved_in_period
+    )
+
+
+def first_response_sla(created_in_period: Iterable[Ticket], as_of: datetime) -> tuple[int, int]:
+    """(met, counted): of the tickets created in the period, those whose first-response
+    deadline is past at `as_of` or already met; met is replied by the deadline."""
+    due = [
+        t
+        for t in created_in_period
+        if t.get("first_response_due_at") is not None
+        and (t.get("first_response_at") is not None or t["first_response_due_at"] <= as_of)
+    ]
+    met = [
+        t
+        for t in due
+        if t.get("first_response_at") is not None
+        and t["first_response_at"] <= t["first_response_due_at"]
+    ]
+    return len(met), len(due)
+
+
+def resolution_sla(resolved_in_period: Iterable[Ticket]) -> tuple[int, int]:
+    """(met, counted): of the tickets resolved in the period, those with a resolution
+    deadline; met is resolved by it and never recorded as breached."""
+    due = [t for t in resolved_in_period if t.get("resolution_due_at") is not None]
+    met = [
+        t
+        for t in due
+        if t["resolved_at"] <= t["resolution_due_at"]
+        and "resolution" not in t.get("sla_breached", [])
+    ]
+    return len(met), len(due)
+
+
+def csat(resolved_in_period: Iterable[Ticket], ratings: Mapping[Any, int]) -> dict[str, Any]:
+    """The ratings (1-5) of the tickets resolved in the period, given so far: how many, their
+    average and distribution; the response rate is those ratings over the same tickets (each
+    could be rated once it was resolved), so it never exceeds 100."""
+    could_be_rated = list(resolved_in_period)
+    given = [ratings[t["_id"]] for t in could_be_rated if t["_id"] in ratings]
+    spread = Counter(given)
+    return {
+        "responses": len(given),
+        "average": round(statistics.fmean(given), 2) if given else None,
+        "distribution": {str(r): spread.get(r, 0) for r in range(1, 6)},
+        "response_rate_percent": _percent(len(given), len(could_be_rated)),
+    }
+
+
 def figures(
     *,
     start: datetime,
@@ -52,67 +138,30 @@ def figures(
     as_of: datetime,
     tickets: Iterable[Ticket],
     reopenings: int,
-    feedback: Iterable[Mapping[str, Any]],
+    ratings: Mapping[Any, int],
 ) -> dict[str, Any]:
     """The figures of one group. `tickets`: every ticket of the group that the period may
-    concern (created, resolved or closed in it, or open at its end); `as_of`: the earlier
-    of `end` and now, for deadlines not yet due."""
+    concern (created, resolved or closed in it, or open at its end); `reopenings`: how many
+    times its tickets were reopened in the period; `ratings`: the rating of each rated ticket
+    (by `_id`); `as_of`: the earlier of `end` and now, for deadlines not yet due."""
     tickets = list(tickets)
-    created = [t for t in tickets if _in(t["created_at"], start, end)]
-    resolved = [t for t in tickets if _in(t.get("resolved_at"), start, end)]
-    closed = [t for t in tickets if _in(t.get("closed_at"), start, end)]
-    backlog = [
-        t
-        for t in tickets
-        if t["created_at"] < end
-        and (t.get("resolved_at") is None or t["resolved_at"] >= end)
-        and (t.get("closed_at") is None or t["closed_at"] >= end)
-    ]
-    first_due = [
-        t
-        for t in created
-        if t.get("first_response_due_at") is not None
-        and (t.get("first_response_at") is not None or t["first_response_due_at"] <= as_of)
-    ]
-    first_met = [
-        t
-        for t in first_due
-        if t.get("first_response_at") is not None
-        and t["first_response_at"] <= t["first_response_due_at"]
-    ]
-    resolution_due = [t for t in resolved if t.get("resolution_due_at") is not None]
-    resolution_met = [
-        t
-        for t in resolution_due
-        if t["resolved_at"] <= t["resolution_due_at"]
-        and "resolution" not in t.get("sla_breached", [])
-    ]
-    ratings = [int(f["rating"]) for f in feedback]
-    spread = Counter(ratings)
+    created_ = created(tickets, start, end)
+    resolved_ = resolved(tickets, start, end)
+    first_met, first_counted = first_response_sla(created_, as_of)
+    resolution_met, resolution_counted = resolution_sla(resolved_)
     return {
-        "created": len(created),
-        "resolved": len(resolved),
-        "closed": len(closed),
+        "created": len(created_),
+        "resolved": len(resolved_),
+        "closed": len(closed(tickets, start, end)),
         "reopened": reopenings,
-        "backlog": len(backlog),
-        "first_response": _minutes(
-            (t["first_response_at"] - t["created_at"]).total_seconds()
-            for t in created
-            if t.get("first_response_at") is not None
-        ),
-        "resolution": _minutes(
-            (t["resolved_at"] - t["created_at"]).total_seconds() for t in resolved
-        ),
+        "backlog": len(backlog(tickets, end)),
+        "first_response": first_response(created_),
+        "resolution": resolution(resolved_),
         "sla": {
-            "first_response_met_percent": _percent(len(first_met), len(first_due)),
-            "first_response_counted": len(first_due),
-            "resolution_met_percent": _percent(len(resolution_met), len(resolution_due)),
-            "resolution_counted": len(resolution_due),
+            "first_response_met_percent": _percent(first_met, first_counted),
+            "first_response_counted": first_counted,
+            "resolution_met_percent": _percent(resolution_met, resolution_counted),
+            "resolution_counted": resolution_counted,
         },
-        "csat": {
-            "responses": len(ratings),
-            "average": round(statistics.fmean(ratings), 2) if ratings else None,
-            "distribution": {str(r): spread.get(r, 0) for r in range(1, 6)},
-            "response_rate_percent": _percent(len(ratings), len(resolved)),
-        },
+        "csat": csat(resolved_, ratings),
     }

@@ -2,7 +2,7 @@
 agents, their own figures)."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import Response
@@ -28,7 +28,7 @@ CSV = "text/csv"
         200: {"content": {CSV: {"schema": {"type": "string"}}}},
     },
     summary="Created, resolved, backlog, response times, SLA attainment and CSAT for a "
-    "period, per group; CSV with `Accept: text/csv` (admins)",
+    "period, per group; CSV with `?format=csv` or `Accept: text/csv` (admins)",
 )
 async def reports_overview(
     admin: AdminUser,
@@ -38,12 +38,16 @@ async def reports_overview(
     ] = None,
     end: Annotated[datetime | None, Query(alias="to", description="Default: now")] = None,
     group_by: GroupBy | None = None,
+    output: Annotated[
+        Literal["json", "csv"] | None,
+        Query(alias="format", description="Overrides Accept; default: by Accept, else JSON"),
+    ] = None,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> OverviewOut | Response:
     report = await service.overview(
         db=db, admin=admin, start=as_utc(start), end=as_utc(end), group_by=group_by
     )
-    if accept and CSV in accept:
+    if output == "csv" or (output is None and accept and CSV in accept):
         body = overview_csv(
             OverviewOut.model_validate(report).model_dump(mode="json", by_alias=True)
         )

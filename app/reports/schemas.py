@@ -21,10 +21,15 @@ class SlaAttainment(Schema):
 
 
 class Csat(Schema):
+    """The ratings of the tickets resolved in the period (the `resolved` ones), whenever
+    given."""
+
     responses: int
     average: float | None
     distribution: dict[str, int] = Field(description="Ratings 1 to 5 and how many of each")
-    response_rate_percent: float | None = Field(description="feedback / tickets resolved")
+    response_rate_percent: float | None = Field(
+        description="responses / resolved: the rated share of the tickets resolved in the period"
+    )
 
 
 class Figures(Schema):

@@ -1,6 +1,7 @@
 """Reports: what the support lead asks every day, computed per request from the tickets
-(with their reopenings) and the feedback of the period, each read as an indexed range (the README argues this
-against daily roll-ups, with the timings). The figures themselves are in figures.py."""
+(with their reopenings) the period concerns, each read as an indexed range, and the ratings of
+those resolved in it (the README argues this against daily roll-ups, with the timings). The
+figures themselves, and their definitions, are in figures.py."""
 
 import asyncio
 from bisect import bisect_left
@@ -17,7 +18,7 @@ from app.auth.principal import User
 from app.core.clock import utcnow
 from app.core.db import Database
 from app.core.errors import FieldError
-from app.reports.figures import figures
+from app.reports.figures import figures, resolved
 from app.tickets import queries as ticket_queries
 from app.tickets.documents import timestamp
 from app.tickets.workflow import UNFINISHED_STATUSES
@@ -44,11 +45,11 @@ Doc = Mapping[str, Any]
 
 async def _read(
     db: Database, start: datetime, end: datetime
-) -> tuple[dict[ObjectId, Doc], list[Doc], list[Doc]]:
+) -> tuple[dict[ObjectId, Doc], list[Doc], dict[ObjectId, int]]:
     """The tickets the period may concern (created in it; resolved or closed since its start;
-    unfinished now: the backlog's candidates), its reopenings and its feedback."""
+    unfinished now: the backlog's candidates), its reopenings, and the ratings of its tickets
+    resolved in it (whenever given: figures.csat)."""
     tickets = ticket_queries.tickets(db)
-    in_period = {"$gte": start, "$lt": end}
     older = {"$lt": timestamp(start)}  # tickets created in the period are in `created`
 
     def older_since(field: str) -> Any:
@@ -62,20 +63,19 @@ async def _read(
             ]
         )
 
-    created, resolved, closed, feedback, *unfinished = await asyncio.gather(
+    created, resolved_since, closed_since, *unfinished = await asyncio.gather(
         tickets.find(
             {"order_key": {"$gte": timestamp(start), "$lt": timestamp(end)}}, PROJECTION
         ).to_list(),
         (await older_since("resolved_at")).to_list(),
         (await older_since("closed_at")).to_list(),
-        db.feedback.find({"created_at": in_period}).to_list(),
         *(
             tickets.find({"status": status, "order_key": older}, PROJECTION).to_list()
             for status in sorted(UNFINISHED_STATUSES)
         ),
     )
     by_id: dict[ObjectId, Doc] = {
-        t["_id"]: t for batch in (created, resolved, closed, *unfinished) for t in batch
+        t["_id"]: t for batch in (created, resolved_since, closed_since, *unfinished) for t in batch
     }
     # A ticket reopened in the period is unfinished now, or resolved or closed since: read.
     reopenings: list[Doc] = [
@@ -84,11 +84,14 @@ async def _read(
         for moment in t.get("reopened_at", [])
         if start <= moment < end
     ]
-    missing = {f["ticket_id"] for f in feedback} - by_id.keys()
-    if missing:
-        extra = await tickets.find({"_id": {"$in": list(missing)}}, PROJECTION).to_list()
-        by_id |= {t["_id"]: t for t in extra}
-    return by_id, reopenings, list(feedback)
+    resolved_in_period = [t["_id"] for t in resolved(by_id.values(), start, end)]
+    ratings: dict[ObjectId, int] = {}
+    if resolved_in_period:
+        rated = ticket_queries.feedback(db).find(
+            {"ticket_id": {"$in": resolved_in_period}}, {"ticket_id": 1, "rating": 1}
+        )
+        ratings = {f["ticket_id"]: int(f["rating"]) async for f in rated}
+    return by_id, reopenings, ratings
 
 
 def _group_key(group_by: GroupBy) -> Callable[[Doc], str]:
@@ -116,26 +119,24 @@ def _compute(
     group_by: GroupBy | None,
     tickets: dict[ObjectId, Doc],
     reopenings: list[Doc],
-    feedback: list[Doc],
+    ratings: dict[ObjectId, int],
     now: datetime,
 ) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]:
-    def of(
-        s: datetime, e: datetime, group: Iterable[Doc], reopened: list[Doc], rated: list[Doc]
-    ) -> dict[str, Any]:
+    def of(s: datetime, e: datetime, group: Iterable[Doc], reopened: list[Doc]) -> dict[str, Any]:
         return figures(
             start=s,
             end=e,
             as_of=min(e, now),
             tickets=group,
             reopenings=sum(1 for r in reopened if s <= r["occurred_at"] < e),
-            feedback=[f for f in rated if s <= f["created_at"] < e],
+            ratings=ratings,  # of tickets, so each group's are those of its own tickets
         )
 
-    totals = of(start, end, tickets.values(), reopenings, feedback)
+    totals = of(start, end, tickets.values(), reopenings)
     if group_by is None:
         return totals, []
     if group_by == "day":
-        return totals, _by_day(start, end, tickets, reopenings, feedback, of)
+        return totals, _by_day(start, end, tickets, reopenings, of)
     key = _group_key(group_by)
     groups: dict[str, list[Doc]] = defaultdict(list)
     for t in tickets.values():
@@ -144,15 +145,9 @@ def _compute(
     for r in reopenings:
         if r["ticket_id"] in tickets:
             reopened_by[key(tickets[r["ticket_id"]])].append(r)
-    rated_by: dict[str, list[Doc]] = defaultdict(list)
-    for f in feedback:
-        if group_by == "agent":  # whose work was rated: the agent at the time
-            rated_by[str(f["agent_id"]) if f.get("agent_id") else "unassigned"].append(f)
-        elif f["ticket_id"] in tickets:
-            rated_by[key(tickets[f["ticket_id"]])].append(f)
-    names = sorted(groups.keys() | rated_by.keys())
+    # A resolved ticket cannot be reassigned: its agent is the one whose work was rated.
     return totals, [
-        (name, of(start, end, groups[name], reopened_by[name], rated_by[name])) for name in names
+        (name, of(start, end, groups[name], reopened_by[name])) for name in sorted(groups)
     ]
 
 
@@ -161,7 +156,6 @@ def _by_day(
     end: datetime,
     tickets: dict[ObjectId, Doc],
     reopenings: list[Doc],
-    feedback: list[Doc],
     of: Callable[..., dict[str, Any]],
 ) -> list[tuple[str, dict[str, Any]]]:
     """Each day's figures from that day's tickets only (created, resolved or closed in it);
@@ -180,7 +174,7 @@ def _by_day(
     )
     rows = []
     for s, e in _days(start, end):
-        figs = of(s, e, touched[s.date()], reopenings, feedback)
+        figs = of(s, e, touched[s.date()], reopenings)
         figs["backlog"] = bisect_left(created, e) - bisect_left(finished, e)
         rows.append((s.date().isoformat(), figs))
     return rows
@@ -206,10 +200,10 @@ async def overview(
 ) -> dict[str, Any]:
     ensure_admin(admin)
     start, end = period(start, end)
-    tickets, reopenings, feedback = await _read(db, start, end)
+    tickets, reopenings, ratings = await _read(db, start, end)
     # Off the event loop: tens of thousands of tickets are a noticeable computation.
     totals, groups = await asyncio.to_thread(
-        _compute, start, end, group_by, tickets, reopenings, feedback, utcnow()
+        _compute, start, end, group_by, tickets, reopenings, ratings, utcnow()
     )
     labels: dict[str, str] = {}
     if group_by == "agent":
@@ -225,17 +219,18 @@ async def overview(
 
 
 async def agent_stats(*, db: Database, agent: User) -> dict[str, Any]:
-    """The calling agent's figures (their tickets, the feedback on their work), last 7 and 30
-    days."""
+    """The calling agent's figures (their tickets, and the ratings of those they resolved),
+    last 7 and 30 days."""
     ensure_approved_agent(agent)
     now = utcnow()
-    tickets, reopenings, feedback = await _read(db, now - timedelta(days=30), now)
+    tickets, reopenings, ratings = await _read(db, now - timedelta(days=30), now)
     mine = {i: t for i, t in tickets.items() if t.get("agent_id") == agent.id}
     reopened = [r for r in reopenings if r["ticket_id"] in mine]
-    rated = [f for f in feedback if f.get("agent_id") == agent.id]
     windows = {}
     for name, days in (("last_7_days", 7), ("last_30_days", 30)):
         start = now - timedelta(days=days)
-        totals, _ = await asyncio.to_thread(_compute, start, now, None, mine, reopened, rated, now)
+        totals, _ = await asyncio.to_thread(
+            _compute, start, now, None, mine, reopened, ratings, now
+        )
         windows[name] = {"from": start, "to": now, **totals}
     return {"agent_id": agent.id, **windows}

@@ -1,7 +1,7 @@
 """The SLA policy on the wire: targets per priority and an optional business calendar."""
 
 from datetime import date, time
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import available_timezones
 
 from pydantic import Field, field_validator, model_validator
@@ -70,9 +70,23 @@ def _t(hhmm: str) -> time:
     return time(23, 59, 59, 999999) if hhmm == "24:00" else time.fromisoformat(hhmm)
 
 
+# What GET answers besides the policy itself: the server's to say, so a PUT ignores them.
+READ_ONLY_FIELDS = ("updated_at", "applies_to")
+
+
 class SlaPolicyIn(RequestSchema):
+    """The policy to keep. The body GET answers, edited, is a valid body: its read-only
+    `updated_at` and `applies_to` are ignored; any other unknown field is refused."""
+
     targets: PriorityTargets
     calendar: Calendar = Field(default_factory=Calendar)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ignore_read_only(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if k not in READ_ONLY_FIELDS}
+        return data
 
 
 class SlaPolicyOut(Schema):

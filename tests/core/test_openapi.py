@@ -15,6 +15,7 @@ import pytest
 from fastapi import FastAPI
 
 from app.core.openapi import OPERATION_ID, TAGS
+from tests.conftest import AppFactory
 from tests.factories import Actors
 
 METHODS = {"get", "post", "put", "patch", "delete"}
@@ -173,3 +174,49 @@ def test_headers_are_documented(spec: dict[str, Any]) -> None:
             assert "X-Request-ID" in response.get("headers", {}), (name, code)
             if code in ("429", "503"):
                 assert "Retry-After" in response["headers"], (name, code)
+
+
+class TestIdempotencyKeyIsDeclared:
+    """Generated clients can send Idempotency-Key exactly where the middleware honours it."""
+
+    @staticmethod
+    def declares_key(op: dict[str, Any]) -> bool:
+        keys = [p for p in op.get("parameters", []) if p["name"] == "Idempotency-Key"]
+        assert all(p["in"] == "header" and p["required"] is False for p in keys)
+        return bool(keys)
+
+    def test_on_operations_that_create_and_not_on_sign_in(self, spec: dict[str, Any]) -> None:
+        ops = dict(operations(spec))
+        declared = {name for name, op in ops.items() if self.declares_key(op)}
+        assert {"POST /api/support/tickets/create/", "POST /api/auth/register/"} <= declared
+        assert not {"POST /api/auth/login/", "POST /api/auth/refresh/"} & declared
+        assert all(name.startswith("POST ") for name in declared)
+        for name in declared:
+            answers = ops[name]["responses"]
+            assert {"400", "409", "422"} <= set(answers), name
+            success = [r for code, r in answers.items() if code.startswith("2")]
+            assert all("Idempotent-Replayed" in r["headers"] for r in success), name
+
+    async def test_exactly_where_the_middleware_honours_it(
+        self, client: httpx.AsyncClient, spec: dict[str, Any], actors: Actors
+    ) -> None:
+        # A key that is too long is refused by the middleware before anything else runs: the
+        # operations that answer so are the ones that honour the header.
+        too_long = {**actors.admin.headers, "Idempotency-Key": "k" * 256}
+        honoured = set()
+        for name, _ in operations(spec):
+            method, path = name.split(" ")
+            url = re.sub(r"\{[^}]+\}", "65a1b2c3d4e5f6a7b8c9d0e1", path)
+            answer = await client.request(method, url, headers=too_long)
+            if answer.status_code == 400 and "Idempotency-Key" in answer.json():
+                honoured.add(name)
+        assert honoured == {name for name, op in operations(spec) if self.declares_key(op)}
+
+
+def test_servers_default_to_the_host_that_served_the_document(spec: dict[str, Any]) -> None:
+    assert spec["servers"] == [{"url": "/"}]
+
+
+async def test_public_urls_are_the_servers(app_with: AppFactory) -> None:
+    configured, _ = await app_with(public_urls=["https://support.example.com"])
+    assert configured.openapi()["servers"] == [{"url": "https://support.example.com"}]

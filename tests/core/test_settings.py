@@ -1,12 +1,16 @@
+import logging
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
+from fastapi import FastAPI
 from pydantic import ValidationError
 
 from app.core.config import Settings
+from tests.factories import Actors, create_ticket
 
 STRONG = "tK9v-Qm2x-Lp7w-Zr4n-Hb8c-Fj3d-Ue6y-Sa1g"
 
@@ -84,6 +88,54 @@ class TestProductionRefusesWeakConfig:
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1
         assert lines[0].startswith("Configuration error:") and expected in lines[0]
+
+
+class TestProductionOnOneNode:
+    """Production may run on the embedded database (SecantusDB, reached with
+    directConnection=true): accepted, with a warning at each start that it is a single node."""
+
+    EMBEDDED_URL = "mongodb://127.0.0.1:27017/?directConnection=true"
+
+    def single_node_warnings(self, caplog: pytest.LogCaptureFixture) -> list[str]:
+        return [
+            r.getMessage()
+            for r in caplog.records
+            if r.name == "app.config" and r.levelno == logging.WARNING
+        ]
+
+    def test_a_direct_connection_is_accepted_with_a_warning(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        ok = settings(app_env="production", mongodb_url=self.EMBEDDED_URL, jwt_secret=STRONG)
+        assert ok.is_production
+        [warning] = self.single_node_warnings(caplog)
+        assert "single node" in warning and "no replication" in warning
+
+    @pytest.mark.parametrize(
+        ("env", "url"),
+        [
+            ("production", "mongodb://db1,db2,db3/?replicaSet=rs0"),
+            ("production", "mongodb://db/?directConnection=false"),
+            ("development", EMBEDDED_URL),
+        ],
+    )
+    def test_no_warning_otherwise(
+        self, caplog: pytest.LogCaptureFixture, env: str, url: str
+    ) -> None:
+        settings(app_env=env, mongodb_url=url, jwt_secret=STRONG)
+        assert self.single_node_warnings(caplog) == []
+
+    async def test_production_runs_its_transactions_on_the_embedded_database(
+        self, client: httpx.AsyncClient, actors: Actors, app: FastAPI
+    ) -> None:
+        # The suite's app is in production mode on the test server (SecantusDB unless
+        # TEST_MONGODB_URL names a MongoDB): a ticket and its event are one transaction.
+        assert app.state.settings.is_production
+        ticket = await create_ticket(client, actors.customer)
+        timeline = await client.get(
+            f"/api/support/tickets/{ticket['id']}/events/", headers=actors.customer.headers
+        )
+        assert [e["type"] for e in timeline.json()["events"]] == ["ticket.created"]
 
 
 class TestDevelopmentSecret:

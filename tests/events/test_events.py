@@ -157,6 +157,46 @@ class TestFeedParameters:
             assert bad.status_code == 400, query
 
 
+class TestFeedCursor:
+    """next_cursor says "Pass as ?cursor= (or after=)": both go on from it."""
+
+    async def test_following_cursor_pages_through_every_event_once(
+        self, client: httpx.AsyncClient, actors: Actors
+    ) -> None:
+        for _ in range(5):
+            await create_ticket(client, actors.customer)
+        everything = [e["id"] for e in await feed(client, actors.admin)]
+        seen: list[str] = []
+        query = ""
+        for _ in range(len(everything) + 1):  # a feed that never ends fails here, not forever
+            page = await client.get(f"/api/events/?limit=2{query}", headers=actors.admin.headers)
+            assert page.status_code == 200, page.text
+            seen += [e["id"] for e in page.json()["events"]]
+            if page.json()["next_cursor"] is None:
+                break
+            query = f"&cursor={page.json()['next_cursor']}"
+        assert seen == everything
+        assert len(set(seen)) == len(seen) >= 5
+
+    async def test_cursor_and_after_agree_or_it_is_a_400(
+        self, client: httpx.AsyncClient, actors: Actors
+    ) -> None:
+        for _ in range(3):
+            await create_ticket(client, actors.customer)
+        ids = [e["id"] for e in await feed(client, actors.admin)]
+        same = await client.get(
+            f"/api/events/?cursor={ids[0]}&after={ids[0]}", headers=actors.admin.headers
+        )
+        assert [e["id"] for e in same.json()["events"]] == ids[1:]
+        both = await client.get(
+            f"/api/events/?cursor={ids[0]}&after={ids[1]}", headers=actors.admin.headers
+        )
+        assert both.status_code == 400
+        assert both.json() == {"cursor": ["Give cursor or after, not two different positions."]}
+        bad = await client.get("/api/events/?cursor=abc", headers=actors.admin.headers)
+        assert (bad.status_code, bad.json()) == (400, {"cursor": ["Not an event id."]})
+
+
 class TestAtomicity:
     """The change's second write fails: neither it nor the first is stored."""
 

@@ -177,11 +177,21 @@ async def test_by_priority(
     assert groups["Medium"]["created"] == 3
 
 
-async def test_csv(client: httpx.AsyncClient, actors: Actors, story: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    ("asked", "accept"),
+    [({}, "text/csv"), ({"format": "csv"}, "application/json"), ({"format": "csv"}, "*/*")],
+)
+async def test_csv(
+    client: httpx.AsyncClient,
+    actors: Actors,
+    story: dict[str, str],
+    asked: dict[str, str],
+    accept: str,
+) -> None:
     response = await client.get(
         "/api/admin/reports/overview/",
-        params={**PERIOD, "group_by": "category"},
-        headers={**actors.admin.headers, "Accept": "text/csv"},
+        params={**PERIOD, "group_by": "category", **asked},
+        headers={**actors.admin.headers, "Accept": accept},
     )
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
@@ -203,12 +213,89 @@ async def test_agent_stats(
     assert week["csat"]["average"] == 3.5 and week["sla"]["first_response_met_percent"] == 50.0
 
 
+async def test_format_json_is_json_whatever_accept_says(
+    client: httpx.AsyncClient, actors: Actors
+) -> None:
+    response = await client.get(
+        "/api/admin/reports/overview/",
+        params={**PERIOD, "format": "json"},
+        headers={**actors.admin.headers, "Accept": "text/csv"},
+    )
+    assert response.status_code == 200
+    assert response.json()["totals"]["created"] == 0
+
+
+async def test_an_unknown_format_is_a_field_error(
+    client: httpx.AsyncClient, actors: Actors
+) -> None:
+    response = await client.get(
+        "/api/admin/reports/overview/",
+        params={**PERIOD, "format": "xlsx"},
+        headers=actors.admin.headers,
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == ["format"]
+
+
+class TestCsatCountsTheTicketsResolvedInThePeriod:
+    """Responses, average and response rate are all of the tickets resolved in the period:
+    a rating counts with the resolution that stands, whenever it was given."""
+
+    async def test_resolved_rated_then_reopened(
+        self, client: httpx.AsyncClient, actors: Actors, clock: Clock
+    ) -> None:
+        customer, agent = actors.customer, actors.agent
+        clock.set(at(2, 9))
+        ticket = (await create_ticket(client, customer))["id"]
+        await assign(client, ticket, agent)
+        clock.set(at(2, 10))
+        assert (await set_status(client, ticket, agent, "Resolved")).is_success
+        clock.set(at(2, 11))
+        await rate(client, ticket, customer, 4)
+        clock.set(at(2, 12))
+        await reply(client, ticket, customer, "It broke again")  # reopens it
+        clock.set(at(3, 12))
+        reopened = (await overview(client, actors))["totals"]
+        assert (reopened["resolved"], reopened["reopened"], reopened["backlog"]) == (0, 1, 1)
+        assert reopened["csat"] == NO_CSAT  # no resolution stands: nothing to have rated
+        clock.set(at(3, 13))
+        assert (await set_status(client, ticket, agent, "Resolved")).is_success
+        clock.set(at(3, 14))
+        again = (await overview(client, actors))["totals"]
+        assert (again["resolved"], again["reopened"], again["backlog"]) == (1, 1, 0)
+        assert again["csat"] == {
+            "responses": 1,
+            "average": 4.0,
+            "distribution": {"1": 0, "2": 0, "3": 0, "4": 1, "5": 0},
+            "response_rate_percent": 100.0,
+        }
+
+    async def test_rated_the_day_after_counts_on_the_day_resolved(
+        self, client: httpx.AsyncClient, actors: Actors, clock: Clock
+    ) -> None:
+        customer, agent = actors.customer, actors.agent
+        clock.set(at(2, 9))
+        ticket = (await create_ticket(client, customer))["id"]
+        await assign(client, ticket, agent)
+        clock.set(at(2, 23))
+        assert (await set_status(client, ticket, agent, "Resolved")).is_success
+        clock.set(at(3, 1))
+        await rate(client, ticket, customer, 5)
+        clock.set(at(4, 2))
+        days = {g["key"]: g for g in (await overview(client, actors, group_by="day"))["groups"]}
+        first, second = days["2026-03-02"], days["2026-03-03"]
+        assert (first["resolved"], first["csat"]["responses"]) == (1, 1)
+        assert first["csat"]["response_rate_percent"] == 100.0
+        assert (second["resolved"], second["csat"]) == (0, NO_CSAT)
+
+
 @pytest.mark.parametrize(
     "params",
     [
         {"from": "2026-03-04T00:00:00Z", "to": "2026-03-02T00:00:00Z"},
         {"from": "2024-01-01T00:00:00Z", "to": "2026-03-02T00:00:00Z"},
         {"group_by": "weather"},
+        {"format": "xml"},
     ],
 )
 async def test_bad_periods(

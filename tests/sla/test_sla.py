@@ -92,6 +92,34 @@ class TestPolicyEndpoint:
         )
         assert response.status_code == 400
 
+    async def test_the_body_get_answers_edited_is_a_valid_put_body(
+        self, client: httpx.AsyncClient, actors: Actors, clock: Clock
+    ) -> None:
+        url = "/api/admin/sla-policy/"
+        body = (await client.get(url, headers=actors.admin.headers)).json()
+        body["targets"]["Low"]["resolution_minutes"] = 5000
+        body["updated_at"] = "2001-01-01T00:00:00Z"  # read-only: the server sets it
+        body["applies_to"] = "anything"
+        response = await client.put(url, json=body, headers=actors.admin.headers)
+        assert response.status_code == 200, response.text
+        kept = (await client.get(url, headers=actors.admin.headers)).json()
+        assert kept["targets"]["Low"]["resolution_minutes"] == 5000
+        assert kept["updated_at"] == z(clock.now)
+        assert "re-prioritised" in kept["applies_to"]
+        # and the round trip of what PUT itself answers
+        again = await client.put(url, json=response.json()["policy"], headers=actors.admin.headers)
+        assert again.status_code == 200, again.text
+
+    async def test_unknown_fields_are_still_refused(
+        self, client: httpx.AsyncClient, actors: Actors
+    ) -> None:
+        response = await client.put(
+            "/api/admin/sla-policy/",
+            json={**policy(), "update_at": None},
+            headers=actors.admin.headers,
+        )
+        assert (response.status_code, response.json()) == (400, {"update_at": ["Unknown field."]})
+
     async def test_change_applies_to_new_tickets_only(
         self, client: httpx.AsyncClient, actors: Actors, clock: Clock
     ) -> None:
