@@ -6,6 +6,7 @@ from app.auth.principal import User
 from app.core.clock import utcnow
 from app.core.db import Database
 from app.core.log import security_event
+from app.sla import queries
 from app.sla.schemas import SlaPolicyIn
 from app.tickets.sla import POLICY_ID, PolicyDoc, load_policy_doc
 
@@ -25,6 +26,6 @@ async def replace_policy(*, db: Database, admin: User, data: SlaPolicyIn) -> Pol
         updated_at=utcnow(),
         updated_by=admin.id,
     )
-    await db.sla_policy.replace_one({"_id": POLICY_ID}, doc, upsert=True)
+    await queries.replace_sla_policy(db, doc)
     security_event("sla_policy_changed", actor_id=str(admin.id))
     return doc

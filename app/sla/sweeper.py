@@ -12,37 +12,15 @@ import socket
 import uuid
 from datetime import datetime, timedelta
 
-from pymongo.errors import DuplicateKeyError
-
 from app.core.clock import utcnow
 from app.core.config import Settings
 from app.core.db import Database
+from app.sla import queries
 from app.tickets import breaches
 
 log = logging.getLogger(__name__)
-LEASE_ID = "sla-sweeper"
 STOP_WAIT_SECONDS = 5
 ROUND = 200  # tickets per query; a round goes on while the queries come back full
-
-
-async def hold_lease(db: Database, *, owner: str, now: datetime, period: timedelta) -> bool:
-    """Takes or renews the sweeper's lease: True if `owner` holds it until now + 2 periods."""
-    until = now + 2 * period
-    renewed = await db.leases.update_one(
-        {"_id": LEASE_ID, "owner": owner}, {"$set": {"until": until}}
-    )
-    if renewed.matched_count:
-        return True
-    taken = await db.leases.update_one(
-        {"_id": LEASE_ID, "until": {"$lte": now}}, {"$set": {"owner": owner, "until": until}}
-    )
-    if taken.matched_count:
-        return True
-    try:
-        await db.leases.insert_one({"_id": LEASE_ID, "owner": owner, "until": until})
-    except DuplicateKeyError:
-        return False  # another instance holds it
-    return True
 
 
 async def sweep_once(
@@ -51,7 +29,8 @@ async def sweep_once(
     """One sweep if this owner holds the lease: the number of tickets with a breach
     recorded, None without the lease. `now` is for tests to drive."""
     moment = now or utcnow()
-    if not await hold_lease(db, owner=owner, now=moment, period=period):
+    held = await queries.hold_sweeper_lease(db, owner=owner, now=moment, until=moment + 2 * period)
+    if not held:
         return None
     total = 0
     while (done := await breaches.record_overdue_breaches(db=db, now=moment, limit=ROUND)) > 0:

@@ -119,6 +119,11 @@ async def find_ticket(db: Database, ticket_id: ObjectId) -> TicketDoc | None:
     return await tickets(db).find_one({"_id": ticket_id})
 
 
+async def find_sla_policy(db: Database, policy_id: str) -> Document | None:
+    """The SLA policy document (app/tickets/sla.py gives the default when there is none)."""
+    return await db.sla_policy.find_one({"_id": policy_id})
+
+
 async def page_of_tickets(
     db: Database,
     filters: Sequence[Filter],

@@ -22,6 +22,7 @@ from typing import Any, Literal, TypedDict
 
 from app.core.business_time import BusinessCalendar
 from app.core.db import Database
+from app.tickets import queries
 from app.tickets.documents import (
     FINISHED,
     Deadline,
@@ -105,7 +106,7 @@ class SlaPolicy:
 
 
 async def load_policy_doc(db: Database) -> PolicyDoc:
-    found = await db.sla_policy.find_one({"_id": POLICY_ID})
+    found = await queries.find_sla_policy(db, POLICY_ID)
     return found if found is not None else default_policy_doc()  # type: ignore[return-value]
 
 
