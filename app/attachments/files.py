@@ -3,8 +3,12 @@
 Accepted: JPEG, PNG, WebP, GIF and HEIC photos, PDF, plain UTF-8 text. The declared type and
 the file name are never believed. Images are decoded (under a pixel limit) and encoded again:
 the orientation is applied first, so photos stay upright, and EXIF (GPS position, camera and
-serials), XMP and embedded thumbnails are not carried over. HEIC becomes JPEG, which every
-browser shows. Pure and synchronous: it runs in a worker thread (`Slots`).
+serials), XMP, embedded thumbnails, comments (JPEG, GIF) and text chunks (PNG) are not carried
+over. The pixel limit counts every frame: an animation (a GIF stays one; an APNG or animated
+WebP keeps its first frame) is refused before any frame is decoded when its frames' pixels
+add up to more, or when it has more than MAX_FRAMES frames. HEIC becomes JPEG, which every
+browser shows. PDFs with active content are refused (pdf.py). Pure and synchronous: it runs
+in a worker thread (`Slots`).
 """
 
 import hashlib
@@ -16,6 +20,8 @@ from dataclasses import dataclass
 
 import pillow_heif
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from app.attachments import pdf
 
 pillow_heif.register_heif_opener()
 # Our own pixel limit is checked before an image is decoded; Pillow's warning would only
@@ -49,11 +55,21 @@ _EXTENSIONS = {
     "application/pdf": ".pdf",
     "text/plain": ".txt",
 }
-# Markup a browser would run if it ever sniffed the file: refused inside any accepted type.
+# Markup a browser would run if it ever sniffed the file: refused inside any type known by
+# its magic number (text is refused when it starts with markup). A tag counts with what ends
+# its name after it, a link with its `href`, an event handler (`onerror=`) inside a tag:
+# compressed image data is full of shorter matches (`<a`, ` on...=`).
 _ACTIVE_MARKUP = re.compile(
-    rb"<\s*(?:script|html|svg|iframe|body|object|embed)\b|<!doctype\s+html", re.IGNORECASE
+    rb"<!doctype\s+html"
+    rb"|<\s*(?:script|html|svg|iframe|frame|body|object|embed|img|style|math)[\s/>]"
+    rb"|<\s*a[\s/][^<>]{0,512}?href\s*="
+    rb"|<[a-z][^<>]{0,512}?[\s\"'/]on[a-z]{3,}\s*=",
+    re.IGNORECASE,
 )
 _MAX_NAME_BYTES = 255
+# Beyond this many frames the per-frame work alone (each one decoded, compared, re-encoded)
+# counts, however small the frames.
+MAX_FRAMES = 10_000
 
 
 def _kind(data: bytes) -> str | None:
@@ -94,16 +110,28 @@ def safe_filename(name: str | None, content_type: str) -> str:
     return encoded.decode("utf-8", errors="ignore").rstrip() + extension
 
 
+def _ensure_bounded(image: Image.Image, max_pixels: int) -> None:
+    """Before any frame is decoded: counting frames reads headers only (GIF blocks are
+    skipped, APNG and WebP declare their count)."""
+    width, height = image.size
+    if width * height > max_pixels:
+        raise UnacceptableFile(f"The image is larger than {max_pixels:,} pixels.")
+    frames = getattr(image, "n_frames", 1)
+    if frames > MAX_FRAMES:
+        raise UnacceptableFile(f"An animation can have at most {MAX_FRAMES:,} frames.")
+    if width * height * frames > max_pixels:
+        raise UnacceptableFile(
+            f"The animation is larger than {max_pixels:,} pixels, its frames added up."
+        )
+
+
 def _clean_image(data: bytes, max_pixels: int) -> tuple[bytes, str]:
     try:
         with Image.open(io.BytesIO(data)) as image:
-            width, height = image.size
-            if width * height > max_pixels:
-                raise UnacceptableFile(f"The image is larger than {max_pixels:,} pixels.")
+            _ensure_bounded(image, max_pixels)
             image.load()
-            frames = getattr(image, "n_frames", 1)
             fmt = image.format or ""
-            if fmt == "GIF" and frames > 1:
+            if fmt == "GIF" and getattr(image, "n_frames", 1) > 1:
                 return _reencode_animation(image), "image/gif"
             upright = ImageOps.exif_transpose(image)
     except UnacceptableFile:
@@ -114,20 +142,22 @@ def _clean_image(data: bytes, max_pixels: int) -> tuple[bytes, str]:
         raise UnacceptableFile("The image could not be read.") from None
     content_type = _IMAGE_FORMATS.get(fmt, "image/jpeg")  # HEIC is stored as JPEG
     out = io.BytesIO()
+    # An empty comment, or Pillow writes the decoded one again (JPEG COM, GIF comment);
+    # PNG text chunks and GIF application extensions are never written back.
     if content_type == "image/jpeg":
-        upright.convert("RGB").save(out, "JPEG", quality=90, optimize=True)
+        upright.convert("RGB").save(out, "JPEG", quality=90, optimize=True, comment=b"")
     elif content_type == "image/png":
         upright.save(out, "PNG", optimize=True)
     elif content_type == "image/webp":
         upright.save(out, "WEBP", quality=90)
     else:
-        upright.save(out, "GIF")
+        upright.save(out, "GIF", comment=b"")
     return out.getvalue(), content_type
 
 
 def _reencode_animation(image: Image.Image) -> bytes:
     out = io.BytesIO()
-    image.save(out, "GIF", save_all=True, loop=image.info.get("loop", 0))
+    image.save(out, "GIF", save_all=True, loop=image.info.get("loop", 0), comment=b"")
     return out.getvalue()
 
 
@@ -146,6 +176,8 @@ def clean_upload(data: bytes, filename: str | None, *, max_pixels: int) -> Clean
         kind = "text/plain"
     if kind.startswith("image/"):
         data, kind = _clean_image(data, max_pixels)
+    elif kind == "application/pdf" and (refusal := pdf.refusal(data)) is not None:
+        raise UnacceptableFile(refusal)
     return CleanFile(
         data=data,
         content_type=kind,

@@ -17,7 +17,7 @@ from PIL import Image
 from app.attachments.files import safe_filename
 from app.core.db import Database
 from tests.conftest import AppFactory
-from tests.factories import Actor, Actors, assign, create_ticket, make_actors, store_ticket
+from tests.factories import Actor, Actors, create_ticket, make_actors, store_ticket
 
 
 def upload_url(ticket_id: object) -> str:
@@ -74,13 +74,6 @@ def png_claiming(width: int, height: int) -> bytes:
         + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
         + chunk(b"IEND", b"")
     )
-
-
-@pytest.fixture
-async def ticket(client: httpx.AsyncClient, actors: Actors) -> str:
-    created = await create_ticket(client, actors.customer)
-    await assign(client, created["id"], actors.agent)
-    return str(created["id"])
 
 
 class TestWhatIsAccepted:
