@@ -1,7 +1,7 @@
 """The documentation pages, served from the app itself: Swagger UI at /docs (and /docs/),
 ReDoc at /redoc, their scripts and styles from the `fastapi-offline` package under
 /docs-assets/. A locked-down machine that cannot reach a CDN still gets working docs; the
-pages name no other host (tests/core/test_docs.py)."""
+pages name no other host (tests/core/test_openapi.py)."""
 
 from pathlib import Path
 

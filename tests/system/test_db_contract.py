@@ -3,12 +3,13 @@ against SecantusDB by default and against real MongoDB with TEST_MONGODB_URL: wh
 differ, the services use a form both answer the same, and the difference is pinned here."""
 
 import asyncio
+import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from app.core.db import Database, ensure_indexes
 from app.main import DOMAIN_INDEXES
@@ -231,3 +232,76 @@ class TestFormsTheNewFeaturesUse:
         await db.t.insert_one({"_id": 1, "ended": [{"sid": "a", "at": 1}, {"sid": "b", "at": 2}]})
         found = await db.t.find_one({"_id": 1}, {"ended.sid": 1})
         assert found == {"_id": 1, "ended": [{"sid": "a"}, {"sid": "b"}]}
+
+
+ON_SECANTUSDB = not os.environ.get("TEST_MONGODB_URL")
+
+
+class TestWhatTheEmbeddedServerPlans:
+    """Why the services' queries have the shapes they have: what SecantusDB plans for each form
+    (on MongoDB, the same forms use the index). Application code states the rule it follows
+    ("a query carries only the fields of one index, one range, no `$in` or `$or` beside it");
+    the reasons are pinned here."""
+
+    @pytest.fixture
+    async def queue(self, db: Database) -> Database:
+        await db.q.create_index([("agent_id", ASCENDING), ("order_key", DESCENDING)])
+        await db.q.insert_many(
+            [{"agent_id": n % 3, "order_key": f"{n:03d}", "other": n} for n in range(60)]
+        )
+        return db
+
+    async def stages(self, db: Database, query: dict, *, sort: tuple[str, int]) -> list[str]:
+        cursor = db.q.find(query).sort(*sort).limit(3)
+        return winning_stages((await cursor.explain())["queryPlanner"]["winningPlan"])
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            {"agent_id": {"$in": [1, 2]}, "order_key": {"$lt": "050"}},  # $in beside a range
+            {"agent_id": 1, "order_key": {"$lt": "050"}, "other": {"$gt": 3}},  # a residual field
+            {"$or": [{"agent_id": 1}, {"agent_id": 2, "order_key": {"$lt": "050"}}]},
+            {"order_key": {"$lt": "050"}},  # not the index's leading field
+        ],
+        ids=["in-beside-range", "residual-field", "or", "not-leading"],
+    )
+    async def test_a_filter_that_is_not_an_indexs_leading_fields_scans_the_collection(
+        self, queue: Database, query: dict
+    ) -> None:
+        stages = await self.stages(queue, query, sort=("order_key", -1))
+        assert ("COLLSCAN" in stages) if ON_SECANTUSDB else stages  # MongoDB: its planner's call
+
+    async def test_a_range_or_a_bare_sort_on_id_scans_the_collection(self, queue: Database) -> None:
+        # Why events are read by `seq` and small lists by an explicit `_id` range from the start.
+        first = await queue.q.find_one()
+        assert first is not None
+        for query in ({"_id": {"$gt": first["_id"]}}, {}):
+            stages = await self.stages(queue, query, sort=("_id", 1))
+            assert "COLLSCAN" in stages if ON_SECANTUSDB else "IXSCAN" in stages
+
+    async def test_an_index_range_is_read_whole_before_sort_and_limit(
+        self, queue: Database
+    ) -> None:
+        # Why lists read bounded windows of the key instead of "the range, limit n".
+        cursor = queue.q.find({"agent_id": 1, "order_key": {"$lt": "050"}}).sort("order_key", -1)
+        stats = (await cursor.limit(3).explain())["executionStats"]
+        in_range = await queue.q.count_documents({"agent_id": 1, "order_key": {"$lt": "050"}})
+        if ON_SECANTUSDB:
+            assert stats["totalKeysExamined"] >= in_range > 3
+        else:
+            assert stats["totalKeysExamined"] <= 4
+
+    async def test_a_hint_walks_the_whole_index_range(self, queue: Database) -> None:
+        # Why no query carries a `hint`: the planner picks the index when the filter fits it.
+        cursor = queue.q.find({"agent_id": 1}).hint([("agent_id", 1), ("order_key", -1)])
+        stats = (await cursor.limit(3).explain())["executionStats"]
+        if ON_SECANTUSDB:
+            assert stats["totalKeysExamined"] == await queue.q.count_documents({"agent_id": 1})
+
+    async def test_no_text_index(self, db: Database) -> None:
+        # Why search keeps its own normalised `terms` array instead of `$text`.
+        if ON_SECANTUSDB:
+            with pytest.raises(OperationFailure, match="text indexes are not supported"):
+                await db.t.create_index([("s", "text")])
+        else:
+            await db.t.create_index([("s", "text")])
