@@ -111,12 +111,8 @@ async def list_agents(
     summary="Deactivate a user: their tokens stop working at once, and an agent's unfinished "
     "tickets go back to the queue (admins)",
 )
-async def deactivate_user(
-    user_id: str, admin: AdminUser, db: DbDep, settings: SettingsDep
-) -> UserStatusOut:
-    return await service.set_active(
-        db=db, settings=settings, user_id=user_id, active=False, admin=admin
-    )
+async def deactivate_user(user_id: str, admin: AdminUser, db: DbDep) -> UserStatusOut:
+    return await service.set_active(db=db, user_id=user_id, active=False, admin=admin)
 
 
 @router.post(
@@ -125,9 +121,5 @@ async def deactivate_user(
     responses=responses(401, 403, 404),
     summary="Activate a deactivated user (admins)",
 )
-async def activate_user(
-    user_id: str, admin: AdminUser, db: DbDep, settings: SettingsDep
-) -> UserStatusOut:
-    return await service.set_active(
-        db=db, settings=settings, user_id=user_id, active=True, admin=admin
-    )
+async def activate_user(user_id: str, admin: AdminUser, db: DbDep) -> UserStatusOut:
+    return await service.set_active(db=db, user_id=user_id, active=True, admin=admin)

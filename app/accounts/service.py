@@ -141,9 +141,7 @@ async def list_agents(
     return await queries.page_of_agents(db, approved=approved, limit=limit, cursor=cursor)
 
 
-async def set_active(
-    *, db: Database, settings: Settings, user_id: str, active: bool, admin: User
-) -> UserStatusOut:
+async def set_active(*, db: Database, user_id: str, active: bool, admin: User) -> UserStatusOut:
     """Deactivation takes effect at once: every request loads its caller and checks
     is_active, and every login of the user ends (activation revives none: the user signs in
     again). A deactivated agent's unfinished tickets go back to the unassigned queue."""
@@ -160,7 +158,7 @@ async def set_active(
         if not await queries.set_active(db, oid, active=active, at=now, txn=session):
             raise NotFound("User not found")
         if not active:
-            await auth_service.end_sessions_of(db=db, settings=settings, user_id=oid, txn=session)
+            await auth_service.end_sessions_of(db=db, user_id=oid, txn=session)
         await events.record(
             db,
             session,

@@ -24,7 +24,8 @@ INDEXES = {
         IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),
     ],
     "sessions": [
-        # one per login, read by _id at every request; kept while any of its tokens lives
+        # one per login, read by _id at every request; kept until its last access token
+        # has expired
         IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),
         # deactivation ends all of a user's logins
         IndexModel([("user_id", ASCENDING)], name="sessions_by_user"),
@@ -76,19 +77,16 @@ async def insert_session(db: Database, login: Document) -> None:
 
 async def find_session(db: Database, session: ObjectId) -> Document | None:
     # By _id alone: SecantusDB plans {_id, revoked} as a collection scan.
-    return await db.sessions.find_one({"_id": session}, {"revoked": 1})
+    return await db.sessions.find_one({"_id": session}, {"revoked": 1, "created_at": 1})
 
 
 async def end_session(
     db: Database, session: ObjectId, *, user_id: ObjectId | None, at: datetime, keep_until: datetime
 ) -> None:
-    """Marks a login ended, its record kept at least until `keep_until`. An ended login is
-    left exactly as it is. A login whose record has expired gets one again, ended: its last
-    access tokens may still be alive."""
+    """Marks a login ended. An ended login is left exactly as it is. A login whose record
+    has expired gets one again, ended, kept until `keep_until` (its last access token's end)."""
     ended = {"revoked": True, "ended_at": at}
-    changed = await db.sessions.update_one(
-        {"_id": session, "revoked": False}, {"$set": ended, "$max": {"expires_at": keep_until}}
-    )
+    changed = await db.sessions.update_one({"_id": session, "revoked": False}, {"$set": ended})
     if changed.matched_count:
         return
     with contextlib.suppress(DuplicateKeyError):  # it had ended before
@@ -98,17 +96,12 @@ async def end_session(
 
 
 async def end_sessions_of(
-    db: Database,
-    user_id: ObjectId,
-    *,
-    at: datetime,
-    keep_until: datetime,
-    txn: AsyncClientSession,
+    db: Database, user_id: ObjectId, *, at: datetime, txn: AsyncClientSession
 ) -> None:
-    """Ends every login of the user not ended yet (deactivation), as `end_session` does."""
+    """Ends every login of the user not ended yet (deactivation)."""
     await db.sessions.update_many(
         {"user_id": user_id, "revoked": False},
-        {"$set": {"revoked": True, "ended_at": at}, "$max": {"expires_at": keep_until}},
+        {"$set": {"revoked": True, "ended_at": at}},
         session=txn,
     )
 

@@ -4,8 +4,8 @@ A login is a session (`sessions`, one document per login): its refresh tokens fo
 each usable once, and its access tokens carry its id (`sid`). Ending a session (logout, a
 spent refresh token presented again, deactivation of its user) marks its document ended for
 good, and every request reads that document by _id alongside its caller: the login's tokens
-stop working at once, in every worker. An ended session's document is kept until its last
-access token has expired, so no later event brings one back.
+stop working at once, in every worker. A session's document is kept until its last access
+token has expired (an ended one stays ended that long, whatever happens to other logins).
 """
 
 import asyncio
@@ -59,8 +59,8 @@ async def still_signed_in(*, db: Database, user: User) -> bool:
 
 async def _signed_in(db: Database, user_id: str, session: ObjectId) -> tuple[User, Document | None]:
     """The user, if they still exist and are active, and their login's document, if the
-    login has not ended. (A login without a document has not ended: an ended one's document
-    outlives its tokens; a live one's may expire before its last access token.)"""
+    login has not ended. (Every login's document outlives its tokens: a signed token whose
+    login has none was made without signing in, as the tests' are; only its expiry ends it.)"""
     oid = to_object_id(user_id)
     if oid is None:
         raise NotAuthenticated("User not found or deactivated")
@@ -136,7 +136,9 @@ async def login(
             "user_id": user.id,
             "revoked": False,
             "created_at": now,
-            "expires_at": now + timedelta(days=settings.refresh_token_days),
+            # Kept until the last access token a refresh can give has expired: whatever
+            # happens to the login meanwhile is remembered as long as any of its tokens lives.
+            "expires_at": now + _refreshable(settings) + _access_ttl(settings),
         },
     )
     return await _issue_pair(db, settings, user=user)
@@ -158,7 +160,7 @@ async def refresh(*, db: Database, settings: Settings, refresh_token: str) -> To
         await _end_session(db, settings, session, user_id=claims["sub"])
         raise NotAuthenticated(REFRESH_REVOKED)
     user, login = await _signed_in(db, str(claims["sub"]), session)
-    if login is None:  # expired with the login's first refresh token
+    if login is None or login["created_at"] + _refreshable(settings) <= utcnow():
         raise NotAuthenticated(REFRESH_REVOKED)
     return await _issue_pair(db, settings, user=user)
 
@@ -170,14 +172,9 @@ async def logout(*, db: Database, settings: Settings, refresh_token: str) -> Non
     await _end_session(db, settings, _session_of(claims), user_id=claims["sub"])
 
 
-async def end_sessions_of(
-    *, db: Database, settings: Settings, user_id: ObjectId, txn: AsyncClientSession
-) -> None:
+async def end_sessions_of(*, db: Database, user_id: ObjectId, txn: AsyncClientSession) -> None:
     """Deactivation: every login of the user ends, so reactivation revives none of them."""
-    now = utcnow()
-    await queries.end_sessions_of(
-        db, user_id, at=now, keep_until=now + _access_ttl(settings), txn=txn
-    )
+    await queries.end_sessions_of(db, user_id, at=utcnow(), txn=txn)
 
 
 def _session_of(claims: dict[str, Any]) -> ObjectId:
@@ -191,6 +188,11 @@ def _access_ttl(settings: Settings) -> timedelta:
     return timedelta(minutes=settings.access_token_minutes)
 
 
+def _refreshable(settings: Settings) -> timedelta:
+    """How long after sign-in a login's refresh tokens work."""
+    return timedelta(days=settings.refresh_token_days)
+
+
 async def _end_session(
     db: Database, settings: Settings, session: ObjectId, *, user_id: str
 ) -> None:
@@ -200,7 +202,7 @@ async def _end_session(
         session,
         user_id=to_object_id(user_id),
         at=now,
-        keep_until=now + _access_ttl(settings),  # its last access tokens expire before
+        keep_until=now + _access_ttl(settings),
     )
 
 
@@ -220,7 +222,7 @@ async def _issue_pair(db: Database, settings: Settings, *, user: User) -> TokenP
         user_id=user_id,
         role=user.role,
         token_type="refresh",  # noqa: S106
-        ttl=timedelta(days=settings.refresh_token_days),
+        ttl=_refreshable(settings),
         session=str(user.session),
     )
     await queries.insert_refresh_token(
