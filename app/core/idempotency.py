@@ -8,7 +8,8 @@ caller: the verified user of the bearer token, else the client's address (sign-u
 answer is only given to a caller the endpoint itself would let in now: a bearer token is
 authenticated in full (its login not ended, its user active) before anything stored is used.
 
-Two database round trips per keyed request (claim, then store the answer); none without a key.
+Two database round trips per keyed request (claim, then store the answer), and a retry's
+caller check; none without a key.
 Answers of 500 and above are not stored: the retry runs again.
 """
 

@@ -81,6 +81,7 @@ async def spend_stream_token(*, db: Database, token: str) -> tuple[ObjectId, Obj
     """The user a stream token was issued to, and their login; it works once, within its
     lifetime."""
     spent = await db.stream_tokens.find_one_and_delete({"_id": _token_key(token)})
-    if spent is None or spent["expires_at"] <= utcnow():
+    # (One without "session" was issued before stream tokens named their login.)
+    if spent is None or spent["expires_at"] <= utcnow() or "session" not in spent:
         raise NotAuthenticated("Invalid or expired stream token")
     return spent["user_id"], spent["session"]
