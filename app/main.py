@@ -15,6 +15,7 @@ from app.accounts import service as account_service
 from app.attachments import router as attachments
 from app.auth import queries as auth_queries
 from app.auth import router as auth
+from app.auth import service as auth_service
 from app.core import health, idempotency
 from app.core.config import Settings, get_settings
 from app.core.db import Database, Indexes, ensure_indexes, open_database
@@ -161,7 +162,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(MetricsMiddleware)
         if settings.metrics_port is None:
             app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
-    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(IdempotencyMiddleware, authenticate=auth_service.load_current_user)
     app.add_middleware(TrailingSlashMiddleware, prefix=API_PREFIX)
     app.add_middleware(
         BodySizeLimitMiddleware,

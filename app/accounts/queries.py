@@ -1,6 +1,11 @@
-"""The admin's agent list: its query and indexes."""
+"""Accounts' writes to users (approval, activation), the admin's agent list: the queries and
+their indexes."""
 
+from datetime import datetime
+
+from bson import ObjectId
 from pymongo import ASCENDING, IndexModel
+from pymongo.asynchronous.client_session import AsyncClientSession
 
 from app.auth.documents import Role
 from app.core.db import Database, Document
@@ -37,3 +42,29 @@ async def page_of_agents(
 
 async def admin_exists(db: Database) -> bool:
     return bool(await db.users.count_documents({"role": Role.ADMIN.value}, limit=1))
+
+
+async def approve_agent(
+    db: Database, agent_id: ObjectId, approval: Document, *, txn: AsyncClientSession
+) -> bool:
+    """True if the agent was waiting for approval (and now is approved)."""
+    approved = await db.users.update_one(
+        {"_id": agent_id, "role": Role.AGENT.value, "is_approved": False},
+        {"$set": approval},
+        session=txn,
+    )
+    return bool(approved.matched_count)
+
+
+async def find_role(db: Database, user_id: ObjectId) -> Document | None:
+    return await db.users.find_one({"_id": user_id}, {"role": 1})
+
+
+async def set_active(
+    db: Database, user_id: ObjectId, *, active: bool, at: datetime, txn: AsyncClientSession
+) -> bool:
+    """False if there is no such user."""
+    result = await db.users.update_one(
+        {"_id": user_id}, {"$set": {"is_active": active, "updated_at": at}}, session=txn
+    )
+    return bool(result.matched_count)

@@ -15,6 +15,7 @@ from app.accounts import queries
 from app.accounts.schemas import RegisterIn, UserStatusOut
 from app.auth import policy, throttling
 from app.auth import queries as user_queries
+from app.auth import service as auth_service
 from app.auth.documents import Role, UserDoc, new_user
 from app.auth.principal import User
 from app.auth.schemas import AccountOut
@@ -58,7 +59,7 @@ async def create_user(
     )
 
     async def work(session: Session) -> None:
-        await user_queries.users(db).insert_one(user, session=session)
+        await user_queries.insert_user(db, user, txn=session)
         if role == Role.AGENT:
             await events.record(
                 db,
@@ -113,12 +114,8 @@ async def approve_agent(*, db: Database, agent_id: str, admin: User) -> None:
     approval = {"is_approved": True, "approved_at": now, "approved_by": admin.id, "updated_at": now}
 
     async def work(session: Session) -> bool:
-        approved = await db.users.update_one(
-            {"_id": oid, "role": Role.AGENT.value, "is_approved": False},
-            {"$set": approval},
-            session=session,
-        )
-        if approved.matched_count:
+        approved = await queries.approve_agent(db, oid, approval, txn=session)
+        if approved:
             await events.record(
                 db,
                 session,
@@ -127,12 +124,12 @@ async def approve_agent(*, db: Database, agent_id: str, admin: User) -> None:
                 visibility="internal",
                 data={"user_id": oid},
             )
-        return bool(approved.matched_count)
+        return approved
 
     if await events.in_transaction(db, work):
         security_event("agent_approved", actor_id=str(admin.id), target_id=str(oid))
         return
-    existing = await db.users.find_one({"_id": oid}, {"role": 1})
+    existing = await queries.find_role(db, oid)
     if existing is None or existing["role"] != Role.AGENT.value:
         raise NotFound("Agent not found")
 
@@ -146,7 +143,8 @@ async def list_agents(
 
 async def set_active(*, db: Database, user_id: str, active: bool, admin: User) -> UserStatusOut:
     """Deactivation takes effect at once: every request loads its caller and checks
-    is_active. A deactivated agent's unfinished tickets go back to the unassigned queue."""
+    is_active, and every login of the user ends (activation revives none: the user signs in
+    again). A deactivated agent's unfinished tickets go back to the unassigned queue."""
     policy.ensure_admin(admin)
     oid = object_id_or_404(user_id, "User not found")
     if oid == admin.id and not active:
@@ -157,11 +155,10 @@ async def set_active(*, db: Database, user_id: str, active: bool, admin: User) -
     now = utcnow()
 
     async def work(session: Session) -> int:
-        result = await db.users.update_one(
-            {"_id": oid}, {"$set": {"is_active": active, "updated_at": now}}, session=session
-        )
-        if result.matched_count == 0:
+        if not await queries.set_active(db, oid, active=active, at=now, txn=session):
             raise NotFound("User not found")
+        if not active:
+            await auth_service.end_sessions_of(db=db, user_id=oid, txn=session)
         await events.record(
             db,
             session,

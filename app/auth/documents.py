@@ -3,7 +3,7 @@ bootstrap admin, `seed-demo` and the test factories alike."""
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, NotRequired, TypedDict
+from typing import TypedDict
 
 from bson import ObjectId
 
@@ -29,8 +29,6 @@ class UserDoc(TypedDict):
     approved_by: ObjectId | None
     created_at: datetime
     updated_at: datetime
-    # Logins ended (logout, refresh-token reuse): their access tokens stop working.
-    ended_sessions: NotRequired[list[dict[str, Any]]]
 
 
 def new_user(

@@ -19,9 +19,10 @@ class User(BaseModel):
     role: Role
     is_active: bool
     is_approved: bool
+    session: ObjectId  # the login the request's token belongs to
 
     @classmethod
-    def from_doc(cls, doc: Mapping[str, Any]) -> "User":
+    def from_doc(cls, doc: Mapping[str, Any], *, session: ObjectId) -> "User":
         """Fails closed: an account whose role this service does not know can do nothing."""
         if doc["role"] not in Role._value2member_map_:
             raise PermissionDenied("This account has no role this service knows")
@@ -32,4 +33,5 @@ class User(BaseModel):
             role=Role(doc["role"]),
             is_active=doc["is_active"],
             is_approved=doc["is_approved"],
+            session=session,
         )

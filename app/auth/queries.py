@@ -1,12 +1,16 @@
-"""Users, refresh tokens and throttle events: the queries authentication sends, and the
-indexes behind them."""
+"""Users, logins (sessions), refresh tokens and throttle events: the queries authentication
+sends, and the indexes behind them."""
 
+import contextlib
 from collections import OrderedDict
+from datetime import datetime
 from typing import cast
 
 from bson import ObjectId
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, IndexModel, ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
 
 from app.auth.documents import UserDoc
 from app.core.db import Database, Document
@@ -20,8 +24,11 @@ INDEXES = {
         IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),
     ],
     "sessions": [
-        # one per login; read by _id at every refresh
+        # one per login, read by _id at every request; kept until its last access token
+        # has expired
         IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),
+        # deactivation ends all of a user's logins
+        IndexModel([("user_id", ASCENDING)], name="sessions_by_user"),
     ],
     "throttles": [
         # one document per throttled key (read and written by _id), gone a window after
@@ -36,12 +43,15 @@ CALLER_FIELDS = {
     "role": 1,
     "is_active": 1,
     "is_approved": 1,
-    "ended_sessions.sid": 1,
 }
 
 
 def users(db: Database) -> AsyncCollection[UserDoc]:
     return cast(AsyncCollection[UserDoc], db.users)
+
+
+async def insert_user(db: Database, user: UserDoc, *, txn: AsyncClientSession) -> None:
+    await users(db).insert_one(user, session=txn)
 
 
 async def find_caller(db: Database, user_id: ObjectId) -> Document | None:
@@ -54,7 +64,77 @@ async def find_by_email(db: Database, email: str) -> UserDoc | None:
 
 async def find_account(db: Database, user_id: ObjectId) -> Document | None:
     """A user as a response may show it (no password hash)."""
-    return await db.users.find_one({"_id": user_id}, {"password_hash": 0, "ended_sessions": 0})
+    return await db.users.find_one({"_id": user_id}, {"password_hash": 0})
+
+
+async def set_password_hash(db: Database, user_id: ObjectId, password_hash: str) -> None:
+    await db.users.update_one({"_id": user_id}, {"$set": {"password_hash": password_hash}})
+
+
+async def insert_session(db: Database, login: Document) -> None:
+    await db.sessions.insert_one(login)
+
+
+async def find_session(db: Database, session: ObjectId) -> Document | None:
+    # By _id alone: SecantusDB plans {_id, revoked} as a collection scan.
+    return await db.sessions.find_one({"_id": session}, {"revoked": 1, "created_at": 1})
+
+
+async def end_session(
+    db: Database, session: ObjectId, *, user_id: ObjectId | None, at: datetime, keep_until: datetime
+) -> None:
+    """Marks a login ended. An ended login is left exactly as it is. A login whose record
+    has expired gets one again, ended, kept until `keep_until` (its last access token's end)."""
+    ended = {"revoked": True, "ended_at": at}
+    changed = await db.sessions.update_one({"_id": session, "revoked": False}, {"$set": ended})
+    if changed.matched_count:
+        return
+    with contextlib.suppress(DuplicateKeyError):  # it had ended before
+        await db.sessions.insert_one(
+            {"_id": session, "user_id": user_id, **ended, "expires_at": keep_until}
+        )
+
+
+async def end_sessions_of(
+    db: Database, user_id: ObjectId, *, at: datetime, txn: AsyncClientSession
+) -> None:
+    """Ends every login of the user not ended yet (deactivation)."""
+    await db.sessions.update_many(
+        {"user_id": user_id, "revoked": False},
+        {"$set": {"revoked": True, "ended_at": at}},
+        session=txn,
+    )
+
+
+async def spend_refresh_token(db: Database, jti: str, at: datetime) -> bool:
+    """Spending is one conditional update: of two concurrent uses, exactly one is True."""
+    spent = await db.refresh_tokens.update_one(
+        {"_id": jti, "spent": False}, {"$set": {"spent": True, "spent_at": at}}
+    )
+    return bool(spent.matched_count)
+
+
+async def insert_refresh_token(db: Database, token: Document) -> None:
+    await db.refresh_tokens.insert_one(token)
+
+
+async def append_throttle_attempt(db: Database, key: str, update: Document) -> Document | None:
+    """The key's document after `update` (created if missing), its attempts only."""
+    return await db.throttles.find_one_and_update(
+        {"_id": key},
+        update,
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
+        projection={"attempts": 1},
+    )
+
+
+async def delete_throttle(db: Database, key: str) -> None:
+    await db.throttles.delete_one({"_id": key})
+
+
+async def forget_throttle_attempt(db: Database, key: str, attempt_id: ObjectId) -> None:
+    await db.throttles.update_one({"_id": key}, {"$pull": {"attempts": {"id": attempt_id}}})
 
 
 # A user's name never changes and no user is deleted (no endpoint does either), so the names

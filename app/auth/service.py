@@ -1,10 +1,11 @@
 """Login, token pairs, single-use refresh tokens, logout, and the per-request caller load.
 
 A login is a session (`sessions`, one document per login): its refresh tokens form a chain,
-each usable once, and its access tokens carry its id (`sid`). Ending a session (logout, or a
-spent refresh token presented again) marks it revoked, which every later refresh checks, and
-records its id on the user document, which every request already loads: its access tokens
-stop working at once without a further database round trip.
+each usable once, and its access tokens carry its id (`sid`). Ending a session (logout, a
+spent refresh token presented again, deactivation of its user) marks its document ended for
+good, and every request reads that document by _id alongside its caller: the login's tokens
+stop working at once, in every worker. A session's document is kept until its last access
+token has expired (an ended one stays ended that long, whatever happens to other logins).
 """
 
 import asyncio
@@ -13,13 +14,14 @@ from datetime import timedelta
 from typing import Any
 
 from bson import ObjectId
+from pymongo.asynchronous.client_session import AsyncClientSession
 
 from app.auth import queries, throttling
 from app.auth.principal import User
 from app.auth.schemas import LoginIn, LoginUserOut, MeUserOut, TokenPairOut
 from app.core.clock import utcnow
 from app.core.config import Settings
-from app.core.db import Database
+from app.core.db import Database, Document
 from app.core.errors import NotAuthenticated, NotFound, PermissionDenied
 from app.core.ids import to_object_id
 from app.core.log import security_event
@@ -29,35 +31,47 @@ INVALID_CREDENTIALS = "Invalid credentials"
 TOO_MANY_LOGINS = "Too many failed login attempts. Try again later."
 REFRESH_REVOKED = "Refresh token has been revoked"
 SESSION_ENDED = "This login has ended; sign in again"
-# Ended sessions remembered on the user document; older ones' access tokens have expired
-# unless a user ends more than this many logins within one access-token lifetime.
-REMEMBERED_ENDED_SESSIONS = 50
 
 
 async def load_current_user(*, db: Database, settings: Settings, token: str) -> User:
-    """The caller of an authenticated request: one read by _id, so deactivation, approval and
-    the end of the token's login take effect on the next request."""
+    """The caller of an authenticated request: two reads by _id at once (the user, the
+    login), so deactivation, approval and the end of the login take effect on the next
+    request."""
     claims = decode_token(settings.jwt_key, token, "access")
-    return await _active_user(db, claims)
+    user, _ = await _signed_in(db, str(claims["sub"]), _session_of(claims))
+    return user
 
 
-async def _active_user(db: Database, claims: dict[str, Any]) -> User:
-    """The token's subject, if it still exists, is active, and its login has not ended."""
-    oid = to_object_id(str(claims["sub"]))
-    doc = await queries.find_caller(db, oid) if oid else None
+async def load_user(*, db: Database, user_id: ObjectId, session: ObjectId) -> User:
+    """A caller known by id and login (a spent stream token), checked as a token's is."""
+    user, _ = await _signed_in(db, str(user_id), session)
+    return user
+
+
+async def still_signed_in(*, db: Database, user: User) -> bool:
+    """Whether the caller of a long-lived response (the event stream) still would be let in."""
+    try:
+        await _signed_in(db, str(user.id), user.session)
+    except (NotAuthenticated, PermissionDenied):
+        return False
+    return True
+
+
+async def _signed_in(db: Database, user_id: str, session: ObjectId) -> tuple[User, Document | None]:
+    """The user, if they still exist and are active, and their login's document, if the
+    login has not ended. (Every login's document outlives its tokens: a signed token whose
+    login has none was made without signing in, as the tests' are; only its expiry ends it.)"""
+    oid = to_object_id(user_id)
+    if oid is None:
+        raise NotAuthenticated("User not found or deactivated")
+    doc, login = await asyncio.gather(
+        queries.find_caller(db, oid), queries.find_session(db, session)
+    )
     if doc is None or not doc["is_active"]:
         raise NotAuthenticated("User not found or deactivated")
-    if any(ended["sid"] == claims.get("sid") for ended in doc.get("ended_sessions", [])):
+    if login is not None and login["revoked"]:
         raise NotAuthenticated(SESSION_ENDED)
-    return User.from_doc(doc)
-
-
-async def load_user(*, db: Database, user_id: ObjectId) -> User:
-    """A caller known by id (a spent stream token), if it still exists and is active."""
-    doc = await queries.find_caller(db, user_id)
-    if doc is None or not doc["is_active"]:
-        raise NotAuthenticated("User not found or deactivated")
-    return User.from_doc(doc)
+    return User.from_doc(doc, session=session), login
 
 
 async def read_own_account(*, db: Database, user: User) -> MeUserOut:
@@ -112,19 +126,22 @@ async def login(
         security_event("login_deactivated", level=logging.WARNING, target_id=str(doc["_id"]))
         raise PermissionDenied("This account has been deactivated")
     if new_hash is not None:
-        await db.users.update_one({"_id": doc["_id"]}, {"$set": {"password_hash": new_hash}})
-    user = User.from_doc(doc)
-    session = ObjectId()
-    await db.sessions.insert_one(
+        await queries.set_password_hash(db, doc["_id"], new_hash)
+    user = User.from_doc(doc, session=ObjectId())
+    now = utcnow()
+    await queries.insert_session(
+        db,
         {
-            "_id": session,
+            "_id": user.session,
             "user_id": user.id,
             "revoked": False,
-            "created_at": utcnow(),
-            "expires_at": utcnow() + timedelta(days=settings.refresh_token_days),
-        }
+            "created_at": now,
+            # Kept until the last access token a refresh can give has expired: whatever
+            # happens to the login meanwhile is remembered as long as any of its tokens lives.
+            "expires_at": now + _refreshable(settings) + _access_ttl(settings),
+        },
     )
-    return await _issue_pair(db, settings, user=user, session=session)
+    return await _issue_pair(db, settings, user=user)
 
 
 async def refresh(*, db: Database, settings: Settings, refresh_token: str) -> TokenPairOut:
@@ -133,32 +150,31 @@ async def refresh(*, db: Database, settings: Settings, refresh_token: str) -> To
     concurrently (every refresh checks the session after spending its token)."""
     claims = decode_token(settings.jwt_key, refresh_token, "refresh")
     session = _session_of(claims)
-    # Spending is one conditional update: of two concurrent uses, exactly one matches.
-    spent = await db.refresh_tokens.update_one(
-        {"_id": claims["jti"], "spent": False}, {"$set": {"spent": True, "spent_at": utcnow()}}
-    )
-    if spent.matched_count == 0:
+    if not await queries.spend_refresh_token(db, claims["jti"], utcnow()):
         security_event(
             "refresh_token_reuse",
             level=logging.WARNING,
             session=str(session),
             target_id=str(claims["sub"]),
         )
-        await _end_session(db, session, user_id=claims["sub"])
+        await _end_session(db, settings, session, user_id=claims["sub"])
         raise NotAuthenticated(REFRESH_REVOKED)
-    # By _id alone: SecantusDB plans {_id, revoked} as a collection scan.
-    record, user = await asyncio.gather(
-        db.sessions.find_one({"_id": session}, {"revoked": 1}), _active_user(db, claims)
-    )
-    if record is None or record["revoked"]:
+    user, login = await _signed_in(db, str(claims["sub"]), session)
+    if login is None or login["created_at"] + _refreshable(settings) <= utcnow():
         raise NotAuthenticated(REFRESH_REVOKED)
-    return await _issue_pair(db, settings, user=user, session=session)
+    return await _issue_pair(db, settings, user=user)
 
 
 async def logout(*, db: Database, settings: Settings, refresh_token: str) -> None:
-    """Ends the login the refresh token belongs to: its refresh chain and its access tokens."""
+    """Ends the login the refresh token belongs to: its refresh chain and its access tokens.
+    A login that has ended already is left as it is (the answer is the same)."""
     claims = decode_token(settings.jwt_key, refresh_token, "refresh")
-    await _end_session(db, _session_of(claims), user_id=claims["sub"])
+    await _end_session(db, settings, _session_of(claims), user_id=claims["sub"])
+
+
+async def end_sessions_of(*, db: Database, user_id: ObjectId, txn: AsyncClientSession) -> None:
+    """Deactivation: every login of the user ends, so reactivation revives none of them."""
+    await queries.end_sessions_of(db, user_id, at=utcnow(), txn=txn)
 
 
 def _session_of(claims: dict[str, Any]) -> ObjectId:
@@ -168,47 +184,57 @@ def _session_of(claims: dict[str, Any]) -> ObjectId:
     return session
 
 
-async def _end_session(db: Database, session: ObjectId, *, user_id: str) -> None:
-    ended = {"sid": str(session), "at": utcnow()}
-    await asyncio.gather(
-        db.sessions.update_one({"_id": session}, {"$set": {"revoked": True}}),
-        db.users.update_one(
-            {"_id": to_object_id(user_id)},
-            {"$push": {"ended_sessions": {"$each": [ended], "$slice": -REMEMBERED_ENDED_SESSIONS}}},
-        ),
+def _access_ttl(settings: Settings) -> timedelta:
+    return timedelta(minutes=settings.access_token_minutes)
+
+
+def _refreshable(settings: Settings) -> timedelta:
+    """How long after sign-in a login's refresh tokens work."""
+    return timedelta(days=settings.refresh_token_days)
+
+
+async def _end_session(
+    db: Database, settings: Settings, session: ObjectId, *, user_id: str
+) -> None:
+    now = utcnow()
+    await queries.end_session(
+        db,
+        session,
+        user_id=to_object_id(user_id),
+        at=now,
+        keep_until=now + _access_ttl(settings),
     )
 
 
-async def _issue_pair(
-    db: Database, settings: Settings, *, user: User, session: ObjectId
-) -> TokenPairOut:
+async def _issue_pair(db: Database, settings: Settings, *, user: User) -> TokenPairOut:
     user_id = str(user.id)
-    access_ttl = timedelta(minutes=settings.access_token_minutes)
+    access_ttl = _access_ttl(settings)
     access = encode_token(
         settings.jwt_key,
         user_id=user_id,
         role=user.role,
         token_type="access",  # noqa: S106
         ttl=access_ttl,
-        session=str(session),
+        session=str(user.session),
     )
     refresh_token = encode_token(
         settings.jwt_key,
         user_id=user_id,
         role=user.role,
         token_type="refresh",  # noqa: S106
-        ttl=timedelta(days=settings.refresh_token_days),
-        session=str(session),
+        ttl=_refreshable(settings),
+        session=str(user.session),
     )
-    await db.refresh_tokens.insert_one(
+    await queries.insert_refresh_token(
+        db,
         {
             "_id": refresh_token.jti,
-            "session": session,
+            "session": user.session,
             "user_id": user.id,
             "spent": False,
             "created_at": utcnow(),
             "expires_at": refresh_token.expires_at,
-        }
+        },
     )
     return TokenPairOut(
         access_token=access.token,

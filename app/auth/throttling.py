@@ -16,9 +16,9 @@ from datetime import timedelta
 from ipaddress import IPv6Address, ip_address, ip_network
 
 from bson import ObjectId
-from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from app.auth import queries
 from app.core import metrics
 from app.core.clock import utcnow
 from app.core.db import Database, Document
@@ -61,13 +61,7 @@ async def _append(db: Database, throttle: Throttle, entry: Document) -> list[Doc
     }
     for _ in range(3):  # first attempts may race to create the document
         try:
-            doc = await db.throttles.find_one_and_update(
-                {"_id": throttle.key},
-                update,
-                upsert=True,
-                return_document=ReturnDocument.AFTER,
-                projection={"attempts": 1},
-            )
+            doc = await queries.append_throttle_attempt(db, throttle.key, update)
         except DuplicateKeyError:
             continue
         if doc is not None:
@@ -99,9 +93,9 @@ async def forget(db: Database, attempt: Attempt, *, reset: str | None = None) ->
     one of that key (the failures of this email from this address)."""
     await asyncio.gather(
         *(
-            db.throttles.delete_one({"_id": key})
+            queries.delete_throttle(db, key)
             if key == reset
-            else db.throttles.update_one({"_id": key}, {"$pull": {"attempts": {"id": attempt.id}}})
+            else queries.forget_throttle_attempt(db, key, attempt.id)
             for key in attempt.keys
         )
     )

@@ -30,18 +30,27 @@ async def send_json(
     await send({"type": "http.response.body", "body": body})
 
 
+def bearer_token(scope: Scope) -> str | None:
+    """The request's bearer token, as sent (not verified)."""
+    for name, value in scope["headers"]:
+        if name == b"authorization" and value[:7].lower() == b"bearer ":
+            token: str = value[7:].decode("latin-1").strip()
+            return token
+    return None
+
+
 def verified_caller(scope: Scope) -> str | None:
     """Who sends a request, for the middlewares that count or remember per caller:
     `user:<id>` for a valid bearer token, `address:<client>` without one, None for a token
     that is not valid (the request will be refused as it is). Verified tokens are remembered
     (security.decode_token), so a second look costs no signature check."""
-    for name, value in scope["headers"]:
-        if name == b"authorization" and value[:7].lower() == b"bearer ":
-            settings = scope["app"].state.settings
-            try:
-                claims = decode_token(settings.jwt_key, value[7:].decode().strip(), "access")
-            except (AppError, UnicodeDecodeError):
-                return None
-            return f"user:{claims['sub']}"
+    token = bearer_token(scope)
+    if token is not None:
+        settings = scope["app"].state.settings
+        try:
+            claims = decode_token(settings.jwt_key, token, "access")
+        except AppError:
+            return None
+        return f"user:{claims['sub']}"
     state: dict[str, Any] = scope.get("state") or {}
     return f"address:{state.get('client_address', '?')}"

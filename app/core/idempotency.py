@@ -4,23 +4,28 @@ creating it twice. Within 24 hours the same key and body from the same caller re
 stored answer (`Idempotent-Replayed: true`) without a second write; the same key with another
 body is 422 (`idempotency_key_reused`); a retry while the first is still running is 409
 (`idempotency_key_in_flight`). Keys are kept in MongoDB (`idempotency_keys`, TTL), scoped per
-caller: the verified user of the bearer token, else the client's address (sign-ups).
+caller: the verified user of the bearer token, else the client's address (sign-ups). A stored
+answer is only given to a caller the endpoint itself would let in now: a bearer token is
+authenticated in full (its login not ended, its user active) before anything stored is used.
 
-Two database round trips per keyed request (claim, then store the answer); none without a key.
+Two database round trips per keyed request (claim, then store the answer), and a retry's
+caller check; none without a key.
 Answers of 500 and above are not stored: the retry runs again.
 """
 
 import hashlib
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from pymongo import ASCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.asgi import send_json, verified_caller
+from app.core.asgi import bearer_token, send_json, verified_caller
 from app.core.clock import utcnow
-from app.core.errors import error_body
+from app.core.config import Settings
+from app.core.db import Database
+from app.core.errors import AppError, error_body
 
 HEADER = b"idempotency-key"
 KEPT = timedelta(hours=24)
@@ -31,9 +36,17 @@ NOT_KEYED = ("/api/auth/login/", "/api/auth/refresh/", "/api/auth/logout/")
 INDEXES = {"idempotency_keys": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)]}
 
 
+class Authenticate(Protocol):
+    """The caller of a bearer token as every endpoint loads it; raises the AppError that
+    refuses it."""
+
+    async def __call__(self, *, db: Database, settings: Settings, token: str) -> object: ...
+
+
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, authenticate: Authenticate) -> None:
         self.app = app
+        self.authenticate = authenticate
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] in NOT_KEYED:
@@ -67,6 +80,8 @@ class IdempotencyMiddleware:
         try:
             await db.idempotency_keys.insert_one(claim)
         except DuplicateKeyError:
+            if await self._refused(scope, db, send):
+                return
             stored = await db.idempotency_keys.find_one({"_id": record_id})
             if stored is None or (
                 stored["state"] == "in_flight" and stored["lease_until"] <= now
@@ -84,6 +99,21 @@ class IdempotencyMiddleware:
                 await self._replay(stored, send)
                 return
         await self._run_and_store(scope, body, send, db, record_id)
+
+    async def _refused(self, scope: Scope, db: Database, send: Send) -> bool:
+        """Answers (401, or 403 for an unknown role) a bearer token the endpoint would
+        refuse: what was stored for the caller is not for a logged-out token. A caller's role
+        never changes, so the stored answer was given to the role the caller still has."""
+        token = bearer_token(scope)
+        if token is None:
+            return False
+        try:
+            await self.authenticate(db=db, settings=scope["app"].state.settings, token=token)
+        except AppError as refusal:
+            headers = [(k.lower().encode(), v.encode()) for k, v in refusal.headers.items()]
+            await send_json(send, refusal.status_code, refusal.body(), headers)
+            return True
+        return False
 
     async def _run_and_store(
         self, scope: Scope, body: bytes, send: Send, db: Any, record_id: str

@@ -79,8 +79,8 @@ async def stream_caller(
             db=db, settings=settings, token=credentials.credentials
         )
     elif token is not None:
-        user_id = await service.spend_stream_token(db=db, token=token)
-        user = await auth_service.load_user(db=db, user_id=user_id)
+        user_id, session = await service.spend_stream_token(db=db, token=token)
+        user = await auth_service.load_user(db=db, user_id=user_id, session=session)
     else:
         raise NotAuthenticated()
     set_request_caller(str(user.id))

@@ -84,16 +84,18 @@ async def issue_stream_token(*, db: Database, user: User) -> str:
         {
             "_id": _token_key(token),
             "user_id": user.id,
+            "session": user.session,  # the stream ends with the login it came from
             "expires_at": utcnow() + timedelta(seconds=STREAM_TOKEN_SECONDS),
         }
     )
     return token
 
 
-async def spend_stream_token(*, db: Database, token: str) -> ObjectId:
-    """The user a stream token was issued to; it works once, within its lifetime."""
+async def spend_stream_token(*, db: Database, token: str) -> tuple[ObjectId, ObjectId]:
+    """The user a stream token was issued to, and their login; it works once, within its
+    lifetime."""
     spent = await db.stream_tokens.find_one_and_delete({"_id": _token_key(token)})
-    if spent is None or spent["expires_at"] <= utcnow():
+    # (One without "session" was issued before stream tokens named their login.)
+    if spent is None or spent["expires_at"] <= utcnow() or "session" not in spent:
         raise NotAuthenticated("Invalid or expired stream token")
-    user_id: ObjectId = spent["user_id"]
-    return user_id
+    return spent["user_id"], spent["session"]

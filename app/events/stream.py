@@ -1,9 +1,10 @@
 """The live stream (Server-Sent Events) of the feed, for the web front end.
 
 One `Broadcaster` per worker watches the newest event id with one small query per
-EVENT_POLL_SECONDS and wakes every open stream of the worker when it moves (and notes the
-users deactivated meanwhile, whose streams end). Each stream then reads what its caller may
-see after its own cursor with the feed's query: the access rule stays in one place.
+EVENT_POLL_SECONDS and wakes every open stream of the worker when it moves. Each stream then
+reads what its caller may see after its own cursor with the feed's query: the access rule
+stays in one place. Once per heartbeat a stream checks its caller as a request would be (two
+reads by _id): logout, a reused refresh token or deactivation end it within a heartbeat.
 """
 
 import asyncio
@@ -14,6 +15,7 @@ from collections.abc import AsyncIterator, Iterator
 
 from bson import ObjectId
 
+from app.auth import service as auth_service
 from app.auth.principal import User
 from app.core import metrics
 from app.core.db import Database
@@ -21,7 +23,6 @@ from app.core.errors import TooManyRequests
 from app.core.http_protocol import SHUTTING_DOWN
 from app.core.pagination import encode_cursor
 from app.events import queries
-from app.events.documents import EventType
 from app.events.schemas import EventOut
 
 log = logging.getLogger("app.events")
@@ -38,7 +39,6 @@ class Broadcaster:
         self.max_per_user = max_per_user
         self.latest = 0
         self.closing = False
-        self.deactivated: set[ObjectId] = set()
         self.open_streams = 0
         self._per_user: Counter[ObjectId] = Counter()
         self._moved = asyncio.Event()
@@ -70,15 +70,6 @@ class Broadcaster:
             try:
                 newest = await self.newest()
                 if newest > self.latest:
-                    gone = (
-                        await queries.events(self.db)
-                        .find(
-                            {"seq": {"$gt": self.latest}, "type": EventType.USER_DEACTIVATED.value},
-                            {"data.user_id": 1},
-                        )
-                        .to_list()
-                    )
-                    self.deactivated |= {ObjectId(e["data"]["user_id"]) for e in gone}
                     self.latest = newest
                     self._wake()
             except Exception:  # a database outage: keep watching, streams keep their place
@@ -138,13 +129,19 @@ async def sse(
 ) -> AsyncIterator[str]:
     """The caller's events after `after` as SSE (`id:` the cursor, `event:` the type,
     `data:` the JSON), a comment every `heartbeat` seconds of silence; ends on shutdown, when
-    the caller is deactivated, and after `max_seconds` (the client reconnects and resumes)."""
+    the caller would no longer be let in (checked every `heartbeat`), and after `max_seconds`
+    (the client reconnects and resumes)."""
     scopes = queries.visible_to(user)
     cursor = after
     loop = asyncio.get_running_loop()
     ends_at = loop.time() + max_seconds
+    check_at = loop.time() + heartbeat
     yield "retry: 3000\n\n"
-    while not broadcaster.closing and user.id not in broadcaster.deactivated:
+    while not broadcaster.closing:
+        if loop.time() >= check_at:
+            if not await auth_service.still_signed_in(db=db, user=user):
+                return
+            check_at = loop.time() + heartbeat
         found, _ = await queries.page(
             db, scopes, types=None, limit=BATCH, cursor=encode_cursor(str(cursor))
         )
@@ -157,5 +154,7 @@ async def sse(
         left = ends_at - loop.time()
         if left <= 0:
             return
-        if not await broadcaster.wait(min(heartbeat, left)) and loop.time() < ends_at:
+        # Never past the next check: a heartbeat of silence is also when the caller is checked.
+        silent = not await broadcaster.wait(max(0.0, min(check_at - loop.time(), left)))
+        if silent and loop.time() < ends_at:
             yield ": heartbeat\n\n"

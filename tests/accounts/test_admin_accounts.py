@@ -6,7 +6,11 @@ import httpx
 from bson import ObjectId
 
 from app.core.db import Database
-from tests.factories import Actor, Actors, store_ticket, ticket_events
+from tests.factories import Actor, Actors, login, store_ticket, ticket_events
+
+
+def bearer(pair: dict[str, str]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {pair['access_token']}"}
 
 
 def approve_url(agent_id: str) -> str:
@@ -106,23 +110,32 @@ class TestDeactivateActivate:
         assert (await client.post(url, headers=actors.agent.headers)).status_code == 403
         assert (await client.post(url)).status_code == 401
 
-    async def test_live_token_stops_working_at_once_and_comes_back(
+    async def test_live_token_stops_working_at_once_and_stays_dead(
         self, client: httpx.AsyncClient, actors: Actors
     ) -> None:
+        """Issue 20, item 3: reactivation revives no login from before the deactivation;
+        the user signs in again."""
         customer, admin = actors.customer, actors.admin
-        assert (await client.get("/api/auth/me/", headers=customer.headers)).status_code == 200
+        before = (await login(client, customer.email)).json()
+        assert (await client.get("/api/auth/me/", headers=bearer(before))).status_code == 200
         response = await client.post(
             f"/api/admin/users/{customer.id}/deactivate/", headers=admin.headers
         )
         assert response.status_code == 200
         assert response.json()["user"]["is_active"] is False
-        refused = await client.get("/api/support/tickets/", headers=customer.headers)
+        refused = await client.get("/api/support/tickets/", headers=bearer(before))
         assert refused.status_code == 401
         back = await client.post(f"/api/admin/users/{customer.id}/activate/", headers=admin.headers)
         assert back.status_code == 200 and back.json()["user"]["is_active"] is True
-        assert (
-            await client.get("/api/support/tickets/", headers=customer.headers)
-        ).status_code == 200
+        still = await client.get("/api/support/tickets/", headers=bearer(before))
+        assert still.status_code == 401
+        assert still.json() == {"error": "This login has ended; sign in again", "code": ANY}
+        renewed = await client.post(
+            "/api/auth/refresh/", json={"refresh_token": before["refresh_token"]}
+        )
+        assert renewed.status_code == 401
+        after = (await login(client, customer.email)).json()
+        assert (await client.get("/api/support/tickets/", headers=bearer(after))).status_code == 200
 
     async def test_unknown_user(self, client: httpx.AsyncClient, admin: Actor) -> None:
         for user_id in (str(ObjectId()), "x"):

@@ -27,6 +27,17 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def refresh_token_of(actor: Actor, *, session: ObjectId) -> str:
+    return encode_token(
+        TEST_JWT_SECRET,
+        user_id=actor.id,
+        role="user",
+        token_type="refresh",
+        ttl=timedelta(days=1),
+        session=str(session),
+    ).token
+
+
 class TestLogin:
     async def test_ok(self, client: httpx.AsyncClient, customer: Actor) -> None:
         response = await login(client, customer.email.upper())
@@ -256,6 +267,39 @@ class TestRefreshAndLogout:
         assert ended.json() == {"error": "This login has ended; sign in again", "code": ANY}
         still = await client.get("/api/auth/me/", headers=bearer(phone["access_token"]))
         assert still.status_code == 200
+
+    async def test_a_logout_stays_a_logout_whatever_other_logins_do(
+        self, client: httpx.AsyncClient, customer: Actor
+    ) -> None:
+        """Issue 20, item 6: ending 51 other logins afterwards must not bring an ended one
+        back. (The other logins' refresh tokens are minted: 51 sign-ins would cost 51 argon2
+        hashes, and logout treats them alike.)"""
+        first = (await login(client, customer.email)).json()
+        await client.post("/api/auth/logout/", json={"refresh_token": first["refresh_token"]})
+        for _ in range(51):
+            other = refresh_token_of(customer, session=ObjectId())
+            response = await client.post("/api/auth/logout/", json={"refresh_token": other})
+            assert response.status_code == 200
+        me = await client.get("/api/auth/me/", headers=bearer(first["access_token"]))
+        assert me.status_code == 401
+        assert me.json() == {"error": "This login has ended; sign in again", "code": ANY}
+        again = await client.post(
+            "/api/auth/refresh/", json={"refresh_token": first["refresh_token"]}
+        )
+        assert again.status_code == 401
+
+    async def test_logout_of_an_ended_login_changes_nothing(
+        self, client: httpx.AsyncClient, db: Database, customer: Actor
+    ) -> None:
+        refresh = (await login(client, customer.email)).json()["refresh_token"]
+        await client.post("/api/auth/logout/", json={"refresh_token": refresh})
+        user_id = ObjectId(customer.id)
+        before = (await db.users.find_one({"_id": user_id}), await db.sessions.find({}).to_list())
+        response = await client.post("/api/auth/logout/", json={"refresh_token": refresh})
+        assert response.status_code == 200
+        assert response.json() == {"message": "Logged out successfully"}
+        after = (await db.users.find_one({"_id": user_id}), await db.sessions.find({}).to_list())
+        assert after == before
 
     async def test_no_token_of_a_reused_login_survives_simultaneous_refreshes(
         self, client: httpx.AsyncClient, customer: Actor

@@ -2,12 +2,13 @@
 without a second write; another body is 422; concurrent retries make exactly one ticket."""
 
 import asyncio
+from unittest.mock import ANY
 
 import httpx
 from fastapi import FastAPI
 
 from app.core.db import Database
-from tests.factories import Actors, assign, create_ticket
+from tests.factories import Actors, assign, create_ticket, login
 
 TICKET = {"subject": "Broken", "description": "Crushed box", "category": "Damaged"}
 CREATE = "/api/support/tickets/create/"
@@ -86,3 +87,32 @@ async def test_replies_notes_feedback_and_sign_ups_too(
     ]
     assert [a.status_code for a in answers] == [201, 201]
     assert answers[1].headers["idempotent-replayed"] == "true"
+
+
+class TestReplayNeedsACallerTheEndpointWouldAccept:
+    """Issue 20, item 7: a stored answer is not for a token the endpoint would refuse."""
+
+    async def test_logged_out_token_is_401_not_a_replay(
+        self, client: httpx.AsyncClient, actors: Actors
+    ) -> None:
+        pair = (await login(client, actors.customer.email)).json()
+        headers = {"Authorization": f"Bearer {pair['access_token']}", "Idempotency-Key": "out"}
+        assert (await client.post(CREATE, json=TICKET, headers=headers)).status_code == 201
+        await client.post("/api/auth/logout/", json={"refresh_token": pair["refresh_token"]})
+        replay = await client.post(CREATE, json=TICKET, headers=headers)
+        assert replay.status_code == 401
+        assert "idempotent-replayed" not in replay.headers
+        assert replay.json() == {"error": "This login has ended; sign in again", "code": ANY}
+        assert replay.headers["www-authenticate"] == "Bearer"
+
+    async def test_deactivated_user_is_401_not_a_replay(
+        self, client: httpx.AsyncClient, actors: Actors
+    ) -> None:
+        headers = keyed(actors.customer.headers, "gone")
+        assert (await client.post(CREATE, json=TICKET, headers=headers)).status_code == 201
+        await client.post(
+            f"/api/admin/users/{actors.customer.id}/deactivate/", headers=actors.admin.headers
+        )
+        replay = await client.post(CREATE, json=TICKET, headers=headers)
+        assert replay.status_code == 401
+        assert "idempotent-replayed" not in replay.headers

@@ -3,6 +3,7 @@ transport buffers whole responses, which an endless stream never ends). Every wa
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -10,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 
 from tests.conftest import AppFactory
-from tests.factories import Actor, create_ticket, make_actors
+from tests.factories import Actor, create_ticket, login, make_actors
 from tests.live import BOUND, served
 
 
@@ -128,16 +129,104 @@ async def test_a_stream_ends_after_its_lifetime(app_with: AppFactory) -> None:
             await events.next()
 
 
-async def test_deactivation_ends_the_stream(live: Any) -> None:
-    _, client, actors = live
-    async with stream(client, actors.agent) as response:
-        events = Stream(response)
-        await client.post(
-            f"/api/admin/users/{actors.agent.id}/deactivate/", headers=actors.admin.headers
-        )
+async def ends(events: Stream) -> None:
+    """Reads until the server ends the stream (EOFError); a stream still open after BOUND in
+    all, heartbeats or not, fails the test (TimeoutError): its lifetime is BOUND * 3."""
+    async with asyncio.timeout(BOUND):
         with pytest.raises(EOFError):
             while True:
                 await events.next()
+
+
+def signed_in(pair: dict[str, Any]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {pair['access_token']}"}
+
+
+class TestTheStreamEndsWithItsLogin:
+    """Issue 20, item 3: the stream checks its caller every heartbeat (0.3 s here), so it
+    ends long before its lifetime (BOUND * 3), within BOUND."""
+
+    async def test_deactivation_ends_the_stream(self, live: Any) -> None:
+        _, client, actors = live
+        async with stream(client, actors.agent) as response:
+            events = Stream(response)
+            await client.post(
+                f"/api/admin/users/{actors.agent.id}/deactivate/", headers=actors.admin.headers
+            )
+            await ends(events)
+
+    async def test_logout_ends_the_stream(self, live: Any) -> None:
+        _, client, actors = live
+        pair = (await login(client, actors.customer.email)).json()
+        async with stream(client, None, headers=signed_in(pair)) as response:
+            events = Stream(response)
+            assert (await events.next()) == {"retry": "3000"}
+            await client.post("/api/auth/logout/", json={"refresh_token": pair["refresh_token"]})
+            await ends(events)
+
+    async def test_logout_ends_a_stream_opened_with_a_stream_token(self, live: Any) -> None:
+        _, client, actors = live
+        pair = (await login(client, actors.customer.email)).json()
+        token = (await client.post("/api/events/stream-token/", headers=signed_in(pair))).json()[
+            "token"
+        ]
+        async with stream(client, None, token=token) as response:
+            events = Stream(response)
+            assert (await events.next()) == {"retry": "3000"}
+            await client.post("/api/auth/logout/", json={"refresh_token": pair["refresh_token"]})
+            await ends(events)
+
+    async def test_a_reused_refresh_token_ends_the_stream(self, live: Any) -> None:
+        _, client, actors = live
+        pair = (await login(client, actors.customer.email)).json()
+        async with stream(client, None, headers=signed_in(pair)) as response:
+            events = Stream(response)
+            assert (await events.next()) == {"retry": "3000"}
+            for _ in range(2):  # spent, then presented again: the login ends
+                await client.post(
+                    "/api/auth/refresh/", json={"refresh_token": pair["refresh_token"]}
+                )
+            await ends(events)
+
+    async def test_other_logins_stream_on(self, live: Any) -> None:
+        _, client, actors = live
+        laptop = (await login(client, actors.customer.email)).json()
+        phone = (await login(client, actors.customer.email)).json()
+        async with stream(client, None, headers=signed_in(phone)) as response:
+            events = Stream(response)
+            await client.post("/api/auth/logout/", json={"refresh_token": laptop["refresh_token"]})
+            assert (await events.next()) == {"retry": "3000"}
+            for _ in range(3):  # three heartbeats, three checks passed
+                assert (await events.next()) == {"comment": "heartbeat"}
+
+    async def test_after_reactivation_the_user_streams_again(self, live: Any) -> None:
+        _, client, actors = live
+        customer, admin = actors.customer, actors.admin
+        await client.post(f"/api/admin/users/{customer.id}/deactivate/", headers=admin.headers)
+        await client.post(f"/api/admin/users/{customer.id}/activate/", headers=admin.headers)
+        after = (await login(client, customer.email)).json()
+        async with stream(client, None, headers=signed_in(after)) as response:
+            assert response.status_code == 200
+            events = Stream(response)
+            signed_in_again = replace(customer, headers=signed_in(after))
+            ticket = await create_ticket(client, signed_in_again, subject="after reactivation")
+            first = await events.next_event()
+            assert first["event"] == "ticket.created" and ticket["id"] in first["data"]
+            assert (await events.next()) == {"comment": "heartbeat"}  # still open
+
+    async def test_after_reactivation_tokens_from_before_stay_dead(self, live: Any) -> None:
+        _, client, actors = live
+        customer, admin = actors.customer, actors.admin
+        before = (await login(client, customer.email)).json()
+        token = (await client.post("/api/events/stream-token/", headers=signed_in(before))).json()[
+            "token"
+        ]
+        await client.post(f"/api/admin/users/{customer.id}/deactivate/", headers=admin.headers)
+        await client.post(f"/api/admin/users/{customer.id}/activate/", headers=admin.headers)
+        async with stream(client, None, headers=signed_in(before)) as old:
+            assert old.status_code == 401
+        async with stream(client, None, token=token) as old_stream_token:
+            assert old_stream_token.status_code == 401
 
 
 async def test_a_new_stream_starts_with_what_happens_next(app_with: AppFactory) -> None:
