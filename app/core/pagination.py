@@ -2,9 +2,9 @@
 
 A list is ordered by one stored, unique key (`Keyset.field`); a page is the documents past the
 cursor's position on that key, read up to limit + 1 (the extra one only says whether another
-page exists). One field compared with `$lt`/`$gt` is an index range on MongoDB and SecantusDB
-alike; a keyset over two fields needs an `$or`, which SecantusDB answers with a collection scan
-(pinned in tests/system/test_db_contract.py).
+page exists). One field compared with `$lt`/`$gt` is an index range on every server; a keyset
+over two fields needs an `$or`, which is not (tests/system/test_db_contract.py pins what the
+embedded server plans for each form).
 
 Cursors are opaque to clients: the position, base64url without padding.
 """
@@ -62,7 +62,7 @@ class Keyset:
     first: Any = None
     # Where a window of the key that starts at a position (None: the list's start) and spans
     # `span` ends; None: no end (read the rest). Given, a page reads bounded windows of the
-    # index, not the whole range (SecantusDB reads a range whole before it sorts and limits).
+    # index, not the whole range (a server may read a range whole before it sorts and limits).
     edge: Callable[[Any, timedelta, Filter], Any] | None = None
     # The span from a window's start (None: the list's start) to a stored key: how wide a
     # window had to be, learned for the next page of the same scope.
@@ -85,8 +85,7 @@ class Keyset:
 
 
 # Lists of rarely written things (agents, FAQs) in creation order. The first page starts from
-# the smallest id too: a range is an index scan on every server, while a bare sort on _id is a
-# collection scan on SecantusDB.
+# the smallest id too: an explicit range, not a bare sort on _id (tests/system/test_db_contract.py).
 OLDEST_FIRST = Keyset("_id", descending=False, parse=to_object_id, first=ObjectId("0" * 24))
 
 
@@ -234,15 +233,14 @@ async def read_page(
     """One page of the union of `filters`, in keyset order. Each filter is read as one index
     range (its equality fields, then the key, within `key_range`), the ranges concurrently,
     and merged here: a bounded number of round trips, whatever the page size. (One query with
-    `$in` or `$or` plus the key range is planned as a collection scan by SecantusDB.)
+    `$in` or `$or` plus the key range is not an index scan on every server.)
 
     With windows, the ranges read the same stretch of the key together: every range its
     first window, then only the ones that have been read the least far, until the merged
     page is full up to where every range has been read.
 
     `matches` is the whole of what the caller asked for, checked on every document read: the
-    conditions no index holds (SecantusDB plans a filter on a field outside the index it
-    uses as a collection scan, so queries carry only indexed fields). A filtered page may then
+    conditions no index holds (queries carry only the fields of the index they use). A filtered page may then
     be short, with a cursor past what was read. `origin`: where a first page's windows start
     when the key's own range does not say (a thread: the ticket's opening)."""
     key, past = keyset.field, "$lt" if keyset.descending else "$gt"

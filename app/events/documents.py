@@ -2,8 +2,8 @@
 
 Its `seq` is an integer from a counter incremented in that transaction, so it sorts in commit
 order (concurrent transactions conflict on the counter and commit one after the other): it is
-the event's id on the wire and a cursor. (Not `_id`: SecantusDB plans a range on `_id` as a
-collection scan.) An event carries its audience (the ticket's customer and assigned agent when it
+the event's id on the wire and a cursor. (Not `_id`: a range on `_id` is not an index scan on
+every server; tests/system/test_db_contract.py.) An event carries its audience (the ticket's customer and assigned agent when it
 happened), so reading it needs no ticket code.
 """
 

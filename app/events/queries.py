@@ -28,10 +28,7 @@ INDEXES = {
             [("audience.queue", ASCENDING), ("visibility", ASCENDING), ("seq", ASCENDING)],
             name="events_of_queue",
         ),
-        # one type of event: since a position (the stream's deactivations), or in a period
-        # (reports' reopenings); SecantusDB plans a filter on an index whose first fields
-        # are exactly the filter's
-        IndexModel([("type", ASCENDING), ("seq", ASCENDING)], name="events_of_type"),
+        # one type of event in a period (reports' reopenings)
         IndexModel(
             [("type", ASCENDING), ("occurred_at", ASCENDING)], name="events_of_type_by_time"
         ),
@@ -113,6 +110,6 @@ async def timeline(
 
 async def latest_seq(db: Database) -> int:
     """The last event's number, from the counter its transaction incremented: one read by
-    `_id` (asking for the newest event by a sort would read every event on SecantusDB)."""
+    `_id`, not a sort of the events (tests/system/test_db_contract.py)."""
     counter = await db.counters.find_one({"_id": "events"}, {"seq": 1})
     return int(counter["seq"]) if counter else 0

@@ -3,8 +3,7 @@
 `in_transaction(db, work)` runs `work(session)` as a multi-document transaction (retried on
 transient conflicts): every change of the service passes its session to its writes and to
 `record(...)`, so the change is never stored without its event, nor the event without the
-change. MongoDB needs a replica set for transactions (a single node is enough); SecantusDB
-supports them as it runs.
+change. MongoDB needs a replica set for transactions (a single node is enough).
 """
 
 import asyncio

@@ -89,7 +89,7 @@ def _index_queries(
     scope: Filter, filters: TicketFilters, terms: list[str], key: str
 ) -> list[Filter]:
     """The part of a scope's query an index holds (queries.ACCESS_PATHS, best path first): one
-    query per asked status, as SecantusDB scans for a `$in` next to the key's range."""
+    query per asked status, no `$in` beside the key's range (tests/system/test_db_contract.py)."""
     have: Filter = dict(scope)
     if terms:
         have["terms"] = terms[0]

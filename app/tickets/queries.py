@@ -97,9 +97,9 @@ ACCESS_PATHS: dict[str, list[tuple[str, ...]]] = {
     **{key: [("agent_id",), ()] for key, _ in SORT_KEYS},
 }
 # Old documents may still carry the audit trail that events replaced: the background reads
-# leave it out. The reads of a request (a ticket, a list page) take whole documents:
-# SecantusDB answers a projection by copying each document, which costs more than the
-# fields it leaves out (README, Benchmark).
+# leave it out. The reads of a request (a ticket, a list page) take whole documents: a
+# projection costs the embedded server more than the fields it leaves out
+# (docs/benchmarks.md, `python -m bench.window_cost`).
 WITHOUT_HISTORY = {"history": 0}
 
 

@@ -227,12 +227,6 @@ class TestFormsTheNewFeaturesUse:
         await bucket.delete(oid)
         assert await db["attachments.chunks"].count_documents({"files_id": oid}) == 0
 
-    async def test_projection_of_an_array_field_of_subdocuments(self, db: Database) -> None:
-        """The caller load reads ended_sessions.sid only."""
-        await db.t.insert_one({"_id": 1, "ended": [{"sid": "a", "at": 1}, {"sid": "b", "at": 2}]})
-        found = await db.t.find_one({"_id": 1}, {"ended.sid": 1})
-        assert found == {"_id": 1, "ended": [{"sid": "a"}, {"sid": "b"}]}
-
 
 ON_SECANTUSDB = not os.environ.get("TEST_MONGODB_URL")
 
