@@ -3,7 +3,6 @@ or the MongoDB named by TEST_MONGODB_URL), a fresh database per test, and the ap
 in-process through httpx's ASGITransport with its lifespan run."""
 
 import os
-import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -14,7 +13,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.core.clock import utcnow as real_utcnow
+from app.core.clock import driven
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.embedded_db import embedded_database
@@ -140,8 +139,8 @@ def admin(actors: Actors) -> Actor:
 
 
 class Clock:
-    """The time of ticket work, driven by the test: starts at a fixed moment, moves only when
-    told. (Authentication keeps real time: tokens are signed and checked against it.)"""
+    """The service's time, driven by the test: starts at a fixed moment, moves only when told.
+    (Tokens keep real time: they are signed and checked against it, see app/core/clock.py.)"""
 
     def __init__(self, start: datetime) -> None:
         self.now = start
@@ -157,13 +156,9 @@ class Clock:
         return self.now
 
 
-DRIVEN = ("app.tickets", "app.sla", "app.reports", "app.replies", "app.events", "tests.factories")
-
-
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    driven = Clock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))  # a Monday
-    for name, module in list(sys.modules.items()):
-        if name.startswith(DRIVEN) and getattr(module, "utcnow", None) is real_utcnow:
-            monkeypatch.setattr(module, "utcnow", driven)
-    return driven
+def clock() -> Iterator[Clock]:
+    """Every module's `utcnow` reads this clock for the test."""
+    test_clock = Clock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))  # a Monday
+    with driven(test_clock):
+        yield test_clock

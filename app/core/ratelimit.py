@@ -5,20 +5,16 @@ says so); the login throttles stay shared (auth/throttling.py). Every answer car
 httpapi draft's `RateLimit-Policy` and `RateLimit` headers; beyond the limit, 429 with
 `Retry-After` and code `rate_limited`."""
 
-import time
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.asgi import send_json, verified_caller
+from app.core.clock import utcnow
 from app.core.errors import error_body
 
 WINDOW_SECONDS = 60
 UNLIMITED = ("/api/health/", "/api/ready/", "/metrics")
-
-
-def now() -> float:  # tests drive this
-    return time.time()
 
 
 class RateLimitMiddleware:
@@ -42,7 +38,7 @@ class RateLimitMiddleware:
         if scope["type"] != "http" or not path.startswith(self.api_prefix) or path in UNLIMITED:
             await self.app(scope, receive, send)
             return
-        moment = now()
+        moment = utcnow().timestamp()
         window = int(moment // WINDOW_SECONDS)
         if window != self.window:
             self.window, self.counts = window, {}

@@ -11,7 +11,6 @@ from bson import ObjectId
 
 from app.auth import queries as user_queries
 from app.auth.principal import User
-from app.core.clock import utcnow
 from app.core.db import Database
 from app.core.errors import FieldError
 from app.core.pagination import Filter, encode_cursor
@@ -110,9 +109,11 @@ async def list_tickets(
     filters: TicketFilters,
     limit: int,
     cursor: str | None,
+    now: datetime,
     at_risk: timedelta = timedelta(hours=1),
 ) -> Page:
-    """One keyset page of the tickets the caller may see that match `filters`."""
+    """One keyset page of the tickets the caller may see that match `filters`, the SLA
+    filter judged as of `now` (the request's time, which its response shows too)."""
     scopes = policy.narrow(policy.visible_to(user), {**filters.equalities()})
     terms = search.query_terms(filters.q or "")
     if filters.q is not None and not terms:
@@ -136,14 +137,22 @@ async def list_tickets(
         cursor=cursor,
         keyset=keyset,
         key_range=key_range,
-        matches=_matcher(scopes, filters, terms, utcnow(), at_risk),
+        matches=_matcher(scopes, filters, terms, now, at_risk),
     )
 
 
 async def list_for_customer(
-    *, db: Database, customer: User, filters: TicketFilters, limit: int, cursor: str | None
+    *,
+    db: Database,
+    customer: User,
+    filters: TicketFilters,
+    limit: int,
+    cursor: str | None,
+    now: datetime,
 ) -> Page:
-    return await list_tickets(db=db, user=customer, filters=filters, limit=limit, cursor=cursor)
+    return await list_tickets(
+        db=db, user=customer, filters=filters, limit=limit, cursor=cursor, now=now
+    )
 
 
 async def list_queue_for_agent(
@@ -154,6 +163,7 @@ async def list_queue_for_agent(
     assigned_to: Literal["me", "unassigned"] | None,
     limit: int,
     cursor: str | None,
+    now: datetime,
     at_risk: timedelta,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """The agent's own tickets plus the unassigned ones, each with its customer's name."""
@@ -163,7 +173,7 @@ async def list_queue_for_agent(
     elif assigned_to == "unassigned":
         filters = replace(filters, unassigned=True)
     page, next_cursor = await list_tickets(
-        db=db, user=agent, filters=filters, limit=limit, cursor=cursor, at_risk=at_risk
+        db=db, user=agent, filters=filters, limit=limit, cursor=cursor, now=now, at_risk=at_risk
     )
     names = await user_queries.names_by_id(db, {t["customer_id"] for t in page})
     return [{**t, "customer_name": names.get(t["customer_id"])} for t in page], next_cursor
@@ -176,11 +186,12 @@ async def list_all_for_admin(
     filters: TicketFilters,
     limit: int,
     cursor: str | None,
+    now: datetime,
     at_risk: timedelta,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Every ticket the caller may see (an admin: all), with customer's and agent's names."""
     page, next_cursor = await list_tickets(
-        db=db, user=admin, filters=filters, limit=limit, cursor=cursor, at_risk=at_risk
+        db=db, user=admin, filters=filters, limit=limit, cursor=cursor, now=now, at_risk=at_risk
     )
     people = {t["customer_id"] for t in page} | {t["agent_id"] for t in page if t["agent_id"]}
     names = await user_queries.names_by_id(db, people)

@@ -7,6 +7,7 @@ from bson import ObjectId
 from fastapi import APIRouter, Header, Response, status
 
 from app.auth.deps import AdminUser, ApprovedAgent, CustomerUser
+from app.core.clock import utcnow
 from app.core.deps import DEFAULT_LIMIT, DbDep, PageCursor, PageLimit, SettingsDep
 from app.core.errors import responses
 from app.events.schemas import EventPageOut
@@ -98,11 +99,12 @@ async def list_my_tickets(
     limit: PageLimit = DEFAULT_LIMIT,
     cursor: PageCursor = None,
 ) -> CustomerTicketList:
+    now = utcnow()
     page, next_cursor = await lists.list_for_customer(
-        db=db, customer=customer, filters=filters, limit=limit, cursor=cursor
+        db=db, customer=customer, filters=filters, limit=limit, cursor=cursor, now=now
     )
     return CustomerTicketList(
-        tickets=[TicketListItem.from_doc(t) for t in page], next_cursor=next_cursor
+        tickets=[TicketListItem.at(t, now) for t in page], next_cursor=next_cursor
     )
 
 
@@ -243,6 +245,7 @@ async def agent_tickets(
     limit: PageLimit = DEFAULT_LIMIT,
     cursor: PageCursor = None,
 ) -> AgentTicketList:
+    now = utcnow()
     page, next_cursor = await lists.list_queue_for_agent(
         db=db,
         agent=agent,
@@ -250,10 +253,11 @@ async def agent_tickets(
         assigned_to=assigned,
         limit=limit,
         cursor=cursor,
+        now=now,
         at_risk=settings.sla_at_risk,
     )
     return AgentTicketList(
-        tickets=[AgentTicketListItem.from_doc(t) for t in page], next_cursor=next_cursor
+        tickets=[AgentTicketListItem.at(t, now) for t in page], next_cursor=next_cursor
     )
 
 
@@ -271,14 +275,16 @@ async def all_tickets(
     limit: PageLimit = DEFAULT_LIMIT,
     cursor: PageCursor = None,
 ) -> AdminTicketList:
+    now = utcnow()
     page, next_cursor = await lists.list_all_for_admin(
         db=db,
         admin=admin,
         filters=filters,
         limit=limit,
         cursor=cursor,
+        now=now,
         at_risk=settings.sla_at_risk,
     )
     return AdminTicketList(
-        tickets=[AdminTicketListItem.from_doc(t) for t in page], next_cursor=next_cursor
+        tickets=[AdminTicketListItem.at(t, now) for t in page], next_cursor=next_cursor
     )

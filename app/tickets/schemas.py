@@ -1,12 +1,12 @@
 """Tickets, internal notes and feedback: one schema per request and per response."""
 
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
 from app.auth.documents import Role
-from app.core.clock import utcnow
 from app.core.ids import IdStr
 from app.core.schemas import Id, RequestSchema, Schema, UtcDatetime, text
 from app.tickets.documents import Category, Priority, TicketStatus
@@ -51,19 +51,13 @@ class SlaOut(Schema):
     paused: bool
 
     @classmethod
-    def of(cls, ticket: Mapping[str, Any]) -> "SlaOut":
+    def of(cls, ticket: Mapping[str, Any], now: datetime) -> "SlaOut":
         return cls(
             first_response_due_at=ticket.get("first_response_due_at"),
             resolution_due_at=ticket.get("resolution_due_at"),
-            breached=breached_now(ticket, utcnow()),
+            breached=breached_now(ticket, now),
             paused=ticket.get("sla_paused_at") is not None,
         )
-
-
-def _with_sla(data: Any) -> Any:
-    if isinstance(data, Mapping) and "sla" not in data and "status" in data:
-        return {**data, "sla": SlaOut.of(data)}
-    return data
 
 
 class _TicketBase(Schema):
@@ -81,10 +75,11 @@ class _TicketBase(Schema):
     )
     sla: SlaOut
 
-    @model_validator(mode="before")
     @classmethod
-    def _sla_of_stored(cls, data: Any) -> Any:
-        return _with_sla(data)
+    def at(cls, ticket: Mapping[str, Any], now: datetime) -> Self:
+        """The stored ticket as of `now`, the request's one time: running deadlines already
+        past `now` show as breached."""
+        return cls.from_doc(ticket, sla=SlaOut.of(ticket, now))
 
 
 class TicketListItem(_TicketBase):

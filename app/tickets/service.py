@@ -70,12 +70,11 @@ async def read_ticket(*, db: Database, permit: Permit) -> StaffTicketDetail | Cu
     """Ticket detail: staff see the internal notes (the newest NOTES_SHOWN), the owning
     customer a detail that has no notes field at all."""
     ticket = permit.ticket_for(Action.VIEW)
+    shown = TicketOut.at(ticket, utcnow())
     if not permit.internal:
-        return CustomerTicketDetail(ticket=TicketOut.from_doc(ticket))
+        return CustomerTicketDetail(ticket=shown)
     notes = await queries.newest_notes(db, ticket["_id"], limit=NOTES_SHOWN)
-    return StaffTicketDetail(
-        ticket=TicketOut.from_doc(ticket), internal_notes=[NoteOut.from_doc(n) for n in notes]
-    )
+    return StaffTicketDetail(ticket=shown, internal_notes=[NoteOut.from_doc(n) for n in notes])
 
 
 # --- writing: each change and its events in one transaction -------------------------------

@@ -2,24 +2,23 @@
 process; headers on every answer, 429 with Retry-After beyond. The window is driven."""
 
 import asyncio
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 
-import app.core.ratelimit
-from tests.conftest import AppFactory
+from tests.conftest import AppFactory, Clock
 from tests.factories import make_actors
 
 
 @pytest.fixture
-def frozen(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    moment = [1_800_000_010.0]  # 10 s into a window
-    monkeypatch.setattr(app.core.ratelimit, "now", lambda: moment[0])
-    return moment
+def frozen(clock: Clock) -> Clock:
+    clock.set(datetime(2026, 3, 2, 9, 0, 10, tzinfo=UTC))  # 10 s into a window
+    return clock
 
 
 async def test_per_user_limit_under_simultaneous_requests(
-    app_with: AppFactory, frozen: list[float]
+    app_with: AppFactory, frozen: Clock
 ) -> None:
     application, client = await app_with(rate_limit_per_user=5, rate_limit_per_address=1000)
     actors = await make_actors(application.state.db, application.state.settings)
@@ -39,14 +38,12 @@ async def test_per_user_limit_under_simultaneous_requests(
     # another user has their own budget; the next window a fresh one
     other = await client.get("/api/auth/me/", headers=actors.agent.headers)
     assert other.status_code == 200
-    frozen[0] += 60
+    frozen.advance(seconds=60)
     again = await client.get("/api/auth/me/", headers=actors.customer.headers)
     assert again.status_code == 200 and again.headers["ratelimit"] == '"user";r=4;t=50'
 
 
-async def test_per_address_limit_on_public_endpoints(
-    app_with: AppFactory, frozen: list[float]
-) -> None:
+async def test_per_address_limit_on_public_endpoints(app_with: AppFactory, frozen: Clock) -> None:
     _, client = await app_with(rate_limit_per_user=1000, rate_limit_per_address=3)
     statuses = [(await client.get("/api/support/faq/")).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
