@@ -9,8 +9,6 @@ runs under `set -euo pipefail` against `python -m app serve` started the way the
 import os
 import re
 import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +18,7 @@ import pytest
 from pymongo import MongoClient
 
 from app.core.config import Settings
-from app.core.embedded_db import free_port
+from tests.core.serving import serving
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -46,44 +44,18 @@ def served(mongodb_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
     found = ADMIN_START.search(README.read_text())
     assert found, "README.md does not show `ADMIN_EMAIL=... ADMIN_PASSWORD=... make run`"
     database = f"test_{uuid.uuid4().hex[:16]}"
-    port = free_port()
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"JWT_SECRET", "ADMIN_EMAIL", "ADMIN_PASSWORD", "BASE"}
-    }
-    env.update(
-        APP_ENV="development",
-        MONGODB_URL=mongodb_url,
-        MONGODB_DB=database,
-        DATA_DIR=str(tmp_path / "data"),
-        ADMIN_EMAIL=found[1],
-        ADMIN_PASSWORD=found[2],
-        WEBHOOK_DELIVERER_IN_API="false",
-        SLA_SWEEPER_IN_API="false",
-    )
-    log_path = tmp_path / "serve.log"
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve", "--port", str(port)],
-            env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60  # a bound on start-up, not a speed assertion
-        while time.monotonic() < deadline:
-            assert server.poll() is None, log_path.read_text()
-            try:
-                if httpx.get(f"{base}/api/ready/", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            raise AssertionError("not ready within 60 s:\n" + log_path.read_text())
-        yield f"{base}/api", database
+        with serving(
+            tmp_path,
+            MONGODB_URL=mongodb_url,
+            MONGODB_DB=database,
+            ADMIN_EMAIL=found[1],
+            ADMIN_PASSWORD=found[2],
+            WEBHOOK_DELIVERER_IN_API="false",
+            SLA_SWEEPER_IN_API="false",
+        ) as server:
+            yield f"{server.base}/api", database
     finally:
-        server.terminate()
-        server.wait(timeout=30)
         with MongoClient(mongodb_url) as client:
             client.drop_database(database)
 
