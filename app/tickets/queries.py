@@ -220,7 +220,7 @@ async def update_ticket(
         {"_id": ticket_id, **guard},
         with_version_bump(update),
         projection=VERSIONS,
-        hint=[("_id", ASCENDING)],
+        hint=[("_id", ASCENDING)],  # one document by its id; the guard only checks it
         return_document=ReturnDocument.AFTER,
         session=session,
     )

@@ -5,8 +5,9 @@ A function on one ticket takes the `policy.Permit` of the check made once for th
 the dependencies), so none runs unchecked; one that needs no ticket-level check (taking,
 reassigning) checks the caller's role itself. Every write is guarded by what the check and the response rely
 on, so a concurrent change makes it fail (409) rather than act on a state the caller did not
-see; and the response is built from what was written, never from a re-read that could show
-another writer's state.
+see; and the response is built from what was written (with the version the write stored),
+never from a re-read that could show another writer's state. Every write goes through
+write.py.
 """
 
 from typing import Any
