@@ -23,6 +23,7 @@ from app.replies import queries as reply_queries
 from app.tickets import activity, policy, queries
 from app.tickets.documents import TicketDoc
 from app.tickets.policy import Action
+from app.tickets.write import TicketEvent
 
 ATTACHMENT_NOT_FOUND = "Attachment not found"
 Visibility = Literal["public", "internal"]
@@ -73,24 +74,19 @@ async def upload(
     await storage.store_unpublished(db, file_id, clean, metadata)
 
     async def work(session: Session) -> Document:
+        stored = await storage.publish(db, session, file_id, ticket["_id"])
+        if stored is None:  # pragma: no cover - stored just above
+            raise NotFound(ATTACHMENT_NOT_FOUND)
+        attachment = queries.attachment_summary(stored)
+        added = TicketEvent(
+            EventType.ATTACHMENT_ADDED, actor_of(user), visibility, _event_data(attachment)
+        )
         await activity.reserve_attachment_slot(
             db=db,
             session=session,
             permit=permit,
             limit=settings.max_attachments_per_ticket,
-        )
-        stored = await storage.publish(db, session, file_id, ticket["_id"])
-        if stored is None:  # pragma: no cover - stored just above
-            raise NotFound(ATTACHMENT_NOT_FOUND)
-        attachment = queries.attachment_summary(stored)
-        await events.record(
-            db,
-            session,
-            EventType.ATTACHMENT_ADDED,
-            actor=actor_of(user),
-            visibility=visibility,
-            data=_event_data(attachment),
-            ticket=ticket,
+            added=added,
         )
         return attachment
 
@@ -147,22 +143,21 @@ async def delete(*, db: Database, admin: User, attachment_id: str) -> None:
         raise NotFound(ATTACHMENT_NOT_FOUND)
     attachment = queries.attachment_summary(file)
     ticket = await queries.find_ticket(db, attachment["ticket_id"])
+    if ticket is None:  # pragma: no cover - tickets are never deleted
+        raise NotFound(ATTACHMENT_NOT_FOUND)
+    deleted = TicketEvent(
+        EventType.ATTACHMENT_DELETED,
+        actor_of(admin),
+        attachment["visibility"],
+        _event_data(attachment),
+    )
 
     async def work(session: Session) -> None:
         await storage.unlink(db, session, oid)
         await activity.forget_attachment(
-            db=db, session=session, ticket_id=attachment["ticket_id"], attachment_id=oid
+            db=db, session=session, ticket=ticket, attachment_id=oid, deleted=deleted
         )
-        await reply_queries.forget_attachment(db, session, attachment["ticket_id"], oid)
-        await events.record(
-            db,
-            session,
-            EventType.ATTACHMENT_DELETED,
-            actor=actor_of(admin),
-            visibility=attachment["visibility"],
-            data=_event_data(attachment),
-            ticket=ticket,
-        )
+        await reply_queries.forget_attachment(db, session, ticket["_id"], oid)
 
     await events.in_transaction(db, work)
     await storage.delete_chunks(db, oid)

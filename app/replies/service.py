@@ -9,6 +9,7 @@ from app.replies.documents import ReplyDoc, new_reply
 from app.replies.schemas import ReplyIn
 from app.tickets import activity
 from app.tickets.policy import Action, Permit
+from app.tickets.write import TicketEvent
 
 
 async def add_reply(*, db: Database, permit: Permit, data: ReplyIn) -> ReplyDoc:
@@ -22,22 +23,22 @@ async def add_reply(*, db: Database, permit: Permit, data: ReplyIn) -> ReplyDoc:
         ticket_id=ticket["_id"], author=author, body=data.body, attachments=attachments
     )
 
+    created = TicketEvent(
+        EventType.REPLY_CREATED,
+        actor_of(author),
+        "public",
+        {
+            "reply_id": reply["_id"],
+            "body": reply["body"],
+            "attachment_ids": [a["_id"] for a in attachments],
+        },
+    )
+
     async def work(session: Session) -> None:
-        after = await activity.record_reply(db=db, session=session, permit=permit, body=data.body)
-        await queries.replies(db).insert_one(reply, session=session)
-        await events.record(
-            db,
-            session,
-            EventType.REPLY_CREATED,
-            actor=actor_of(author),
-            visibility="public",
-            data={
-                "reply_id": reply["_id"],
-                "body": reply["body"],
-                "attachment_ids": [a["_id"] for a in attachments],
-            },
-            ticket=after,
+        await activity.record_reply(
+            db=db, session=session, permit=permit, body=data.body, reply_event=created
         )
+        await queries.replies(db).insert_one(reply, session=session)
 
     await events.in_transaction(db, work)
     return reply

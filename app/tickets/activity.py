@@ -22,12 +22,11 @@ from app.tickets.documents import (
     TicketStatus,
     new_feedback,
     new_note,
-    sort_keys,
 )
 from app.tickets.policy import Action, Permit
 from app.tickets.schemas import FeedbackIn, NoteIn
-from app.tickets.service import CHANGED_CONCURRENTLY, record_status_change, write
 from app.tickets.workflow import FEEDBACK_STATUSES, ensure_open_for_work
+from app.tickets.write import TicketChange, TicketEvent, status_changed, write_ticket
 
 # A customer's reply to a ticket waiting on them, or resolved, puts it back in the agent's work.
 REOPENED_BY_CUSTOMER_REPLY = frozenset({TicketStatus.RESOLVED, TicketStatus.ON_HOLD})
@@ -66,32 +65,31 @@ async def add_internal_note(*, db: Database, permit: Permit, data: NoteIn) -> No
         ticket_id=ticket["_id"], author_id=author.id, note=data.note, attachments=attachments
     )
 
+    created = TicketEvent(
+        EventType.NOTE_CREATED,
+        actor_of(author),
+        "internal",
+        {"note_id": note["_id"], "attachment_ids": [a["_id"] for a in attachments]},
+    )
+    change = TicketChange(counts={"note_count": 1}, events=[created])
+
     async def work(session: Session) -> None:
         guard = policy.work_guard(author, ticket)
-        await write(db, session, ticket, guard=guard, update={"$inc": {"note_count": 1}})
+        await write_ticket(db=db, session=session, ticket=ticket, guard=guard, change=change)
         await queries.notes(db).insert_one(note, session=session)
-        await events.record(
-            db,
-            session,
-            EventType.NOTE_CREATED,
-            actor=actor_of(author),
-            visibility="internal",
-            data={"note_id": note["_id"], "attachment_ids": [a["_id"] for a in attachments]},
-            ticket=ticket,
-        )
 
     await events.in_transaction(db, work)
     return note
 
 
 async def record_reply(
-    *, db: Database, session: Session, permit: Permit, body: str
-) -> dict[str, Any]:
+    *, db: Database, session: Session, permit: Permit, body: str, reply_event: TicketEvent
+) -> TicketDoc:
     """The ticket's side of a public reply, one conditional write in the caller's transaction:
     counts and times, the reply's search terms; the first staff reply sets first_response_at
     (never overwritten) and meets the first-response deadline; a customer's reply to a Resolved
     or On Hold ticket moves it to In Progress (with its event, and the SLA clock's change).
-    Returns the ticket as it is after."""
+    Records `reply_event` last; returns the ticket as it is after."""
     ticket, author = permit.ticket_for(Action.REPLY), permit.user
     current = TicketStatus(ticket["status"])
     ensure_open_for_work(current)
@@ -110,60 +108,63 @@ async def record_reply(
         promise = await sla.load_policy(db) if reopened else sla.DEFAULT_POLICY
         clock, breached = sla.advance(promise, ticket, {**ticket, **changes}, now)
         changes |= clock
-    changes |= sort_keys({**ticket, **changes})
-    after = {**ticket, **changes, "version": ticket.get("version", 0) + 1}
+    happened = breaches.breach_events({**ticket, **changes}, breached)
+    if reopened:
+        happened.append(status_changed(current.value, changes["status"], by=author))
     guard: dict[str, Any] = {"status": current.value, **policy.reply_guard(author, ticket)}
     if breached:  # of concurrent first replies, one records the breach
         guard["sla_breached"] = {"$nin": breached}
-    stored: dict[str, Any] = {
-        **changes,
+    change = TicketChange(
+        fields=changes,
         # concurrent replies: each adds to what is stored, never to what it read
-        "reply_count": {"$add": [{"$ifNull": ["$reply_count", 0]}, 1]},
-        "first_response_at": {"$ifNull": ["$first_response_at", changes.get("first_response_at")]},
-        "terms": search.add_terms("$terms", search.terms_of(body)),
-    }
-    await write(db, session, ticket, guard=guard, update=[{"$set": stored}])
-    after["reply_count"] = ticket.get("reply_count", 0) + 1
-    await breaches.record_breaches(db, session, after, breached)
-    if reopened:
-        await record_status_change(
-            db, session, after, current.value, TicketStatus.IN_PROGRESS.value, by=author
-        )
-    return after
+        counts={"reply_count": 1},
+        computed={
+            "first_response_at": {
+                "$ifNull": ["$first_response_at", changes.get("first_response_at")]
+            },
+            "terms": search.add_terms("$terms", search.terms_of(body)),
+        },
+        events=[*happened, reply_event],
+    )
+    return await write_ticket(db=db, session=session, ticket=ticket, guard=guard, change=change)
 
 
 async def reserve_attachment_slot(
-    *, db: Database, session: Session, permit: Permit, limit: int
+    *, db: Database, session: Session, permit: Permit, limit: int, added: TicketEvent
 ) -> None:
     """One of the ticket's `limit` attachment places, taken by a guarded $inc in the upload's
-    transaction: of simultaneous uploads, no more than `limit` are ever kept."""
+    transaction (with the `added` event): of simultaneous uploads, no more than `limit` are
+    ever kept."""
     ticket = permit.ticket_for(Action.ATTACH_PUBLIC, Action.ATTACH_INTERNAL)
     by = permit.user
     ensure_open_for_work(TicketStatus(ticket["status"]))
     guard = {"attachment_count": {"$not": {"$gte": limit}}, **policy.reply_guard(by, ticket)}
-    update = {"$inc": {"attachment_count": 1}}
-    if await queries.update_ticket(db, ticket["_id"], guard, update, session=session):
-        return
-    now = await queries.find_ticket(db, ticket["_id"])  # only on the refusing path
-    if now is not None and now.get("attachment_count", 0) >= limit:
-        raise BadRequest(
-            f"A ticket can have at most {limit} attachments", code="attachment_limit_reached"
-        )
-    raise Conflict(CHANGED_CONCURRENTLY, code="changed_concurrently")
+    change = TicketChange(counts={"attachment_count": 1}, events=[added])
+    try:
+        await write_ticket(db=db, session=session, ticket=ticket, guard=guard, change=change)
+    except Conflict:
+        now = await queries.find_ticket(db, ticket["_id"])  # only on the refusing path
+        if now is not None and now.get("attachment_count", 0) >= limit:
+            raise BadRequest(
+                f"A ticket can have at most {limit} attachments", code="attachment_limit_reached"
+            ) from None
+        raise
 
 
 async def forget_attachment(
-    *, db: Database, session: Session, ticket_id: ObjectId, attachment_id: ObjectId
+    *,
+    db: Database,
+    session: Session,
+    ticket: TicketDoc,
+    attachment_id: ObjectId,
+    deleted: TicketEvent,
 ) -> None:
-    """A deleted attachment, in the caller's transaction: its place on the ticket is free,
-    and notes no longer show it."""
-    await queries.tickets(db).update_one(
-        {"_id": ticket_id},
-        queries.with_version_bump({"$inc": {"attachment_count": -1}}),
-        session=session,
-    )
+    """A deleted attachment, in the caller's transaction (with the `deleted` event): its place
+    on the ticket is free, and notes no longer show it."""
+    change = TicketChange(counts={"attachment_count": -1}, events=[deleted])
+    await write_ticket(db=db, session=session, ticket=ticket, guard={}, change=change)
     await queries.notes(db).update_many(
-        {"ticket_id": ticket_id, "attachments._id": attachment_id},
+        {"ticket_id": ticket["_id"], "attachments._id": attachment_id},
         {"$pull": {"attachments": {"_id": attachment_id}}},
         session=session,
     )

@@ -2,6 +2,7 @@
 deadline late (service.py, activity.py) or by the sweeper for deadlines that pass unmet
 (app/sla/sweeper.py calls record_overdue_breaches)."""
 
+from collections.abc import Mapping
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -12,25 +13,24 @@ from app.events import record as events
 from app.events.documents import SYSTEM, EventType
 from app.events.record import Session
 from app.tickets import queries
-from app.tickets.documents import Deadline, TicketDoc, running_deadlines, sort_keys, timestamp
+from app.tickets.documents import Deadline, TicketDoc, running_deadlines, timestamp
+from app.tickets.write import TicketChange, TicketEvent, write_ticket
 
 
-async def record_breaches(
-    db: Database, session: Session, ticket: dict[str, Any], kinds: list[Deadline]
-) -> None:
-    """The events of SLA deadlines missed (the caller writes them into `sla_breached`)."""
-    for kind in kinds:
-        await events.record(
-            db,
-            session,
+def breach_events(ticket: Mapping[str, Any], kinds: list[Deadline]) -> list[TicketEvent]:
+    """The events of SLA deadlines missed, from the ticket as the change leaves it (the
+    change writes them into `sla_breached`)."""
+    return [
+        TicketEvent(
             EventType.SLA_FIRST_RESPONSE_BREACHED
             if kind == "first_response"
             else EventType.SLA_RESOLUTION_BREACHED,
-            actor=SYSTEM,
-            visibility="internal",
-            data={"deadline": kind, "due_at": ticket[f"{kind}_due_at"]},
-            ticket=ticket,
+            SYSTEM,
+            "internal",
+            {"deadline": kind, "due_at": ticket[f"{kind}_due_at"]},
         )
+        for kind in kinds
+    ]
 
 
 async def record_overdue_breaches(*, db: Database, now: datetime, limit: int = 200) -> int:
@@ -58,11 +58,7 @@ async def record_overdue_breaches(*, db: Database, now: datetime, limit: int = 2
 async def _record_missed(
     db: Database, ticket: TicketDoc, kinds: list[Deadline], session: Session
 ) -> None:
-    changes: dict[str, Any] = {"sla_breached": [*ticket.get("sla_breached", []), *kinds]}
-    changes |= sort_keys({**ticket, **changes})
+    breached = {"sla_breached": [*ticket.get("sla_breached", []), *kinds]}
+    change = TicketChange(fields=breached, events=breach_events(ticket, kinds))
     guard = {"due_key": ticket["due_key"], "sla_breached": {"$nin": kinds}}
-    if not await queries.update_ticket(
-        db, ticket["_id"], guard, {"$set": changes}, session=session
-    ):
-        raise Conflict("changed meanwhile")
-    await record_breaches(db, session, {**ticket, **changes}, kinds)
+    await write_ticket(db=db, session=session, ticket=ticket, guard=guard, change=change)

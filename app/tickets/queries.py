@@ -5,7 +5,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 from bson import ObjectId
-from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
@@ -101,6 +101,7 @@ ACCESS_PATHS: dict[str, list[tuple[str, ...]]] = {
 # projection costs the embedded server more than the fields it leaves out
 # (docs/benchmarks.md, `python -m bench.window_cost`).
 WITHOUT_HISTORY = {"history": 0}
+VERSIONS = {"_id": 0, "version": 1, "public_version": 1}
 
 
 def tickets(db: Database) -> AsyncCollection[TicketDoc]:
@@ -210,14 +211,20 @@ async def update_ticket(
     guard: Filter,
     update: Any,
     *,
-    session: AsyncClientSession | None = None,
-) -> bool:
+    session: AsyncClientSession,
+) -> dict[str, int] | None:
     """Applies `update` only if the ticket still matches `guard` (atomic: one document), and
-    bumps the ticket's version (its ETag)."""
-    result = await tickets(db).update_one(
-        {"_id": ticket_id, **guard}, with_version_bump(update), session=session
+    bumps the ticket's version (its ETag). Returns the versions stored, which count every
+    write before this one too (None when the guard failed). Only app/tickets/write.py calls it."""
+    stored = await tickets(db).find_one_and_update(
+        {"_id": ticket_id, **guard},
+        with_version_bump(update),
+        projection=VERSIONS,
+        hint=[("_id", ASCENDING)],  # one document by its id; the guard only checks it
+        return_document=ReturnDocument.AFTER,
+        session=session,
     )
-    return result.matched_count == 1
+    return None if stored is None else cast(dict[str, int], stored)
 
 
 async def add_missing_keys(db: Database) -> int:
@@ -234,5 +241,7 @@ async def add_missing_keys(db: Database) -> int:
             "sla_breached": [],
         }
         changes |= sort_keys({**ticket, **changes})
-        await tickets(db).update_one({"_id": ticket["_id"]}, {"$set": changes})
+        # a backfill of derived fields, no change anyone sees: no version, no event; and
+        # none over a request's write that gave the ticket its keys meanwhile
+        await tickets(db).update_one({"_id": ticket["_id"], "due_key": None}, {"$set": changes})
     return len(older)

@@ -5,8 +5,9 @@ A function on one ticket takes the `policy.Permit` of the check made once for th
 the dependencies), so none runs unchecked; one that needs no ticket-level check (taking,
 reassigning) checks the caller's role itself. Every write is guarded by what the check and the response rely
 on, so a concurrent change makes it fail (409) rather than act on a state the caller did not
-see; and the response is built from what was written, never from a re-read that could show
-another writer's state.
+see; and the response is built from what was written (with the version the write stored),
+never from a re-read that could show another writer's state. Every write goes through
+write.py.
 """
 
 from typing import Any
@@ -33,7 +34,6 @@ from app.tickets.documents import (
     TicketDoc,
     TicketStatus,
     new_ticket,
-    sort_keys,
 )
 from app.tickets.policy import Action, Permit
 from app.tickets.schemas import (
@@ -51,8 +51,14 @@ from app.tickets.workflow import (
     ensure_assignable,
     ensure_open_for_work,
 )
+from app.tickets.write import (
+    TicketChange,
+    TicketEvent,
+    change_ticket,
+    status_changed,
+    write_ticket,
+)
 
-CHANGED_CONCURRENTLY = "The ticket was changed by someone else; reload it and try again"
 ALREADY_ASSIGNED = "Ticket is already assigned"
 
 
@@ -77,28 +83,7 @@ async def read_ticket(*, db: Database, permit: Permit) -> StaffTicketDetail | Cu
     return StaffTicketDetail(ticket=shown, internal_notes=[NoteOut.from_doc(n) for n in notes])
 
 
-# --- writing: each change and its events in one transaction -------------------------------
-
-
-async def write(
-    db: Database, session: Session, ticket: TicketDoc, *, guard: Filter, update: Any
-) -> None:
-    if not await queries.update_ticket(db, ticket["_id"], guard, update, session=session):
-        raise Conflict(CHANGED_CONCURRENTLY, code="changed_concurrently")
-
-
-async def record_status_change(
-    db: Database, session: Session, after: dict[str, Any], old: str, new: str, *, by: User
-) -> None:
-    await events.record(
-        db,
-        session,
-        EventType.TICKET_STATUS_CHANGED,
-        actor=actor_of(by),
-        visibility="public",
-        data={"from": old, "to": new},
-        ticket=after,
-    )
+# --- writing: each change and its events in one transaction (write.py) -------------------
 
 
 async def create_ticket(*, db: Database, customer: User, data: TicketCreate) -> TicketDoc:
@@ -158,29 +143,27 @@ async def update_status(*, db: Database, permit: Permit, data: TicketStatusUpdat
         promise = await sla.load_policy(db)
         clock, breaches = sla.advance(promise, ticket, {**ticket, **changes}, now)
         changes |= clock
-    changes |= sort_keys({**ticket, **changes})
-    after = {**ticket, **changes, "version": ticket.get("version", 0) + 1}
-    guard = {"status": current.value, "priority": ticket["priority"]}
-
-    async def work(session: Session) -> None:
-        guarded = {**guard, **policy.work_guard(by, ticket)}
-        await write(db, session, ticket, guard=guarded, update={"$set": changes})
-        await breaches_.record_breaches(db, session, after, breaches)
-        if new != current:
-            await record_status_change(db, session, after, current.value, new.value, by=by)
-        if changes.get("priority", ticket["priority"]) != ticket["priority"]:
-            await events.record(
-                db,
-                session,
+    seen = {**ticket, **changes}
+    happened = breaches_.breach_events(seen, breaches)
+    if new != current:
+        happened.append(status_changed(current.value, new.value, by=by))
+    if seen["priority"] != ticket["priority"]:
+        happened.append(
+            TicketEvent(
                 EventType.TICKET_PRIORITY_CHANGED,
-                actor=actor_of(by),
-                visibility="public",
-                data={"from": ticket["priority"], "to": changes["priority"]},
-                ticket=after,
+                actor_of(by),
+                "public",
+                {"from": ticket["priority"], "to": seen["priority"]},
             )
+        )
+    guard = {
+        "status": current.value,
+        "priority": ticket["priority"],
+        **policy.work_guard(by, ticket),
+    }
 
-    await events.in_transaction(db, work)
-    return after  # type: ignore[return-value]
+    change = TicketChange(fields=changes, events=happened)
+    return await change_ticket(db=db, ticket=ticket, guard=guard, change=change)
 
 
 async def _give_to(
@@ -191,27 +174,19 @@ async def _give_to(
     changes: dict[str, Any] = {"agent_id": agent_id, "updated_at": utcnow()}
     if ticket["status"] == TicketStatus.OPEN:
         changes["status"] = TicketStatus.IN_PROGRESS.value
-    changes |= sort_keys({**ticket, **changes})
-    after: dict[str, Any] = {**ticket, **changes, "version": ticket.get("version", 0) + 1}
-
-    async def work(session: Session) -> None:
-        await write(db, session, ticket, guard=guard, update={"$set": changes})
-        await events.record(
-            db,
-            session,
+    happened = [
+        TicketEvent(
             EventType.TICKET_ASSIGNED,
-            actor=actor_of(by),
-            visibility="internal",
-            data={"agent_id": agent_id, "previous_agent_id": ticket["agent_id"]},
-            ticket=after,
+            actor_of(by),
+            "internal",
+            {"agent_id": agent_id, "previous_agent_id": ticket["agent_id"]},
         )
-        if "status" in changes:
-            await record_status_change(
-                db, session, after, ticket["status"], changes["status"], by=by
-            )
+    ]
+    if "status" in changes:
+        happened.append(status_changed(ticket["status"], changes["status"], by=by))
 
-    await events.in_transaction(db, work)
-    return after  # type: ignore[return-value]
+    change = TicketChange(fields=changes, events=happened)
+    return await change_ticket(db=db, ticket=ticket, guard=guard, change=change)
 
 
 async def assign_self(*, db: Database, ticket: TicketDoc, agent: User) -> TicketDoc:
@@ -264,19 +239,13 @@ async def release_tickets_of(
         .to_list()
     )
     now = utcnow()
-    for ticket in found:
-        changes: dict[str, Any] = {"agent_id": None, "updated_at": now}
-        changes |= sort_keys({**ticket, **changes})
-        await queries.tickets(db).update_one(
-            {"_id": ticket["_id"]}, queries.with_version_bump({"$set": changes}), session=session
-        )
-        await events.record(
-            db,
-            session,
-            EventType.TICKET_UNASSIGNED,
-            actor=actor_of(by),
-            visibility="internal",
-            data={"previous_agent_id": agent_id, "reason": "agent_deactivated"},
-            ticket={**ticket, "agent_id": None},
-        )
+    unassigned = TicketEvent(
+        EventType.TICKET_UNASSIGNED,
+        actor_of(by),
+        "internal",
+        {"previous_agent_id": agent_id, "reason": "agent_deactivated"},
+    )
+    change = TicketChange(fields={"agent_id": None, "updated_at": now}, events=[unassigned])
+    for ticket in found:  # read in this transaction: nothing to guard against
+        await write_ticket(db=db, session=session, ticket=ticket, guard={}, change=change)
     return len(found)

@@ -57,3 +57,51 @@ def test_no_module_is_large() -> None:
         str(path.relative_to(APP)): len(path.read_text().splitlines()) for path in APP.rglob("*.py")
     }
     assert all(lines <= MAX_MODULE_LINES for lines in sizes.values()), sizes
+
+
+TICKET_UPDATES = {"update_one", "update_many", "find_one_and_update", "replace_one", "bulk_write"}
+# The only functions that update the tickets collection: the one write path's query, and the
+# start-up backfill of derived fields (no change anyone sees).
+UPDATES_TICKETS = {
+    ("tickets/queries.py", "update_ticket"),
+    ("tickets/queries.py", "add_missing_keys"),
+}
+
+
+def _is_tickets_collection(node: ast.expr) -> bool:
+    """`tickets(db)`, `queries.tickets(db)`, `db.tickets` or `db["tickets"]`."""
+    if isinstance(node, ast.Call):
+        func = node.func
+        return (isinstance(func, ast.Name) and func.id == "tickets") or (
+            isinstance(func, ast.Attribute) and func.attr == "tickets"
+        )
+    if isinstance(node, ast.Attribute):
+        return node.attr == "tickets"
+    key = node.slice if isinstance(node, ast.Subscript) else None
+    return isinstance(key, ast.Constant) and key.value == "tickets"
+
+
+def test_tickets_change_only_through_the_one_write_path() -> None:
+    """Every change of a ticket goes through app/tickets/write.py (sort keys, versions, guard,
+    events): nothing else calls `update_ticket` or the collection's update methods."""
+    wrong: set[str] = set()
+    for path in APP.rglob("*.py"):
+        module = str(path.relative_to(APP))
+        for function in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for call in ast.walk(function):
+                if not isinstance(call, ast.Call):
+                    continue
+                func = call.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                direct = (
+                    isinstance(func, ast.Attribute)
+                    and name in TICKET_UPDATES
+                    and _is_tickets_collection(func.value)
+                )
+                if direct and (module, function.name) not in UPDATES_TICKETS:
+                    wrong.add(f"{module}:{call.lineno} calls {name}")
+                if name == "update_ticket" and module != "tickets/write.py":
+                    wrong.add(f"{module}:{call.lineno} calls update_ticket")
+    assert not wrong, sorted(wrong)

@@ -1,0 +1,112 @@
+"""The one way a stored ticket changes: `write_ticket`, inside the caller's transaction.
+
+Every change of a ticket (a status or priority, an assignment, a note or reply counted, an
+attachment place, an SLA breach recorded) is the same steps, done here once: the stored update
+from the change, the sort keys again when fields are set (documents.sort_keys), `version`
+bumped (and `public_version` when a field customers see changes: queries.with_version_bump),
+the write applied only while `guard` holds, Conflict when it no longer does, and the change's
+events recorded with the ticket as it is after it (its new version included). Nothing else
+updates the tickets collection (tests/system/test_architecture.py checks it).
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from app.auth.principal import User
+from app.core.db import Database
+from app.core.errors import Conflict
+from app.core.pagination import Filter
+from app.events import record as events
+from app.events.documents import Actor, EventType, Visibility, actor_of
+from app.events.record import Session
+from app.tickets import queries
+from app.tickets.documents import TicketDoc, sort_keys
+
+CHANGED_CONCURRENTLY = "The ticket was changed by someone else; reload it and try again"
+
+
+@dataclass(frozen=True)
+class TicketEvent:
+    """An event of a change, recorded with the ticket as it is after the change."""
+
+    type: EventType
+    actor: Actor
+    visibility: Visibility
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TicketChange:
+    """A change of a ticket and its events.
+
+    `fields`: set to these values (the sort keys follow them). `counts`: counters raised by
+    these amounts on what is stored, never on what was read (concurrent writers all count).
+    `computed`: fields the database computes from what is stored (aggregation expressions:
+    the update becomes a pipeline), where a concurrent writer's value must not be overwritten;
+    the ticket returned keeps what `fields` set, or what was read, for them."""
+
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    counts: Mapping[str, int] = field(default_factory=dict)
+    computed: Mapping[str, Any] = field(default_factory=dict)
+    events: Sequence[TicketEvent] = ()
+
+
+def status_changed(old: str, new: str, *, by: User) -> TicketEvent:
+    return TicketEvent(
+        EventType.TICKET_STATUS_CHANGED, actor_of(by), "public", {"from": old, "to": new}
+    )
+
+
+async def write_ticket(
+    *, db: Database, session: Session, ticket: TicketDoc, guard: Filter, change: TicketChange
+) -> TicketDoc:
+    """Applies `change` to `ticket` (as the caller read it) in the session's transaction if
+    the stored ticket still matches `guard`, records the change's events, and returns the
+    ticket as it is after the change. Raises Conflict (changed_concurrently) when the guard
+    no longer holds."""
+    after: dict[str, Any] = {**ticket, **change.fields}
+    stored = {**change.fields, **sort_keys(after)} if change.fields else {}
+    after |= stored
+    after |= {name: after.get(name, 0) + n for name, n in change.counts.items()}
+    update = _update(stored, change.counts, change.computed)
+    versions = await queries.update_ticket(db, ticket["_id"], guard, update, session=session)
+    if versions is None:
+        raise Conflict(CHANGED_CONCURRENTLY, code="changed_concurrently")
+    after |= versions
+    for event in change.events:
+        await events.record(
+            db,
+            session,
+            event.type,
+            actor=event.actor,
+            visibility=event.visibility,
+            data=event.data,
+            ticket=after,
+        )
+    return cast(TicketDoc, after)
+
+
+async def change_ticket(
+    *, db: Database, ticket: TicketDoc, guard: Filter, change: TicketChange
+) -> TicketDoc:
+    """`write_ticket` in a transaction of its own."""
+    return await events.in_transaction(
+        db,
+        lambda session: write_ticket(
+            db=db, session=session, ticket=ticket, guard=guard, change=change
+        ),
+    )
+
+
+def _update(stored: dict[str, Any], counts: Mapping[str, int], computed: Mapping[str, Any]) -> Any:
+    """An update document, or a pipeline when the database computes fields."""
+    if computed:
+        added = {f: {"$add": [{"$ifNull": [f"${f}", 0]}, n]} for f, n in counts.items()}
+        return [{"$set": {**stored, **added, **computed}}]
+    update: dict[str, Any] = {}
+    if stored:
+        update["$set"] = stored
+    if counts:
+        update["$inc"] = dict(counts)
+    return update
