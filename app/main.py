@@ -16,7 +16,7 @@ from app.attachments import router as attachments
 from app.auth import queries as auth_queries
 from app.auth import router as auth
 from app.auth import service as auth_service
-from app.core import health, idempotency
+from app.core import health, idempotency, ratelimit
 from app.core.config import Settings, get_settings
 from app.core.db import Database, Indexes, ensure_indexes, open_database
 from app.core.docs import DOCS_PATHS, install_docs
@@ -68,6 +68,7 @@ invalid input `{"field": ["message", ...]}` with status 400."""
 # Each domain declares the indexes its queries need, next to them.
 DOMAIN_INDEXES: list[Indexes] = [
     idempotency.INDEXES,
+    ratelimit.INDEXES,
     auth_queries.INDEXES,
     account_queries.INDEXES,
     ticket_queries.INDEXES,
