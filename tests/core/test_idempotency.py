@@ -9,6 +9,7 @@ import httpx
 from fastapi import FastAPI
 
 from app.core.db import Database
+from tests.conftest import Clock
 from tests.factories import Actors, assign, create_ticket, login
 
 TICKET = {"subject": "Broken", "description": "Crushed box", "category": "Damaged"}
@@ -145,13 +146,14 @@ class TestTakingOverTheClaimOfARequestThatDied:
         assert sorted(a.status_code for a in answers).count(201) >= 1
         assert {a.status_code for a in answers} <= {201, 409}
 
-    async def test_a_live_claim_is_not_taken_over(
-        self, client: httpx.AsyncClient, db: Database, actors: Actors
+    async def test_a_live_claim_is_not_taken_over_whatever_the_process_clock_says(
+        self, client: httpx.AsyncClient, db: Database, actors: Actors, clock: Clock
     ) -> None:
         await self.dead_claim(client, db, actors)
         await db.idempotency_keys.update_many(
             {}, {"$set": {"lease_until": datetime(2100, 1, 1, tzinfo=UTC)}}
         )
+        clock.set(datetime(2101, 1, 1, tzinfo=UTC))  # this instance's clock runs far ahead
         again = await client.post(
             CREATE, json=TICKET, headers=keyed(actors.customer.headers, "died")
         )
