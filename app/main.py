@@ -16,7 +16,7 @@ from app.attachments import router as attachments
 from app.auth import queries as auth_queries
 from app.auth import router as auth
 from app.auth import service as auth_service
-from app.core import health, idempotency
+from app.core import health, idempotency, ratelimit
 from app.core.config import Settings, get_settings
 from app.core.db import Database, Indexes, ensure_indexes, open_database
 from app.core.docs import DOCS_PATHS, install_docs
@@ -38,6 +38,7 @@ from app.core.ratelimit import RateLimitMiddleware
 from app.core.security import PasswordHasher
 from app.events import queries as event_queries
 from app.events import router as events
+from app.events import slots as stream_slots
 from app.events.stream import Broadcaster
 from app.faq import queries as faq_queries
 from app.faq import router as faq
@@ -68,12 +69,14 @@ invalid input `{"field": ["message", ...]}` with status 400."""
 # Each domain declares the indexes its queries need, next to them.
 DOMAIN_INDEXES: list[Indexes] = [
     idempotency.INDEXES,
+    ratelimit.INDEXES,
     auth_queries.INDEXES,
     account_queries.INDEXES,
     ticket_queries.INDEXES,
     reply_queries.INDEXES,
     faq_queries.INDEXES,
     event_queries.INDEXES,
+    stream_slots.INDEXES,
     webhook_queries.INDEXES,
 ]
 ROUTERS = (
@@ -112,10 +115,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async with open_database(settings) as db:
             app.state.db = db
             created_admin = await prepare_database(db, settings, app.state.hasher)
-            app.state.broadcaster = Broadcaster(
+            app.state.broadcaster = Broadcaster(db, poll_seconds=settings.event_poll_seconds)
+            app.state.stream_admission = stream_slots.StreamAdmission(
                 db,
-                poll_seconds=settings.event_poll_seconds,
-                max_streams=settings.stream_max_per_worker,
+                max_per_worker=settings.stream_max_per_worker,
                 max_per_user=settings.stream_max_per_user,
             )
             await app.state.broadcaster.start()

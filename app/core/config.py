@@ -107,7 +107,8 @@ class Settings(BaseSettings):
     # /metrics in the Prometheus format; on METRICS_PORT instead of the API's port if set.
     metrics_enabled: bool = False
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
-    # Requests per minute per user (authenticated) and per address (anonymous), per worker.
+    # Requests per minute per user (authenticated) and per address (anonymous), counted in
+    # MongoDB: the limit holds across every worker and instance.
     rate_limit_per_user: int = Field(default=600, ge=1)
     rate_limit_per_address: int = Field(default=300, ge=1)
     # Where integrators reach the API, for the OpenAPI document's `servers` (comma list).

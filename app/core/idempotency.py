@@ -4,7 +4,9 @@ creating it twice. Within 24 hours the same key and body from the same caller re
 stored answer (`Idempotent-Replayed: true`) without a second write; the same key with another
 body is 422 (`idempotency_key_reused`); a retry while the first is still running is 409
 (`idempotency_key_in_flight`). Keys are kept in MongoDB (`idempotency_keys`, TTL), scoped per
-caller: the verified user of the bearer token, else the client's address (sign-ups). A stored
+caller: the verified user of the bearer token, else the client's address (sign-ups). A claim
+lives IN_FLIGHT on the database server's clock: a request that died is taken over after it,
+by exactly one retry (the takeover is conditional on the claim it replaces). A stored
 answer is only given to a caller the endpoint itself would let in now: a bearer token is
 authenticated in full (its login not ended, its user active) before anything stored is used.
 
@@ -14,26 +16,71 @@ Answers of 500 and above are not stored: the retry runs again.
 """
 
 import hashlib
-from datetime import timedelta
+from functools import partial
 from typing import Any, Protocol
 
-from pymongo import ASCENDING, IndexModel
+from bson import ObjectId
+from pymongo import ASCENDING, IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.asgi import bearer_token, send_json, verified_caller
-from app.core.clock import utcnow
 from app.core.config import Settings
-from app.core.db import Database
+from app.core.db import Database, Document
 from app.core.errors import AppError, error_body
 
 HEADER = b"idempotency-key"
-KEPT = timedelta(hours=24)
-IN_FLIGHT = timedelta(seconds=60)  # a claim whose request died is taken over after this
+KEPT_MS = 24 * 3600 * 1000
+IN_FLIGHT_MS = 60 * 1000  # a claim whose request died is taken over after this
 MAX_KEY_LENGTH = 255
 # Sign-in and token endpoints create sessions, not resources: replaying tokens is not wanted.
 NOT_KEYED = ("/api/auth/login/", "/api/auth/refresh/", "/api/auth/logout/")
 INDEXES = {"idempotency_keys": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)]}
+
+
+def _claim_pipeline(claim_id: ObjectId, fingerprint: str) -> list[Document]:
+    """Claims the key when it is free: never claimed, or claimed by a request that died
+    (still in flight past its lease, on the server's clock); else leaves it as it is.
+    Milliseconds are compared: SecantusDB compares `$$NOW` with dates wrongly
+    (tests/system/test_db_contract.py)."""
+    died = {
+        "$and": [
+            {"$eq": ["$state", "in_flight"]},
+            {"$lte": [{"$toLong": "$lease_until"}, {"$toLong": "$$NOW"}]},
+        ]
+    }
+    free = {"$or": [{"$eq": [{"$type": "$state"}, "missing"]}, died]}
+    ours = {
+        "claim": {"$literal": claim_id},
+        "fingerprint": {"$literal": fingerprint},
+        "state": "in_flight",
+        "lease_until": {"$add": ["$$NOW", IN_FLIGHT_MS]},
+        "expires_at": {"$add": ["$$NOW", KEPT_MS]},
+    }
+    return [
+        {"$set": {"free": free}},
+        {"$set": {name: {"$cond": ["$free", value, f"${name}"]} for name, value in ours.items()}},
+        {"$unset": "free"},
+    ]
+
+
+async def _claim(db: Database, record_id: str, claim_id: ObjectId, fingerprint: str) -> Document:
+    """The key's record after trying to claim it for this request: its `claim` is `claim_id`
+    when this request won it. One atomic write, so of simultaneous retries, or takeovers of
+    a dead request's claim on several instances, exactly one wins."""
+    claim = partial(
+        db.idempotency_keys.find_one_and_update,
+        {"_id": record_id},
+        _claim_pipeline(claim_id, fingerprint),
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
+    )
+    try:
+        stored = await claim()
+    except DuplicateKeyError:  # a simultaneous first claim inserted it: it is there now
+        stored = await claim()
+    assert stored is not None  # upserted
+    return dict(stored)
 
 
 class Authenticate(Protocol):
@@ -74,31 +121,22 @@ class IdempotencyMiddleware:
         fingerprint = hashlib.sha256(scope["path"].encode() + b"\0" + body).hexdigest()
         record_id = hashlib.sha256(f"{caller}\0".encode() + key).hexdigest()
         db = scope["app"].state.db
-        now = utcnow()
-        claim = {"_id": record_id, "fingerprint": fingerprint, "state": "in_flight",
-                 "lease_until": now + IN_FLIGHT, "expires_at": now + KEPT}  # fmt: skip
-        try:
-            await db.idempotency_keys.insert_one(claim)
-        except DuplicateKeyError:
+        claim_id = ObjectId()
+        stored = await _claim(db, record_id, claim_id, fingerprint)
+        if stored.get("claim") != claim_id:
             if await self._refused(scope, db, send):
                 return
-            stored = await db.idempotency_keys.find_one({"_id": record_id})
-            if stored is None or (
-                stored["state"] == "in_flight" and stored["lease_until"] <= now
-            ):  # gone, or its request died: take it over
-                await db.idempotency_keys.replace_one({"_id": record_id}, claim, upsert=True)
-            elif stored["fingerprint"] != fingerprint:
+            if stored["fingerprint"] != fingerprint:
                 text = "This Idempotency-Key was used with another request"
                 await send_json(send, 422, error_body(text, "idempotency_key_reused"))
                 return
-            elif stored["state"] == "in_flight":
+            if stored["state"] == "in_flight":
                 text = "A request with this Idempotency-Key is still being processed"
                 await send_json(send, 409, error_body(text, "idempotency_key_in_flight"))
                 return
-            else:
-                await self._replay(stored, send)
-                return
-        await self._run_and_store(scope, body, send, db, record_id)
+            await self._replay(stored, send)
+            return
+        await self._run_and_store(scope, body, send, db, {"_id": record_id, "claim": claim_id})
 
     async def _refused(self, scope: Scope, db: Database, send: Send) -> bool:
         """Answers (401, or 403 for an unknown role) a bearer token the endpoint would
@@ -116,8 +154,10 @@ class IdempotencyMiddleware:
         return False
 
     async def _run_and_store(
-        self, scope: Scope, body: bytes, send: Send, db: Any, record_id: str
+        self, scope: Scope, body: bytes, send: Send, db: Any, held: Document
     ) -> None:
+        """Runs the request and stores its answer, while the claim `held` is still this
+        request's: one taken over after IN_FLIGHT is the new holder's to answer."""
         sent = False
 
         async def replay_body() -> Message:
@@ -144,7 +184,7 @@ class IdempotencyMiddleware:
             await self.app(scope, replay_body, capture)
         finally:
             if status >= 500:
-                await db.idempotency_keys.delete_one({"_id": record_id})
+                await db.idempotency_keys.delete_one(held)
             else:
                 kept = [
                     (k, v)
@@ -152,7 +192,7 @@ class IdempotencyMiddleware:
                     if k.lower() in (b"content-type", b"etag", b"location")
                 ]
                 await db.idempotency_keys.update_one(
-                    {"_id": record_id},
+                    held,
                     {"$set": {"state": "done", "status": status, "body": b"".join(parts),
                               "headers": [[k.decode(), v.decode()] for k, v in kept]}},
                 )  # fmt: skip

@@ -1,20 +1,73 @@
 """Request rate limits for everyone: per user on authenticated requests (the verified subject of
-the bearer token), per client address on the others, in fixed one-minute windows counted in
-this process: no database round trip per request, so the limit holds per worker (the README
-says so); the login throttles stay shared (auth/throttling.py). Every answer carries the IETF
-httpapi draft's `RateLimit-Policy` and `RateLimit` headers; beyond the limit, 429 with
-`Retry-After` and code `rate_limited`."""
+the bearer token), per client address on the others, counted in MongoDB (`rate_limits`) on
+the database server's clock, so a limit holds across every worker and instance. The login
+throttles are their own (auth/throttling.py). Every answer carries the IETF httpapi draft's
+`RateLimit-Policy` and `RateLimit` headers; beyond the limit, 429 with `Retry-After` and code
+`rate_limited`.
 
+The count is GCRA (the generic cell rate algorithm): a key keeps one time, its "theoretical
+arrival time" (TAT); each request moves it on by one period (window / limit) from the later of
+itself and now, and is let in while it stays within a window of now. A full budget of `limit`
+requests at once, refilling one request per period: one `find_one_and_update` per request,
+atomic, so simultaneous requests each see their own place. A key with nothing to remember
+(its TAT passed) is removed by a TTL index.
+"""
+
+import math
 from typing import Any
 
+from pymongo import ASCENDING, IndexModel, ReturnDocument
+from pymongo.errors import ConnectionFailure
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.asgi import send_json, verified_caller
-from app.core.clock import utcnow
-from app.core.errors import error_body
+from app.core.db import Database, Document
+from app.core.errors import DB_RETRY_AFTER_SECONDS, error_body
 
 WINDOW_SECONDS = 60
 UNLIMITED = ("/api/health/", "/api/ready/", "/metrics")
+SERVER_NOW = "$$NOW"
+# Periods are fractions of a millisecond apart from exact: a millisecond of slack keeps the
+# `limit`-th request of a burst in, and is far below one period.
+SLACK_MS = 1
+INDEXES = {"rate_limits": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)]}
+
+
+def gcra(now: Any, *, limit: int, window_ms: int) -> list[Document]:
+    """The update pipeline of one request. `now` is a date expression: `$$NOW`, the server's
+    clock (tests give a date). Times are compared as milliseconds (`$toLong`): SecantusDB
+    compares `$$NOW` with stored dates wrongly (tests/system/test_db_contract.py)."""
+    period = window_ms / limit
+    moved = {"$add": ["$start", period]}
+    return [
+        {"$set": {"now": {"$toLong": now}}},
+        {"$set": {"start": {"$max": [{"$ifNull": ["$tat", "$now"]}, "$now"]}}},
+        {"$set": {"allowed": {"$lte": [{"$subtract": [moved, "$now"]}, window_ms + SLACK_MS]}}},
+        {"$set": {"tat": {"$cond": ["$allowed", moved, "$start"]}}},
+        {"$set": {"expires_at": {"$toDate": "$tat"}}},
+        {"$unset": "start"},
+    ]
+
+
+async def count_request(
+    db: Database, key: str, *, limit: int, now: Any = SERVER_NOW
+) -> tuple[bool, int, int, int]:
+    """(let in, requests left, seconds until the full budget is back, seconds until the next
+    request is let in) for one request of `key`."""
+    window_ms = WINDOW_SECONDS * 1000
+    state = await db.rate_limits.find_one_and_update(
+        {"_id": key},
+        gcra(now, limit=limit, window_ms=window_ms),
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
+    )
+    assert state is not None  # upserted
+    ahead = state["tat"] - state["now"]  # ms the key is ahead of now
+    period = window_ms / limit
+    left = max(0, math.floor((window_ms + SLACK_MS - ahead) / period))
+    reset = max(1, math.ceil(ahead / 1000))
+    retry = max(1, math.ceil((ahead + period - window_ms) / 1000))
+    return bool(state["allowed"]), left, reset, retry
 
 
 class RateLimitMiddleware:
@@ -23,8 +76,6 @@ class RateLimitMiddleware:
         self.per_user = per_user
         self.per_address = per_address
         self.api_prefix = api_prefix
-        self.window = -1
-        self.counts: dict[str, int] = {}
 
     def _caller(self, scope: Scope) -> tuple[str, int, str]:
         caller = verified_caller(scope)
@@ -38,21 +89,23 @@ class RateLimitMiddleware:
         if scope["type"] != "http" or not path.startswith(self.api_prefix) or path in UNLIMITED:
             await self.app(scope, receive, send)
             return
-        moment = utcnow().timestamp()
-        window = int(moment // WINDOW_SECONDS)
-        if window != self.window:
-            self.window, self.counts = window, {}
         key, limit, policy = self._caller(scope)
-        used = self.counts.get(key, 0) + 1
-        self.counts[key] = used
-        reset = max(1, int((window + 1) * WINDOW_SECONDS - moment + 0.999))
+        try:
+            allowed, left, reset, retry = await count_request(
+                scope["app"].state.db, key, limit=limit
+            )
+        except ConnectionFailure:  # the database away: as every endpoint answers then
+            body = error_body("Service temporarily unavailable", status=503)
+            retry_after = (b"retry-after", str(DB_RETRY_AFTER_SECONDS).encode())
+            await send_json(send, 503, body, [retry_after])
+            return
         headers = [
             (b"ratelimit-policy", f'"{policy}";q={limit};w={WINDOW_SECONDS}'.encode()),
-            (b"ratelimit", f'"{policy}";r={max(0, limit - used)};t={reset}'.encode()),
+            (b"ratelimit", f'"{policy}";r={left};t={reset}'.encode()),
         ]
-        if used > limit:
+        if not allowed:
             body = error_body("Too many requests; try again later", "rate_limited")
-            await send_json(send, 429, body, [(b"retry-after", str(reset).encode()), *headers])
+            await send_json(send, 429, body, [(b"retry-after", str(retry).encode()), *headers])
             return
 
         async def with_headers(message: Message) -> None:

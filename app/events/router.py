@@ -16,6 +16,7 @@ from app.core.log import set_request_caller
 from app.core.schemas import Schema
 from app.events import service, stream
 from app.events.schemas import EventPageOut
+from app.events.slots import StreamAdmission
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -104,9 +105,13 @@ async def event_stream(
     last_event_id: Annotated[str | None, Header(max_length=20)] = None,
 ) -> StreamingResponse:
     broadcaster: stream.Broadcaster = request.app.state.broadcaster
-    admission = broadcaster.admit(user)
-    admission.__enter__()  # 429 here, before the stream starts
-    after = await stream.start_position(broadcaster, last_event_id)
+    admission: StreamAdmission = request.app.state.stream_admission
+    slot = await admission.admit(user.id)  # 429 here, before the stream starts
+    try:
+        after = await stream.start_position(broadcaster, last_event_id)
+    except BaseException:
+        await slot.release()
+        raise
 
     async def body() -> AsyncIterator[str]:
         try:
@@ -118,9 +123,11 @@ async def event_stream(
                 heartbeat=settings.stream_heartbeat_seconds,
                 max_seconds=settings.stream_max_seconds,
             ):
+                if slot.lost:  # its place may be another stream's now: the client reconnects
+                    return
                 yield chunk
         finally:
-            admission.__exit__(None, None, None)
+            await slot.release()
 
     return StreamingResponse(
         body(),

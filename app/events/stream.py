@@ -10,16 +10,11 @@ reads by _id): logout, a reused refresh token or deactivation end it within a he
 import asyncio
 import contextlib
 import logging
-from collections import Counter
-from collections.abc import AsyncIterator, Iterator
-
-from bson import ObjectId
+from collections.abc import AsyncIterator
 
 from app.auth import service as auth_service
 from app.auth.principal import User
-from app.core import metrics
 from app.core.db import Database
-from app.core.errors import TooManyRequests
 from app.core.http_protocol import SHUTTING_DOWN
 from app.core.pagination import encode_cursor
 from app.events import queries
@@ -30,17 +25,11 @@ BATCH = 100
 
 
 class Broadcaster:
-    def __init__(
-        self, db: Database, *, poll_seconds: float, max_streams: int, max_per_user: int
-    ) -> None:
+    def __init__(self, db: Database, *, poll_seconds: float) -> None:
         self.db = db
         self.poll_seconds = poll_seconds
-        self.max_streams = max_streams
-        self.max_per_user = max_per_user
         self.latest = 0
         self.closing = False
-        self.open_streams = 0
-        self._per_user: Counter[ObjectId] = Counter()
         self._moved = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -89,23 +78,6 @@ class Broadcaster:
         except TimeoutError:
             return False
         return True
-
-    @contextlib.contextmanager
-    def admit(self, user: User) -> Iterator[None]:
-        """A place for one more stream of this user in this worker, or 429."""
-        if self.open_streams >= self.max_streams:
-            raise TooManyRequests("Too many open event streams on this server", retry_after=5)
-        if self._per_user[user.id] >= self.max_per_user:
-            raise TooManyRequests("Too many open event streams for this user", retry_after=5)
-        self.open_streams += 1
-        metrics.OPEN_STREAMS.inc()
-        self._per_user[user.id] += 1
-        try:
-            yield
-        finally:
-            self.open_streams -= 1
-            metrics.OPEN_STREAMS.dec()
-            self._per_user[user.id] -= 1
 
 
 async def start_position(broadcaster: Broadcaster, last_event_id: str | None) -> int:

@@ -4,6 +4,11 @@
 unique index on webhook and event makes it idempotent); `deliver_due` claims due deliveries
 one at a time under a lease (`find_one_and_update`), so several instances never make the same
 attempt at once, and a delivery whose deliverer died is taken up again when its lease ends.
+The lease is twice WEBHOOK_TIMEOUT_SECONDS on the database server's clock, and a whole attempt
+(resolving, connecting, sending, reading) is cut at WEBHOOK_TIMEOUT_SECONDS: the holder's
+attempt ends well within its lease. Each claim has a fencing token; an attempt's result, and
+what follows from it (the webhook failing, disabled), is recorded only with the token that
+still holds the lease.
 Each attempt resolves the webhook's host, checks the addresses and connects to the one it
 checked (addresses.py), and is signed as the Standard Webhooks specification says; any
 non-2xx answer, a redirect, a timeout or a refused address is a failure, retried on WEBHOOK_RETRY_SECONDS with
@@ -36,7 +41,6 @@ from app.webhooks.addresses import AddressNotAllowed, destination
 from app.webhooks.documents import DeliveryDoc, WebhookDoc, new_delivery
 
 log = logging.getLogger("app.webhooks")
-LEASE = timedelta(seconds=60)
 MAX_BODY_READ = 1024  # of a receiver's answer, for the delivery log
 KEPT_ATTEMPTS = 20
 STOP_WAIT_SECONDS = 5
@@ -153,7 +157,6 @@ async def _attempt(
     client: httpx.AsyncClient,
     delivery: DeliveryDoc,
     *,
-    owner: str,
     now: datetime,
 ) -> None:
     webhook = await queries.find_webhook(db, delivery["webhook_id"])
@@ -161,7 +164,12 @@ async def _attempt(
     status: int | None = None
     error: str | None = "The webhook is disabled or deleted"
     if webhook is not None and webhook["enabled"]:
-        status, error = await _post(settings, client, webhook, delivery)
+        timeout = settings.webhook_timeout_seconds
+        try:
+            async with asyncio.timeout(timeout):
+                status, error = await _post(settings, client, webhook, delivery)
+        except TimeoutError:
+            status, error = None, f"TimeoutError: no answer within {timeout:g} seconds"
     attempt = {
         "at": now,
         "status_code": status,
@@ -169,7 +177,7 @@ async def _attempt(
         "error": error,
     }
     count = delivery["attempt_count"] + 1
-    changes: Document = {"attempt_count": count, "lease_owner": None, "lease_until": now}
+    changes: Document = {"attempt_count": count, "lease_owner": None, "lease_until": None}
     if error is None:
         changes.update(status="delivered", delivered_at=now)
     else:
@@ -178,11 +186,19 @@ async def _attempt(
             changes["status"] = "failed"
         else:
             changes["next_attempt_at"] = now + delay
+    recorded = await queries.record_attempt(
+        db,
+        delivery["_id"],
+        token=delivery["lease_token"],
+        changes=changes,
+        attempt=attempt,
+        kept=KEPT_ATTEMPTS,
+    )
+    if not recorded:  # another deliverer holds it now: its attempt is the one that counts
+        log.warning("delivery %s: the lease was lost during the attempt", delivery["_id"])
+        return
     outcome = "delivered" if error is None else changes.get("status", "retry")
     metrics.WEBHOOK_DELIVERIES.labels(outcome).inc()
-    await queries.record_attempt(
-        db, delivery["_id"], owner=owner, changes=changes, attempt=attempt, kept=KEPT_ATTEMPTS
-    )
     if webhook is None:
         return
     if error is None:
@@ -209,12 +225,17 @@ async def deliver_due(
     made = 0
     while made < limit:
         moment = now or utcnow()
-        claimed = await queries.claim_due(db, moment, lease=LEASE, owner=owner)
+        claimed = await queries.claim_due(db, moment, lease_ms=lease_ms(settings), owner=owner)
         if claimed is None:
             break
-        await _attempt(db, settings, client, claimed, owner=owner, now=moment)
+        await _attempt(db, settings, client, claimed, now=moment)
         made += 1
     return made
+
+
+def lease_ms(settings: Settings) -> int:
+    """An attempt's lease: twice its whole timeout, so the holder records its result in time."""
+    return int(2 * settings.webhook_timeout_seconds * 1000)
 
 
 def delivery_client(settings: Settings) -> httpx.AsyncClient:

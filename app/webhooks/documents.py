@@ -1,7 +1,7 @@
 """Stored webhooks and their deliveries (the durable queue)."""
 
 from datetime import datetime
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 from bson import ObjectId
 
@@ -34,8 +34,11 @@ class DeliveryDoc(TypedDict):
     attempt_count: int
     attempts: list[dict[str, Any]]  # at, status_code, duration_ms, error (the newest 20)
     next_attempt_at: datetime
-    lease_until: datetime  # a deliverer holds the delivery until then
+    # A deliverer holds the delivery until then (the database server's clock; None: free),
+    # and its results count only with the token of its claim (a fencing token).
+    lease_until: datetime | None
     lease_owner: str | None
+    lease_token: NotRequired[ObjectId]
     created_at: datetime
     delivered_at: datetime | None
 
@@ -70,7 +73,7 @@ def new_delivery(
         attempt_count=0,
         attempts=[],
         next_attempt_at=now,
-        lease_until=now,
+        lease_until=None,
         lease_owner=None,
         created_at=now,
         delivered_at=None,

@@ -1,6 +1,6 @@
 """Webhooks' and deliveries' collections and indexes: every access to them is here."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, cast
 
 from bson import ObjectId
@@ -119,13 +119,32 @@ async def queue_deliveries(db: Database, queued: list[DeliveryDoc]) -> int:
     return len(queued)
 
 
+# SecantusDB compares `$$NOW` with dates wrongly: lease times are compared as milliseconds
+# (tests/system/test_db_contract.py).
+SERVER_NOW_MS = {"$toLong": "$$NOW"}
+
+
 async def claim_due(
-    db: Database, now: datetime, *, lease: timedelta, owner: str
+    db: Database, now: datetime, *, lease_ms: int, owner: str
 ) -> DeliveryDoc | None:
-    """The most overdue pending delivery no live lease holds, leased to `owner`."""
+    """The most overdue pending delivery no live lease holds, leased to `owner` for
+    `lease_ms` with a new fencing token (`lease_token`). Leases are compared and set on the
+    database server's clock; `now`, the process's, says which attempts are due."""
     return await deliveries(db).find_one_and_update(
-        {"status": "pending", "next_attempt_at": {"$lte": now}, "lease_until": {"$lte": now}},
-        {"$set": {"lease_until": now + lease, "lease_owner": owner}},
+        {
+            "status": "pending",
+            "next_attempt_at": {"$lte": now},
+            "$expr": {"$lte": [{"$toLong": "$lease_until"}, SERVER_NOW_MS]},
+        },
+        [
+            {
+                "$set": {
+                    "lease_until": {"$add": ["$$NOW", lease_ms]},
+                    "lease_owner": {"$literal": owner},
+                    "lease_token": {"$literal": ObjectId()},
+                }
+            }
+        ],
         sort=[("next_attempt_at", 1)],
         return_document=ReturnDocument.AFTER,
     )
@@ -135,16 +154,18 @@ async def record_attempt(
     db: Database,
     delivery_id: ObjectId,
     *,
-    owner: str,
+    token: ObjectId,
     changes: Document,
     attempt: dict[str, Any],
     kept: int,
-) -> None:
-    """Only while `owner` holds the lease; the newest `kept` attempts are kept."""
-    await deliveries(db).update_one(
-        {"_id": delivery_id, "lease_owner": owner},
+) -> bool:
+    """Whether it was recorded: only while the claim of `token` holds the lease (no other
+    deliverer took it over since); the newest `kept` attempts are kept."""
+    recorded = await deliveries(db).update_one(
+        {"_id": delivery_id, "lease_token": token},
         {"$set": changes, "$push": {"attempts": {"$each": [attempt], "$slice": -kept}}},
     )
+    return recorded.matched_count == 1
 
 
 async def oldest_pending_created_at(db: Database) -> datetime | None:

@@ -2,12 +2,14 @@
 without a second write; another body is 422; concurrent retries make exactly one ticket."""
 
 import asyncio
+from datetime import UTC, datetime
 from unittest.mock import ANY
 
 import httpx
 from fastapi import FastAPI
 
 from app.core.db import Database
+from tests.conftest import Clock
 from tests.factories import Actors, assign, create_ticket, login
 
 TICKET = {"subject": "Broken", "description": "Crushed box", "category": "Damaged"}
@@ -116,3 +118,44 @@ class TestReplayNeedsACallerTheEndpointWouldAccept:
         replay = await client.post(CREATE, json=TICKET, headers=headers)
         assert replay.status_code == 401
         assert "idempotent-replayed" not in replay.headers
+
+
+class TestTakingOverTheClaimOfARequestThatDied:
+    """A claim still in flight past its lease is taken over by exactly one retry, however
+    many arrive at once (on as many instances): the takeover is conditional on the claim it
+    saw. The lease is on the database server's clock, so the dead claim is made by hand."""
+
+    async def dead_claim(self, client: httpx.AsyncClient, db: Database, actors: Actors) -> None:
+        headers = keyed(actors.customer.headers, "died")
+        assert (await client.post(CREATE, json=TICKET, headers=headers)).status_code == 201
+        await db.tickets.delete_many({})  # the request died before writing anything
+        await db.idempotency_keys.update_many(
+            {}, {"$set": {"state": "in_flight", "lease_until": datetime(2000, 1, 1, tzinfo=UTC)}}
+        )
+
+    async def test_simultaneous_takeovers_run_the_request_once(
+        self, client: httpx.AsyncClient, db: Database, actors: Actors
+    ) -> None:
+        await self.dead_claim(client, db, actors)
+        headers = keyed(actors.customer.headers, "died")
+        answers = await asyncio.wait_for(
+            asyncio.gather(*(client.post(CREATE, json=TICKET, headers=headers) for _ in range(8))),
+            timeout=30,
+        )
+        assert await db.tickets.count_documents({}) == 1
+        assert sorted(a.status_code for a in answers).count(201) >= 1
+        assert {a.status_code for a in answers} <= {201, 409}
+
+    async def test_a_live_claim_is_not_taken_over_whatever_the_process_clock_says(
+        self, client: httpx.AsyncClient, db: Database, actors: Actors, clock: Clock
+    ) -> None:
+        await self.dead_claim(client, db, actors)
+        await db.idempotency_keys.update_many(
+            {}, {"$set": {"lease_until": datetime(2100, 1, 1, tzinfo=UTC)}}
+        )
+        clock.set(datetime(2101, 1, 1, tzinfo=UTC))  # this instance's clock runs far ahead
+        again = await client.post(
+            CREATE, json=TICKET, headers=keyed(actors.customer.headers, "died")
+        )
+        assert again.status_code == 409
+        assert await db.tickets.count_documents({}) == 0

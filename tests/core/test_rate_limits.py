@@ -1,54 +1,102 @@
-"""Issue 14, rate limits: per user when authenticated, per address otherwise, counted in
-process; headers on every answer, 429 with Retry-After beyond. The window is driven."""
+"""Rate limits per user when authenticated, per address otherwise, counted in MongoDB on the
+server's clock (GCRA): the limit holds across instances. Headers on every answer, 429 with
+Retry-After beyond. The server's clock is not driven: limits are proven by counting
+simultaneous requests, the refill by the algorithm given explicit times."""
 
 import asyncio
-from datetime import UTC, datetime
+import uuid
+from datetime import UTC, datetime, timedelta
 
 import httpx
-import pytest
+from fastapi import FastAPI
 
-from tests.conftest import AppFactory, Clock
+from app.core.db import Database
+from app.core.ratelimit import count_request
+from tests.conftest import AppFactory
 from tests.factories import make_actors
 
 
-@pytest.fixture
-def frozen(clock: Clock) -> Clock:
-    clock.set(datetime(2026, 3, 2, 9, 0, 10, tzinfo=UTC))  # 10 s into a window
-    return clock
+async def simultaneously(*requests: object) -> list[httpx.Response]:
+    return list(await asyncio.wait_for(asyncio.gather(*requests), timeout=30))  # type: ignore[call-overload]
 
 
-async def test_per_user_limit_under_simultaneous_requests(
-    app_with: AppFactory, frozen: Clock
-) -> None:
-    application, client = await app_with(rate_limit_per_user=5, rate_limit_per_address=1000)
-    actors = await make_actors(application.state.db, application.state.settings)
-    answers = await asyncio.wait_for(
-        asyncio.gather(
-            *(client.get("/api/auth/me/", headers=actors.customer.headers) for _ in range(9))
-        ),
-        timeout=30,
-    )
-    assert sorted(a.status_code for a in answers) == [200] * 5 + [429] * 4
-    refused = next(a for a in answers if a.status_code == 429)
-    assert refused.json()["code"] == "rate_limited"
-    assert refused.headers["retry-after"] == "50"
-    ok = next(a for a in answers if a.status_code == 200)
-    assert ok.headers["ratelimit-policy"] == '"user";q=5;w=60'
-    assert ok.headers["ratelimit"].startswith('"user";r=')
-    # another user has their own budget; the next window a fresh one
-    other = await client.get("/api/auth/me/", headers=actors.agent.headers)
-    assert other.status_code == 200
-    frozen.advance(seconds=60)
-    again = await client.get("/api/auth/me/", headers=actors.customer.headers)
-    assert again.status_code == 200 and again.headers["ratelimit"] == '"user";r=4;t=50'
+class TestPerUser:
+    async def test_exactly_the_limit_gets_through_simultaneous_requests(
+        self, app_with: AppFactory
+    ) -> None:
+        application, client = await app_with(rate_limit_per_user=5, rate_limit_per_address=1000)
+        actors = await make_actors(application.state.db, application.state.settings)
+        me = actors.customer.headers
+        answers = await simultaneously(*(client.get("/api/auth/me/", headers=me) for _ in range(9)))
+        assert sorted(a.status_code for a in answers) == [200] * 5 + [429] * 4
+        refused = next(a for a in answers if a.status_code == 429)
+        assert refused.json() == {
+            "error": "Too many requests; try again later",
+            "code": "rate_limited",
+        }
+        assert refused.headers["retry-after"] == "12"  # one request back per 60 s / 5
+        assert refused.headers["ratelimit"] == '"user";r=0;t=60'
+        ok = next(a for a in answers if a.status_code == 200)
+        assert ok.headers["ratelimit-policy"] == '"user";q=5;w=60'
+        assert sorted(a.headers["ratelimit"] for a in answers if a.status_code == 200) == [
+            f'"user";r={left};t={12 * (5 - left)}' for left in range(5)
+        ]
+        # another user has their own budget
+        other = await client.get("/api/auth/me/", headers=actors.agent.headers)
+        assert other.status_code == 200
+
+    async def test_the_limit_holds_across_instances(self, app_with: AppFactory) -> None:
+        shared = f"test_{uuid.uuid4().hex[:16]}"
+        limits = {"rate_limit_per_user": 5, "rate_limit_per_address": 1000, "mongodb_db": shared}
+        one, first = await app_with(**limits)
+        _, second = await app_with(**limits)
+        actors = await make_actors(one.state.db, one.state.settings)
+        me = actors.customer.headers
+        answers = await simultaneously(
+            *(http.get("/api/auth/me/", headers=me) for http in (first, second) for _ in range(6))
+        )
+        assert sorted(a.status_code for a in answers) == [200] * 5 + [429] * 7
 
 
-async def test_per_address_limit_on_public_endpoints(app_with: AppFactory, frozen: Clock) -> None:
-    _, client = await app_with(rate_limit_per_user=1000, rate_limit_per_address=3)
-    statuses = [(await client.get("/api/support/faq/")).status_code for _ in range(4)]
-    assert statuses == [200, 200, 200, 429]
-    health = await client.get("/api/health/")
-    assert health.status_code == 200  # probes are never limited
+class TestPerAddress:
+    async def test_public_endpoints_are_limited_per_address_across_instances(
+        self, app_with: AppFactory
+    ) -> None:
+        shared = f"test_{uuid.uuid4().hex[:16]}"
+        limits = {"rate_limit_per_user": 1000, "rate_limit_per_address": 3, "mongodb_db": shared}
+        _, first = await app_with(**limits)
+        _, second = await app_with(**limits)
+        answers = await simultaneously(
+            *(http.get("/api/support/faq/") for http in (first, second) for _ in range(3))
+        )
+        assert sorted(a.status_code for a in answers) == [200] * 3 + [429] * 3
+        assert answers[0].headers["ratelimit-policy"] == '"address";q=3;w=60'
+        health = await first.get("/api/health/")
+        assert health.status_code == 200  # probes are never limited
+
+
+class TestTheBudgetRefills:
+    """The algorithm given explicit times (the server's clock in service)."""
+
+    async def test_one_request_back_per_period_and_the_whole_budget_after_a_window(
+        self, db: Database
+    ) -> None:
+        start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+        async def at(seconds: float) -> tuple[bool, int, int, int]:
+            moment = start + timedelta(seconds=seconds)
+            return await count_request(db, "user:x", limit=2, now=moment)
+
+        assert await at(0) == (True, 1, 30, 1)
+        assert await at(0) == (True, 0, 60, 30)
+        assert await at(10) == (False, 0, 50, 20)  # the next one is back 30 s after the start
+        assert await at(30) == (True, 0, 60, 30)
+        assert await at(31) == (False, 0, 59, 29)
+        assert await at(200) == (True, 1, 30, 1)  # idle for a window: the whole budget
+
+    async def test_idle_keys_are_removed_by_a_ttl_index(self, app: FastAPI) -> None:
+        info = await app.state.db.rate_limits.index_information()
+        assert info["expires_at_1"]["expireAfterSeconds"] == 0
 
 
 async def test_headers_on_every_answer(client: httpx.AsyncClient) -> None:

@@ -2,12 +2,16 @@
 transport buffers whole responses, which an endless stream never ends). Every wait is bounded."""
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
+from bson import ObjectId
 from fastapi import FastAPI
 
 from tests.conftest import AppFactory
@@ -117,6 +121,58 @@ async def test_streams_per_user_are_bounded(app_with: AppFactory) -> None:
     ):
         assert (one.status_code, two.status_code, three.status_code) == (200, 200, 429)
         assert "retry-after" in three.headers
+
+
+class TestTheStreamCapHoldsAcrossInstances:
+    """STREAM_MAX_PER_USER counted in MongoDB: slots with an expiry on the server's clock."""
+
+    async def test_simultaneous_streams_on_two_instances(self, app_with: AppFactory) -> None:
+        limits = {
+            "stream_max_per_user": 2,
+            "event_poll_seconds": 0.05,
+            "stream_max_seconds": BOUND * 3,
+            "mongodb_db": f"test_{uuid.uuid4().hex[:16]}",
+        }
+        one, _ = await app_with(**limits)
+        two, _ = await app_with(**limits)
+        actors = await make_actors(one.state.db, one.state.settings)
+        async with served(one) as first, served(two) as second, AsyncExitStack() as streams:
+            opened = await asyncio.gather(
+                *(
+                    streams.enter_async_context(stream(http, actors.agent))
+                    for http in (first, second)
+                    for _ in range(3)
+                )
+            )
+            statuses = sorted(response.status_code for response in opened)
+            assert statuses == [200, 200, 429, 429, 429, 429]
+            await streams.aclose()  # the streams end: their places come back
+            async with asyncio.timeout(BOUND):
+                while True:
+                    async with stream(second, actors.agent) as again:
+                        if again.status_code == 200:
+                            break
+
+    async def test_the_slots_of_a_dead_instance_expire(self, app_with: AppFactory) -> None:
+        application, _ = await app_with(
+            stream_max_per_user=2, event_poll_seconds=0.05, stream_max_seconds=BOUND * 3
+        )
+        actors = await make_actors(application.state.db, application.state.settings)
+        await application.state.db.stream_slots.insert_one(
+            {
+                "_id": ObjectId(actors.agent.id),
+                "slots": [  # another instance's live stream, and one of a process that died
+                    {"id": ObjectId(), "until": datetime(2100, 1, 1, tzinfo=UTC)},
+                    {"id": ObjectId(), "until": datetime(2000, 1, 1, tzinfo=UTC)},
+                ],
+            }
+        )
+        async with (
+            served(application) as client,
+            stream(client, actors.agent) as one,
+            stream(client, actors.agent) as two,
+        ):
+            assert (one.status_code, two.status_code) == (200, 429)
 
 
 async def test_a_stream_ends_after_its_lifetime(app_with: AppFactory) -> None:

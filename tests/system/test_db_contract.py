@@ -299,3 +299,55 @@ class TestWhatTheEmbeddedServerPlans:
                 await db.t.create_index([("s", "text")])
         else:
             await db.t.create_index([("s", "text")])
+
+
+class TestTheServersClock:
+    """Limits, slots and leases use the database server's clock (`$$NOW`) so that instances
+    agree on time. SecantusDB gives `$$NOW` in update pipelines (upsert, the document after),
+    but compares it with stored dates wrongly: the services compare milliseconds (`$toLong`),
+    which both answer the same."""
+
+    async def test_now_in_an_upserting_pipeline_returns_the_servers_time(
+        self, db: Database
+    ) -> None:
+        before = (await db.command("hello"))["localTime"].replace(tzinfo=UTC)
+        doc = await db.n.find_one_and_update(
+            {"_id": "k"},
+            [
+                {
+                    "$set": {
+                        "at": "$$NOW",
+                        "ms": {"$toLong": "$$NOW"},
+                        "later": {"$add": ["$$NOW", 5000]},
+                    }
+                }
+            ],
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        assert doc is not None and doc["at"] >= before
+        assert doc["later"] - doc["at"] == timedelta(seconds=5)
+        assert doc["ms"] == int(doc["at"].timestamp() * 1000)
+
+    async def test_times_compared_as_milliseconds(self, db: Database) -> None:
+        past, future = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+        await db.n.insert_many([{"_id": "past", "at": past}, {"_id": "future", "at": future}])
+        now_ms = {"$toLong": "$$NOW"}
+        ended = {"$expr": {"$lte": [{"$toLong": "$at"}, now_ms]}}
+        assert [d["_id"] for d in await db.n.find(ended).to_list()] == ["past"]
+        live = {
+            "$filter": {"input": "$all", "as": "s", "cond": {"$gt": [{"$toLong": "$$s"}, now_ms]}}
+        }
+        doc = await db.n.find_one_and_update(
+            {"_id": "past"},
+            [{"$set": {"all": [past, future]}}, {"$set": {"live": live}}],
+            return_document=ReturnDocument.AFTER,
+        )
+        assert doc is not None and doc["live"] == [future]
+
+    async def test_now_compared_with_a_date_is_not_answered_as_mongodb_does(
+        self, db: Database
+    ) -> None:
+        await db.n.insert_one({"_id": "future", "at": datetime(2100, 1, 1, tzinfo=UTC)})
+        ended = {"$expr": {"$lte": ["$at", "$$NOW"]}}
+        assert await db.n.count_documents(ended) == (1 if ON_SECANTUSDB else 0)

@@ -5,7 +5,7 @@ deliver_due with a given clock); the receiver is a real HTTP server on 127.0.0.1
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -20,8 +20,8 @@ from app.webhooks import addresses
 from app.webhooks.addresses import AddressNotAllowed, check_url
 from app.webhooks.delivery import deliver_due, delivery_client, dispatch
 from tests.conftest import AppFactory
-from tests.factories import Actors, create_ticket
-from tests.live import served
+from tests.factories import Actors, create_ticket, make_actors
+from tests.live import BOUND, served
 
 
 class Receiver:
@@ -214,14 +214,101 @@ async def test_a_delivery_interrupted_by_a_dead_deliverer_is_made_after(
     await register(client, actors, url)
     await create_ticket(client, actors.customer)
     await dispatch(db)
-    now = utcnow()
-    # A deliverer took it and died before answering: its lease holds the delivery a while.
+    # A deliverer took it and died before answering: its lease, on the database server's
+    # clock, holds the delivery however far ahead this deliverer's own clock runs.
+    until = await server_time(db) + timedelta(seconds=60)
     await db.webhook_deliveries.update_many(
-        {}, {"$set": {"lease_owner": "dead", "lease_until": now + timedelta(seconds=60)}}
+        {}, {"$set": {"lease_owner": "dead", "lease_until": until}}
     )
-    assert await run_deliveries(app, now=now) == 0
-    assert await run_deliveries(app, now=now + timedelta(seconds=61)) == 1
+    assert await run_deliveries(app, now=utcnow() + timedelta(days=1)) == 0
+    await db.webhook_deliveries.update_many(
+        {}, {"$set": {"lease_until": datetime(2000, 1, 1, tzinfo=UTC)}}
+    )  # the lease ended
+    assert await run_deliveries(app) == 1
     assert len(hook.received) == 1
+
+
+class HeldReceiver(Receiver):
+    """Holds its first request until `answer` is set (the statuses go in answering order)."""
+
+    def __init__(self, *statuses: int) -> None:
+        super().__init__(*statuses)
+        self.arrived = asyncio.Event()
+        self.answer = asyncio.Event()
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if not self.arrived.is_set():
+            self.arrived.set()
+            await self.answer.wait()
+        await super().__call__(scope, receive, send)
+
+
+class TestTheAttemptLease:
+    async def test_the_lease_outlasts_twice_the_whole_timeout(self, app_with: AppFactory) -> None:
+        application, client = await app_with(webhook_timeout_seconds=45)
+        actors = await make_actors(application.state.db, application.state.settings)
+        hook = HeldReceiver()
+        async with served(hook) as receiving:
+            await register(client, actors, f"{receiving.base_url}/hook")
+            await create_ticket(client, actors.customer)
+            db = application.state.db
+            before = await server_time(db)
+            attempt = asyncio.create_task(run_deliveries(application))
+            await asyncio.wait_for(hook.arrived.wait(), BOUND)
+            (held,) = await db.webhook_deliveries.find().to_list()
+            hook.answer.set()
+            assert await asyncio.wait_for(attempt, BOUND) == 1
+        assert held["lease_until"] - before >= timedelta(seconds=90)
+
+    async def test_a_result_counts_only_with_the_token_that_holds_the_lease(
+        self, app: FastAPI, client: httpx.AsyncClient, db: Database, actors: Actors
+    ) -> None:
+        hook = HeldReceiver(200, 500)  # the takeover's attempt is answered first
+        async with served(hook) as receiving:
+            created = await register(client, actors, f"{receiving.base_url}/hook")
+            await create_ticket(client, actors.customer)
+            stalled = asyncio.create_task(run_deliveries(app, owner="instance"))
+            await asyncio.wait_for(hook.arrived.wait(), BOUND)
+            # The first attempt stalls past its lease; another claim takes the delivery over
+            # (here under the same owner name: the token, not the name, tells them apart).
+            await db.webhook_deliveries.update_many(
+                {}, {"$set": {"lease_until": datetime(2000, 1, 1, tzinfo=UTC)}}
+            )
+            assert await asyncio.wait_for(run_deliveries(app, owner="instance"), BOUND) == 1
+            hook.answer.set()  # the stalled attempt gets its 500 at last
+            await asyncio.wait_for(stalled, BOUND)
+        (delivery,) = await db.webhook_deliveries.find().to_list()
+        assert delivery["status"] == "delivered" and delivery["attempt_count"] == 1
+        assert [a["status_code"] for a in delivery["attempts"]] == [200]
+        webhook = await db.webhooks.find_one({"_id": ObjectId(created["webhook"]["id"])})
+        assert webhook is not None and webhook["failing_since"] is None
+
+    async def test_a_whole_attempt_is_cut_at_the_timeout(self, app_with: AppFactory) -> None:
+        application, client = await app_with(webhook_timeout_seconds=0.5)
+        actors = await make_actors(application.state.db, application.state.settings)
+        async with served(trickle) as receiving:
+            await register(client, actors, f"{receiving.base_url}/hook")
+            await create_ticket(client, actors.customer)
+            assert await asyncio.wait_for(run_deliveries(application), BOUND) == 1
+        (delivery,) = await application.state.db.webhook_deliveries.find().to_list()
+        assert delivery["status"] == "pending"  # retried later
+        assert delivery["attempts"][0]["error"].startswith("TimeoutError")
+
+
+async def trickle(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """A receiver that answers a byte at a time, each well within a read timeout, for three
+    seconds (six times the timeout of the test that calls it)."""
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    for _ in range(30):
+        await send({"type": "http.response.body", "body": b".", "more_body": True})
+        await asyncio.sleep(0.1)
+    await send({"type": "http.response.body", "body": b""})
+
+
+async def server_time(db: Database) -> datetime:
+    hello = await db.command("hello")
+    moment: datetime = hello["localTime"]
+    return moment.replace(tzinfo=UTC)
 
 
 async def test_two_deliverers_never_make_the_same_attempt(
