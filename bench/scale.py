@@ -17,6 +17,7 @@ import csv
 import json
 import os
 import platform
+import random
 import shutil
 import socket
 import subprocess
@@ -51,7 +52,6 @@ defaults
     timeout connect 5s
     timeout client 60s
     timeout server 60s
-    timeout tunnel 1h
 
 frontend api
     bind 127.0.0.1:{port}
@@ -145,7 +145,7 @@ async def settle(instances: list[Service]) -> None:
 
 async def stream_delays(instances: list[Service], writes: int) -> list[float]:
     """Milliseconds from each write's answer on the first instance to its event on a stream
-    opened on the last (0 when the event came first)."""
+    opened on the last (0 when the event came first), one write at a time."""
     headers = await customer(instances[0].base_url)
     arrived: dict[str, float] = {}
     answered: dict[str, float] = {}
@@ -175,6 +175,8 @@ async def stream_delays(instances: list[Service], writes: int) -> list[float]:
             answered[ticket_id] = time.perf_counter()
             async with asyncio.timeout(BOUND), arrival:
                 await arrival.wait_for(lambda: ticket_id in arrived)  # noqa: B023 - awaited here
+            # The next write at a random moment, not in step with the instances' polling.
+            await asyncio.sleep(random.uniform(0, 0.5))  # noqa: S311 - not a secret
         reader.cancel()
     return [max(0.0, (arrived[t] - answered[t]) * 1000) for t in answered]
 
@@ -257,7 +259,7 @@ def main() -> int:
     parser.add_argument("--instances", type=int, default=3)
     parser.add_argument("--duration", type=int, default=10, help="seconds per step")
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--stream-writes", type=int, default=50)
+    parser.add_argument("--stream-writes", type=int, default=40)
     parser.add_argument("--max-requests", type=int, default=100_000, help="per step")
     parser.add_argument(
         "--python-load", action="store_true", help="the Python generator even where wrk is"
