@@ -107,16 +107,25 @@ class TestRequestLimit:
                 assert int(answer.headers["retry-after"]) >= 1
 
 
+async def refused_by_stream_cap(response: httpx.Response) -> bool:
+    """A 429 of the stream cap; fails on one of the request limit (the test's budget spent)."""
+    if response.status_code != 429:
+        return False
+    await response.aread()
+    assert response.json()["code"] == "rate_limited"
+    assert "stream" in response.json()["error"].lower(), response.text
+    return True
+
+
 class TestStreamCap:
     async def test_the_per_user_stream_cap_holds_across_both_and_a_closed_stream_frees_its_place(
         self, pair: list[str]
     ) -> None:
         headers = new_customer(pair[0])
-        url = "{}/api/events/stream/"
         async with httpx.AsyncClient(timeout=BOUND) as http:
 
             async def open_stream(base: str) -> httpx.Response:
-                request = http.build_request("GET", url.format(base), headers=headers)
+                request = http.build_request("GET", f"{base}/api/events/stream/", headers=headers)
                 return await http.send(request, stream=True)
 
             opened = await asyncio.gather(*(open_stream(pair[i % 2]) for i in range(2 * STREAMS)))
@@ -125,9 +134,8 @@ class TestStreamCap:
                 assert statuses == {200: STREAMS, 429: STREAMS}, (
                     f"{statuses[200]} streams open with a cap of {STREAMS}: {statuses}"
                 )
-                refused = next(r for r in opened if r.status_code == 429)
-                await refused.aread()
-                assert refused.json()["code"] == "rate_limited"
+                for response in opened:
+                    assert response.status_code == 200 or await refused_by_stream_cap(response)
             finally:
                 for response in opened:
                     await response.aclose()
@@ -135,7 +143,7 @@ class TestStreamCap:
             # learns of a closed connection at once or by its next heartbeat; bounded retries).
             for base in pair:
                 async with asyncio.timeout(BOUND):
-                    while (again := await open_stream(base)).status_code == 429:
+                    while await refused_by_stream_cap(again := await open_stream(base)):
                         await again.aclose()
                         await asyncio.sleep(1)  # a poll interval, not an assertion
                 assert again.status_code == 200
