@@ -1,9 +1,10 @@
-"""Issue 21: two instances of the service behind no balancer at all: two `python -m app serve`
-processes (production mode) on one database, the requests of each test sent at once and split
-across both. What decides a limit or an order lives in the database, so it holds across any
-number of instances: a per-user request limit, the per-user stream cap, an event reaching a
-stream opened on the other instance, one ticket from concurrent idempotent retries, and a feed
-without gaps. Every wait is bounded (BOUND seconds)."""
+"""Issue 21: two instances of the service, as a load balancer would have them: two
+`python -m app serve` processes (production mode) on one database, the requests of each test
+sent at once and split across both. What decides a limit or an order lives in the database, so
+it holds across any number of instances: a per-user request limit, the per-user stream cap, an
+event reaching a stream opened on the other instance, one ticket from concurrent idempotent
+retries, and a feed without gaps. Each test acts as users of its own (the limit is per user);
+every wait is bounded (BOUND seconds)."""
 
 import asyncio
 import json
@@ -20,7 +21,9 @@ from tests.conftest import TEST_JWT_SECRET
 from tests.core.serving import ADMIN, EventReader, serving_together
 
 BOUND = 15  # seconds any one wait may take before the test fails
-LIMIT = 20  # RATE_LIMIT_PER_USER: requests per minute per user
+# RATE_LIMIT_PER_USER, per minute: each test's users stay within it, and a burst of 2 x LIMIT
+# ends long before a limit that refills (one request per 60 / LIMIT = 3 s) would allow one more.
+LIMIT = 20
 STREAMS = 2  # STREAM_MAX_PER_USER
 TICKET = {"subject": "Parcel damaged", "description": "Box crushed", "category": "Damaged"}
 
