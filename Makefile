@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint lock fuzz soak bench clean
+.PHONY: run test lint lock fuzz soak bench scale clean
 
 # Installs the versions in constraints.txt (what the suite was last run with).
 # Quiet unless it fails: pip's output goes to .venv/install.log, shown only on an error.
@@ -48,6 +48,17 @@ soak: $(STAMP)
 WORKERS ?= 1
 bench: $(STAMP)
 	$(PY) -m bench.run --workers $(WORKERS) $(BENCH_ARGS)
+
+# The service behind HAProxy on one database: create req/s and p50/p99 with 1, 2 and 3
+# instances, write-to-stream delay across instances, a gap-free feed (not in `make test`).
+# Installs the Debian package haproxy when it is missing (apt-get, with sudo unless root).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+scale: $(STAMP)
+	@command -v haproxy >/dev/null || { \
+	  echo "haproxy is not installed: installing the Debian package haproxy with apt-get"; \
+	  $(SUDO) apt-get install -y haproxy || \
+	  { $(SUDO) apt-get update && $(SUDO) apt-get install -y haproxy; }; }
+	$(PY) -m bench.scale $(SCALE_ARGS)
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache
