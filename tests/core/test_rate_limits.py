@@ -103,3 +103,11 @@ async def test_headers_on_every_answer(client: httpx.AsyncClient) -> None:
     for path in ("/api/support/faq/", "/api/support/tickets/", "/api/nowhere/"):
         response = await client.get(path)
         assert "ratelimit" in response.headers and "ratelimit-policy" in response.headers
+
+
+async def test_the_first_requests_of_a_key_at_once_are_each_counted(db: Database) -> None:
+    # Every one of them upserts the key: the losers of the insert are counted as updates.
+    for _ in range(5):
+        key = f"user:{uuid.uuid4().hex}"
+        answers = await asyncio.gather(*(count_request(db, key, limit=4) for _ in range(12)))
+        assert sum(allowed for allowed, *_ in answers) == 4
