@@ -9,13 +9,16 @@ is in the index): no `hint`, which may walk the whole index range (tests/system/
 except `_id` on a guarded write of one document, where the range is that document.
 """
 
+import contextlib
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import anyio.to_thread
-from pymongo import AsyncMongoClient, IndexModel
+from pymongo import AsyncMongoClient, IndexModel, ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from app.core.config import Settings
 from app.core.embedded_db import embedded_database
@@ -70,3 +73,23 @@ async def ensure_indexes(db: Database, index_sets: Iterable[Indexes]) -> None:
     for indexes in index_sets:
         for collection, models in indexes.items():
             await db[collection].create_indexes(list(models))
+
+
+async def update_or_create(
+    collection: AsyncCollection[Document], key: Any, pipeline: Sequence[Document]
+) -> Document | None:
+    """The document `key` after `pipeline` (which must treat missing fields as a new
+    document's), created bare first when missing. Not an upsert: of simultaneous upserts of
+    one key, the embedded server applies every one but answers some with nothing
+    (tests/core/test_rate_limits.py). One round trip once the document exists. None only if
+    it was removed (a TTL) between the insert and the update."""
+    found = await collection.find_one_and_update(
+        {"_id": key}, pipeline, return_document=ReturnDocument.AFTER
+    )
+    if found is None:
+        with contextlib.suppress(DuplicateKeyError):
+            await collection.insert_one({"_id": key})
+        found = await collection.find_one_and_update(
+            {"_id": key}, pipeline, return_document=ReturnDocument.AFTER
+        )
+    return found

@@ -16,17 +16,15 @@ Answers of 500 and above are not stored: the retry runs again.
 """
 
 import hashlib
-from functools import partial
 from typing import Any, Protocol
 
 from bson import ObjectId
-from pymongo import ASCENDING, IndexModel, ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from pymongo import ASCENDING, IndexModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.asgi import bearer_token, send_json, verified_caller
 from app.core.config import Settings
-from app.core.db import Database, Document
+from app.core.db import Database, Document, update_or_create
 from app.core.errors import AppError, error_body
 
 HEADER = b"idempotency-key"
@@ -68,18 +66,11 @@ async def _claim(db: Database, record_id: str, claim_id: ObjectId, fingerprint: 
     """The key's record after trying to claim it for this request: its `claim` is `claim_id`
     when this request won it. One atomic write, so of simultaneous retries, or takeovers of
     a dead request's claim on several instances, exactly one wins."""
-    claim = partial(
-        db.idempotency_keys.find_one_and_update,
-        {"_id": record_id},
-        _claim_pipeline(claim_id, fingerprint),
-        upsert=True,
-        return_document=ReturnDocument.AFTER,
+    stored = await update_or_create(
+        db.idempotency_keys, record_id, _claim_pipeline(claim_id, fingerprint)
     )
-    try:
-        stored = await claim()
-    except DuplicateKeyError:  # a simultaneous first claim inserted it: it is there now
-        stored = await claim()
-    assert stored is not None  # upserted
+    if stored is None:  # expired and removed in between: claim it again
+        return await _claim(db, record_id, claim_id, fingerprint)
     return dict(stored)
 
 

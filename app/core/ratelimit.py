@@ -13,22 +13,18 @@ atomic, so simultaneous requests each see their own place. A key with nothing to
 (its TAT passed) is removed by a TTL index.
 """
 
-import contextlib
 import math
-from datetime import timedelta
 from typing import Any
 
-from pymongo import ASCENDING, IndexModel, ReturnDocument
-from pymongo.errors import ConnectionFailure, DuplicateKeyError
+from pymongo import ASCENDING, IndexModel
+from pymongo.errors import ConnectionFailure
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.asgi import send_json, verified_caller
-from app.core.clock import utcnow
-from app.core.db import Database, Document
+from app.core.db import Database, Document, update_or_create
 from app.core.errors import DB_RETRY_AFTER_SECONDS, error_body
 
 WINDOW_SECONDS = 60
-WINDOW = timedelta(seconds=WINDOW_SECONDS)
 UNLIMITED = ("/api/health/", "/api/ready/", "/metrics")
 SERVER_NOW = "$$NOW"
 # Periods are fractions of a millisecond apart from exact: a millisecond of slack keeps the
@@ -59,19 +55,7 @@ async def count_request(
     """(let in, requests left, seconds until the full budget is back, seconds until the next
     request is let in) for one request of `key`."""
     window_ms = WINDOW_SECONDS * 1000
-    update = gcra(now, limit=limit, window_ms=window_ms)
-    state = await db.rate_limits.find_one_and_update(
-        {"_id": key}, update, return_document=ReturnDocument.AFTER
-    )
-    if state is None:
-        # A key's first request: the key is inserted, then counted like any other. (Not an
-        # upsert: of simultaneous upserts of one key, the embedded server applies every one
-        # but answers some with nothing; tests/core/test_rate_limits.py.)
-        with contextlib.suppress(DuplicateKeyError):
-            await db.rate_limits.insert_one({"_id": key, "expires_at": utcnow() + WINDOW})
-        state = await db.rate_limits.find_one_and_update(
-            {"_id": key}, update, return_document=ReturnDocument.AFTER
-        )
+    state = await update_or_create(db.rate_limits, key, gcra(now, limit=limit, window_ms=window_ms))
     if state is None:  # removed by its TTL in between: counted as a free request
         return True, limit - 1, 1, 1
     ahead = state["tat"] - state["now"]  # ms the key is ahead of now

@@ -12,15 +12,13 @@ have gone to another stream. The user's document goes (TTL) a lease after its la
 import asyncio
 import contextlib
 import logging
-from functools import partial
 
 import anyio
 from bson import ObjectId
-from pymongo import ASCENDING, IndexModel, ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from pymongo import ASCENDING, IndexModel
 
 from app.core import metrics
-from app.core.db import Database, Document
+from app.core.db import Database, Document, update_or_create
 from app.core.errors import TooManyRequests
 
 log = logging.getLogger("app.events")
@@ -137,17 +135,9 @@ class StreamAdmission:
 
     async def _take(self, user_id: ObjectId) -> ObjectId:
         slot_id = ObjectId()
-        take = partial(
-            self.db.stream_slots.find_one_and_update,
-            {"_id": user_id},
-            _take(slot_id, self.max_per_user),
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
+        held = await update_or_create(
+            self.db.stream_slots, user_id, _take(slot_id, self.max_per_user)
         )
-        try:
-            held = await take()
-        except DuplicateKeyError:  # the user's first streams at once: the document is there now
-            held = await take()
         if held is None or all(slot["id"] != slot_id for slot in held["slots"]):
             raise TooManyRequests("Too many open event streams for this user", retry_after=5)
         return slot_id
