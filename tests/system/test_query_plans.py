@@ -203,6 +203,7 @@ async def test_a_page_of_100_costs_the_same_round_trips_as_a_page_of_1(
 
     ticket_id = (await create_ticket(client, actors.customer))["id"]
     await assign(client, ticket_id, actors.agent)
+    await client.get("/api/auth/me/", headers=actor.headers)  # the caller's rate-limit key exists
     one = await commands_for_one_page()
     # 99 more, half of them assigned, from several customers (more names to resolve).
     customers = [await make_actor(application.state.db, settings, role="user") for _ in range(5)]
