@@ -157,7 +157,7 @@ async def _record_history(db: Database, tickets: list[TicketDoc]) -> None:
         for event_id, (kind, visibility, ticket, data, by_agent) in zip(ids, drafts, strict=True)
     ]
     await db.events.insert_many(docs, ordered=False)
-    await arrivals.wait_numbered(db, ids)
+    await arrivals.wait_numbered(db, ids, within=60)  # thousands: a few batches
 
 
 @dataclass

@@ -29,12 +29,15 @@ Listener = Callable[[list[EventDoc]], None]
 _running: dict[str, "Arrivals"] = {}
 
 
-async def wait_numbered(db: Database, ids: Sequence[ObjectId]) -> None:
-    """Until this process has seen `ids` numbered, within the bound; at once in a process
-    that watches no events (a CLI command, `python -m app worker`)."""
+async def wait_numbered(
+    db: Database, ids: Sequence[ObjectId], *, within: float | None = None
+) -> None:
+    """Until this process has seen `ids` numbered, at most `within` seconds (by default
+    EVENT_WRITE_WAIT_SECONDS); at once in a process that watches no events (a CLI command,
+    `python -m app worker`)."""
     arrivals = _running.get(db.name)
-    if ids and arrivals is not None:
-        await arrivals.wait_for(ids)
+    if ids and arrivals is not None and arrivals.wait_seconds > 0:
+        await arrivals.wait_for(ids, within or arrivals.wait_seconds)
 
 
 class Arrivals:
@@ -94,7 +97,7 @@ class Arrivals:
         for listener in self._listeners:
             listener(found)
 
-    async def wait_for(self, ids: Sequence[ObjectId]) -> None:
+    async def wait_for(self, ids: Sequence[ObjectId], seconds: float) -> None:
         loop = asyncio.get_running_loop()
         waits = []
         for event_id in ids:
@@ -103,11 +106,9 @@ class Arrivals:
         if not waits:
             return
         try:
-            await asyncio.wait_for(asyncio.gather(*waits), self.wait_seconds)
+            await asyncio.wait_for(asyncio.gather(*waits), seconds)
         except TimeoutError:
-            log.warning(
-                "events not numbered within %s s: is a sequencer running?", self.wait_seconds
-            )
+            log.warning("events not numbered within %s s: is a sequencer running?", seconds)
         finally:
             for event_id in ids:
                 self._waiting.pop(event_id, None)

@@ -2,7 +2,7 @@
 reads of the timeline and the feed, and the sequencer's lease and checkpoint."""
 
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from bson import ObjectId
@@ -154,33 +154,42 @@ async def latest_seq(db: Database) -> int:
     return int(counter["seq"]) if counter else 0
 
 
+def _wall_clock() -> datetime:
+    # Leases compare on the wall clock of the instances (SecantusDB compares no date with
+    # $$NOW: tests/system/test_db_contract.py); the fence keeps them safe under skew.
+    return datetime.now(UTC)
+
+
 async def take_lease(db: Database, owner: str, seconds: float) -> int | None:
-    """The lease when it is free or expired (on the server's clock), with a new fence."""
+    """The lease when it is free or expired, with a new fence."""
     await db.counters.update_one(CHECKPOINT, {"$setOnInsert": {"seq": 0}}, upsert=True)
-    free = {"$lt": [{"$ifNull": ["$lease_until", 0]}, "$$NOW"]}
+    now = _wall_clock()
+    free = {"$or": [{"lease_until": {"$exists": False}}, {"lease_until": {"$lt": now}}]}
     taken = await db.counters.find_one_and_update(
-        {**CHECKPOINT, "$expr": free},
-        [{"$set": {"fence": {"$add": [{"$ifNull": ["$fence", 0]}, 1]}, **_held(owner, seconds)}}],
+        {**CHECKPOINT, **free},
+        {"$inc": {"fence": 1}, "$set": _held(owner, now, seconds)},
         projection={"fence": 1},
         return_document=True,
     )
     return int(taken["fence"]) if taken else None
 
 
-def _held(owner: str, seconds: float) -> dict[str, Any]:
-    return {"holder": owner, "lease_until": {"$add": ["$$NOW", round(seconds * 1000)]}}
+def _held(owner: str, now: datetime, seconds: float) -> dict[str, Any]:
+    return {"holder": owner, "lease_until": now + timedelta(seconds=seconds)}
 
 
 async def renew_lease(db: Database, owner: str, fence: int, seconds: float) -> None:
     renewed = await db.counters.update_one(
-        {**CHECKPOINT, "fence": fence}, [{"$set": _held(owner, seconds)}]
+        {**CHECKPOINT, "fence": fence}, {"$set": _held(owner, _wall_clock(), seconds)}
     )
     if not renewed.matched_count:
         raise LostLease
 
 
 async def release_lease(db: Database, fence: int) -> None:
-    await db.counters.update_one({**CHECKPOINT, "fence": fence}, {"$set": {"lease_until": 0}})
+    await db.counters.update_one(
+        {**CHECKPOINT, "fence": fence}, {"$set": {"lease_until": datetime.min.replace(tzinfo=UTC)}}
+    )
 
 
 async def checkpoint(db: Database) -> tuple[int, Any]:

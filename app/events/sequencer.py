@@ -2,7 +2,8 @@
 
 Writes record their events pending (record.py). The sequencer holds a lease (the checkpoint
 document in `counters`: `holder`, `lease_until` on the server's clock, and a `fence` that
-grows with each taking) and reads the pending events' inserts from a change stream on
+grows with each taking; lease times are the instances' wall clock, the fence keeps a
+skewed one safe) and reads the pending events' inserts from a change stream on
 `events`, which gives them in commit order (a transaction's inserts together, in their
 order). It numbers them in batches: one transaction sets each event's `seq` (the last number
 plus one, on) and moves the checkpoint (the last number, the resume token after the batch's
