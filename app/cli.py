@@ -109,8 +109,10 @@ async def _database(settings: Settings) -> AsyncIterator[Database]:
 
 
 def worker(args: argparse.Namespace) -> int:
-    """Webhook deliveries and the SLA breach sweeper without the API (set
-    WEBHOOK_DELIVERER_IN_API=false and SLA_SWEEPER_IN_API=false on the API)."""
+    """The event sequencer, webhook deliveries and the SLA breach sweeper without the API (set
+    EVENT_SEQUENCER_IN_API=false, WEBHOOK_DELIVERER_IN_API=false and SLA_SWEEPER_IN_API=false
+    on the API)."""
+    from app.events.sequencer import Sequencer
     from app.sla.sweeper import Sweeper
     from app.webhooks.delivery import Deliverer
 
@@ -119,7 +121,13 @@ def worker(args: argparse.Namespace) -> int:
 
     async def run() -> None:
         async with _database(settings) as db:
-            await asyncio.gather(Deliverer(db, settings).run(), Sweeper(db, settings).run())
+            sequencer = Sequencer(db, lease_seconds=settings.event_sequencer_lease_seconds)
+            try:
+                await asyncio.gather(
+                    sequencer.run(), Deliverer(db, settings).run(), Sweeper(db, settings).run()
+                )
+            finally:
+                await sequencer.stop()
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run())
@@ -202,7 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=1)
     p.set_defaults(func=serve)
 
-    p = commands.add_parser("worker", help="deliver webhooks, sweep SLA breaches (without the API)")
+    p = commands.add_parser(
+        "worker", help="number events, deliver webhooks, sweep SLA breaches (without the API)"
+    )
     p.set_defaults(func=worker)
 
     p = commands.add_parser("create-admin", help="create an admin account")

@@ -9,7 +9,6 @@ from datetime import timedelta
 from typing import Any
 
 from bson import ObjectId
-from pymongo import ReturnDocument
 from pymongo.errors import BulkWriteError
 
 from app.auth.documents import Role, new_user
@@ -17,6 +16,7 @@ from app.auth.queries import users
 from app.core.clock import utcnow
 from app.core.db import Database
 from app.core.security import PasswordHasher
+from app.events import arrivals
 from app.events.documents import EventType, audience_of
 from app.tickets import queries as ticket_queries
 from app.tickets.documents import (
@@ -123,7 +123,8 @@ _STATUS_WEIGHTS = {
 
 async def _record_history(db: Database, tickets: list[TicketDoc]) -> None:
     """Each demo ticket's events, as the API would have recorded them: created, then (when it
-    has an agent) assigned, then its status. Ids are taken from the event counter in one go."""
+    has an agent) assigned, then its status; pending, for the sequencer to number as it
+    numbers the API's (app/events/sequencer.py)."""
     drafts: list[tuple[EventType, str, Mapping[str, Any], dict[str, Any], bool]] = []
     for t in tickets:
         opened = {**t, "agent_id": None, "status": TicketStatus.OPEN.value}
@@ -136,18 +137,11 @@ async def _record_history(db: Database, tickets: list[TicketDoc]) -> None:
             if t["status"] != TicketStatus.IN_PROGRESS:
                 change = {"from": TicketStatus.IN_PROGRESS.value, "to": t["status"]}
                 drafts.append((EventType.TICKET_STATUS_CHANGED, "public", t, change, True))
-    counter = await db.counters.find_one_and_update(
-        {"_id": "events"},
-        {"$inc": {"seq": len(drafts)}},
-        upsert=True,
-        return_document=ReturnDocument.AFTER,
-    )
-    assert counter is not None  # upserted
-    first = int(counter["seq"]) - len(drafts) + 1
+    ids = [ObjectId() for _ in drafts]
     docs = [
         {
-            "_id": ObjectId(),
-            "seq": first + n,
+            "_id": event_id,
+            "pending": True,
             "type": kind.value,
             "occurred_at": t["updated_at"] if by_agent else t["created_at"],
             "actor": (
@@ -160,9 +154,10 @@ async def _record_history(db: Database, tickets: list[TicketDoc]) -> None:
             "data": {k: str(v) if isinstance(v, ObjectId) else v for k, v in data.items()},
             "audience": audience_of(ticket),
         }
-        for n, (kind, visibility, ticket, data, by_agent) in enumerate(drafts)
+        for event_id, (kind, visibility, ticket, data, by_agent) in zip(ids, drafts, strict=True)
     ]
     await db.events.insert_many(docs, ordered=False)
+    await arrivals.wait_numbered(db, ids, within=60)  # thousands: a few batches
 
 
 @dataclass

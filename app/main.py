@@ -39,6 +39,7 @@ from app.core.security import PasswordHasher
 from app.events import queries as event_queries
 from app.events import router as events
 from app.events import slots as stream_slots
+from app.events.sequencer import Sequencer
 from app.events.stream import Broadcaster
 from app.faq import queries as faq_queries
 from app.faq import router as faq
@@ -99,6 +100,7 @@ async def prepare_database(
 ) -> tuple[str, str] | None:
     """Idempotent start-up work, safe with several workers starting at once. Returns the
     development admin's credentials when this start created it."""
+    await event_queries.retire_old_indexes(db)
     await ensure_indexes(db, DOMAIN_INDEXES)
     await ticket_queries.add_missing_keys(db)
     created = await account_service.ensure_bootstrap_admin(db=db, settings=settings, hasher=hasher)
@@ -115,7 +117,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async with open_database(settings) as db:
             app.state.db = db
             created_admin = await prepare_database(db, settings, app.state.hasher)
-            app.state.broadcaster = Broadcaster(db, poll_seconds=settings.event_poll_seconds)
+            sequencer = Sequencer(db, lease_seconds=settings.event_sequencer_lease_seconds)
+            if settings.event_sequencer_in_api:
+                sequencer.start()
+            app.state.broadcaster = Broadcaster(
+                db,
+                poll_seconds=settings.event_poll_seconds,
+                write_wait_seconds=settings.event_write_wait_seconds,
+            )
             app.state.stream_admission = stream_slots.StreamAdmission(
                 db,
                 max_per_worker=settings.stream_max_per_worker,
@@ -133,7 +142,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             try:
                 yield
             finally:  # together: each stop is bounded, and none waits for another
-                await asyncio.gather(sweeper.stop(), deliverer.stop(), app.state.broadcaster.stop())
+                await asyncio.gather(
+                    sweeper.stop(), deliverer.stop(), app.state.broadcaster.stop(), sequencer.stop()
+                )
 
     app = FastAPI(
         title="Customer Support API",

@@ -80,7 +80,14 @@ class Settings(BaseSettings):
     max_attachments_per_ticket: int = Field(default=20, ge=1)
     max_image_pixels: int = Field(default=50_000_000, ge=1_000_000)
     image_concurrency: int = Field(default=os.cpu_count() or 2, ge=1, le=64)
-    # The live event stream: how often a worker looks for new events, the heartbeat, limits.
+    # Events are numbered after commit by one sequencer (app/events/sequencer.py), run by any
+    # `serve` instance that has it on (a lease picks one) or by `python -m app worker`.
+    event_sequencer_in_api: bool = True
+    event_sequencer_lease_seconds: float = Field(default=10, gt=0, le=300)
+    # A write returns once its events are numbered (read-your-writes), waiting at most this.
+    event_write_wait_seconds: float = Field(default=2, ge=0, le=30)
+    # The live event stream: how soon a worker retries watching for new events after a
+    # database outage, the heartbeat, limits.
     event_poll_seconds: float = Field(default=0.5, gt=0, le=10)
     stream_heartbeat_seconds: float = Field(default=15, gt=0)
     # A stream ends after this; EventSource reconnects at once and resumes (Last-Event-ID),

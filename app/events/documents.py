@@ -1,10 +1,11 @@
 """The stored event: one typed record per change, written in the change's own transaction.
 
-Its `seq` is an integer from a counter incremented in that transaction, so it sorts in commit
-order (concurrent transactions conflict on the counter and commit one after the other): it is
-the event's id on the wire and a cursor. (Not `_id`: a range on `_id` is not an index scan on
-every server; tests/system/test_db_contract.py.) An event carries its audience (the ticket's customer and assigned agent when it
-happened), so reading it needs no ticket code.
+It is written `pending`, without a number; the sequencer (sequencer.py) then gives it its
+`seq`, an integer in commit order, gap-free: the event's id on the wire and a cursor. (Not
+`_id`: a range on `_id` is not an index scan on every server; tests/system/test_db_contract.py.)
+Every read of events is a range of `seq`, so no reader sees a pending one. An event carries
+its audience (the ticket's customer and assigned agent when it happened), so reading it needs
+no ticket code, and the ticket's version after the change (order within one ticket).
 """
 
 from collections.abc import Mapping
@@ -58,9 +59,11 @@ class Audience(TypedDict):
     queue: bool  # a ticket event while the ticket waited in the unassigned queue
 
 
-class EventDoc(TypedDict):
+class PendingEvent(TypedDict):
+    """As the change's transaction writes it: numbered later."""
+
     _id: ObjectId
-    seq: int
+    pending: NotRequired[bool]  # True until the sequencer numbers it
     type: str  # an EventType value
     occurred_at: datetime
     actor: Actor
@@ -69,6 +72,11 @@ class EventDoc(TypedDict):
     data: dict[str, Any]  # ids and the changed fields; never password hashes or tokens
     audience: Audience
     webhook_id: NotRequired[ObjectId]  # webhook.test goes to that webhook only
+    ticket_version: NotRequired[int]  # the ticket's `version` after the change
+
+
+class EventDoc(PendingEvent):
+    seq: int
 
 
 def audience_of(ticket: Mapping[str, Any] | None) -> Audience:

@@ -1,12 +1,16 @@
-"""Who sees which events, as query filters, and the reads of the timeline and the feed."""
+"""Who sees which events, as query filters (and the same rule checked on one event), the
+reads of the timeline and the feed, and the sequencer's lease and checkpoint."""
 
-from collections.abc import Sequence
-from datetime import timedelta
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from bson import ObjectId
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, IndexModel, UpdateOne
+from pymongo.asynchronous.change_stream import AsyncChangeStream
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import OperationFailure
 
 from app.auth.documents import Role
 from app.auth.policy import deny_unknown_role
@@ -17,7 +21,10 @@ from app.events.documents import EventDoc
 
 INDEXES = {
     "events": [
-        IndexModel([("seq", ASCENDING)], unique=True, name="events_in_order"),  # admins
+        # admins; sparse: pending events have no number yet (and a sparse index still
+        # answers a range of `seq`, tests/system/test_db_contract.py)
+        IndexModel([("seq", ASCENDING)], unique=True, sparse=True, name="events_by_seq"),
+        IndexModel([("pending", ASCENDING)], sparse=True, name="events_pending"),
         IndexModel([("ticket_id", ASCENDING), ("seq", ASCENDING)], name="timeline"),
         IndexModel(
             [("audience.customer_id", ASCENDING), ("visibility", ASCENDING), ("seq", ASCENDING)],
@@ -108,8 +115,157 @@ async def timeline(
     return await read_page(events(db), [scope], keyset=IN_ORDER, limit=limit, cursor=cursor)
 
 
+def matches(event: Mapping[str, Any], scopes: Sequence[Filter]) -> bool:
+    """Whether `visible_to`'s equality filters let a caller see this event: the same rule,
+    checked in memory (the live stream's fan-out)."""
+
+    def field(path: str) -> Any:
+        value: Any = event
+        for part in path.split("."):
+            value = value.get(part) if isinstance(value, Mapping) else None
+        return value
+
+    return any(all(field(k) == v for k, v in scope.items()) for scope in scopes)
+
+
+async def events_after_seq(db: Database, seq: int, *, limit: int) -> list[EventDoc]:
+    return await events(db).find({"seq": {"$gt": seq}}).sort("seq", 1).limit(limit).to_list()
+
+
+async def retire_old_indexes(db: Database) -> None:
+    """The unique index on `seq` became sparse under another name (pending events have none)."""
+    if "events_in_order" in await events(db).index_information():
+        await events(db).drop_index("events_in_order")
+
+
+# The sequencer's lease, fence and checkpoint: one document (the old event counter's). Its
+# `seq` is the last number given, `resume_token` where the outbox's change stream goes on.
+CHECKPOINT = {"_id": "events"}
+
+
+class LostLease(Exception):
+    """Another sequencer holds the lease now (this one's fence is stale)."""
+
+
 async def latest_seq(db: Database) -> int:
-    """The last event's number, from the counter its transaction incremented: one read by
-    `_id`, not a sort of the events (tests/system/test_db_contract.py)."""
-    counter = await db.counters.find_one({"_id": "events"}, {"seq": 1})
+    """The last event's number, from the sequencer's checkpoint: one read by `_id`, not a
+    sort of the events (tests/system/test_db_contract.py)."""
+    counter = await db.counters.find_one(CHECKPOINT, {"seq": 1})
     return int(counter["seq"]) if counter else 0
+
+
+def _wall_clock() -> datetime:
+    # Leases compare on the wall clock of the instances (SecantusDB compares no date with
+    # $$NOW: tests/system/test_db_contract.py); the fence keeps them safe under skew.
+    return datetime.now(UTC)
+
+
+async def take_lease(db: Database, owner: str, seconds: float) -> int | None:
+    """The lease when it is free or expired, with a new fence."""
+    await db.counters.update_one(CHECKPOINT, {"$setOnInsert": {"seq": 0}}, upsert=True)
+    now = _wall_clock()
+    free = {"$or": [{"lease_until": {"$exists": False}}, {"lease_until": {"$lt": now}}]}
+    taken = await db.counters.find_one_and_update(
+        {**CHECKPOINT, **free},
+        {"$inc": {"fence": 1}, "$set": _held(owner, now, seconds)},
+        projection={"fence": 1},
+        return_document=True,
+    )
+    return int(taken["fence"]) if taken else None
+
+
+def _held(owner: str, now: datetime, seconds: float) -> dict[str, Any]:
+    return {"holder": owner, "lease_until": now + timedelta(seconds=seconds)}
+
+
+async def renew_lease(db: Database, owner: str, fence: int, seconds: float) -> None:
+    renewed = await db.counters.update_one(
+        {**CHECKPOINT, "fence": fence}, {"$set": _held(owner, _wall_clock(), seconds)}
+    )
+    if not renewed.matched_count:
+        raise LostLease
+
+
+async def release_lease(db: Database, fence: int) -> None:
+    await db.counters.update_one(
+        {**CHECKPOINT, "fence": fence}, {"$set": {"lease_until": datetime.min.replace(tzinfo=UTC)}}
+    )
+
+
+async def checkpoint(db: Database) -> tuple[int, Any]:
+    """(the last number given, the resume token after the last numbered outbox entry)."""
+    found = await db.counters.find_one(CHECKPOINT, {"seq": 1, "resume_token": 1})
+    return (int(found.get("seq", 0)), found.get("resume_token")) if found else (0, None)
+
+
+async def watch_outbox(db: Database, resume_token: Any) -> AsyncChangeStream[Any] | None:
+    """Pending events in commit order, after `resume_token` (None: from now); None when the
+    token can no longer be resumed from."""
+    try:
+        return await events(db).watch(
+            [{"$match": {"operationType": "insert"}}],
+            resume_after=resume_token,
+            max_await_time_ms=1000,
+        )
+    except OperationFailure:
+        if resume_token is None:
+            raise
+        return None
+
+
+async def watch_checkpoint(db: Database) -> AsyncChangeStream[Any]:
+    """The moments new events are numbered: each process learns of them here, once."""
+    return await db.counters.watch(
+        [
+            {
+                "$match": {
+                    "documentKey._id": "events",
+                    "updateDescription.updatedFields.seq": {"$exists": True},
+                }
+            }
+        ],
+        max_await_time_ms=1000,
+    )
+
+
+async def pending_ids(db: Database) -> list[ObjectId]:
+    """Every pending event, oldest `_id` first: the order when no change stream can say the
+    order of their commits."""
+    found = await events(db).find({"pending": True}, {"_id": 1}).to_list()
+    return sorted(doc["_id"] for doc in found)
+
+
+async def still_pending(db: Database, ids: Sequence[ObjectId]) -> set[ObjectId]:
+    found = await events(db).find({"_id": {"$in": list(ids)}}, {"pending": 1}).to_list()
+    return {doc["_id"] for doc in found if doc.get("pending")}
+
+
+async def number(
+    db: Database,
+    session: AsyncClientSession,
+    *,
+    fence: int,
+    numbered: Sequence[tuple[ObjectId, int]],
+    last_seq: int,
+    resume_token: Any,
+) -> None:
+    """In the sequencer's transaction: the numbers, and the checkpoint, if the fence holds."""
+    if numbered:
+        result = await events(db).bulk_write(
+            [
+                UpdateOne(
+                    {"_id": i, "pending": True}, {"$set": {"seq": n}, "$unset": {"pending": ""}}
+                )
+                for i, n in numbered
+            ],
+            session=session,
+        )
+        if result.matched_count != len(numbered):
+            raise LostLease  # another sequencer numbered them: this one's view is stale
+    moved = await db.counters.update_one(
+        {**CHECKPOINT, "fence": fence},
+        {"$set": {"seq": last_seq, "resume_token": resume_token}},
+        session=session,
+    )
+    if not moved.matched_count:
+        raise LostLease

@@ -4,56 +4,58 @@
 transient conflicts): every change of the service passes its session to its writes and to
 `record(...)`, so the change is never stored without its event, nor the event without the
 change. MongoDB needs a replica set for transactions (a single node is enough).
+
+The event is written pending, without a number: no transaction takes a lock or touches a
+shared document, so writes of many processes do not wait for one another. The sequencer
+numbers it after the commit (sequencer.py). `in_transaction` then returns once this process
+has seen its events numbered (arrivals.py), at most EVENT_WRITE_WAIT_SECONDS: a client that
+reads the feed or a timeline after a write's answer finds the write's events there.
 """
 
-import asyncio
 from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from datetime import datetime
-from typing import Any, TypeVar
-from weakref import WeakKeyDictionary
+from typing import Any, TypeVar, cast
 
 from bson import ObjectId
-from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from app.core.clock import utcnow
 from app.core.db import Database
-from app.events.documents import Actor, Audience, EventDoc, EventType, Visibility, audience_of
+from app.events import arrivals
+from app.events.documents import (
+    Actor,
+    Audience,
+    EventDoc,
+    EventType,
+    PendingEvent,
+    Visibility,
+    audience_of,
+)
 from app.events.queries import events
 
 T = TypeVar("T")
 Session = AsyncClientSession
 
-
-# Every transaction increments the event counter, so within one process concurrent ones would
-# only conflict on it, abort and retry; taking turns is several times faster under load (see
-# the README). Across processes, the database's conflict detection keeps ordering them.
-_turns: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = WeakKeyDictionary()
-
-
-def _turn() -> asyncio.Lock:
-    loop = asyncio.get_running_loop()
-    if (lock := _turns.get(loop)) is None:
-        lock = _turns[loop] = asyncio.Lock()
-    return lock
+# The events the running transaction's current attempt has recorded.
+_recorded: ContextVar[list[ObjectId] | None] = ContextVar("recorded_events", default=None)
 
 
 async def in_transaction(db: Database, work: Callable[[Session], Awaitable[T]]) -> T:
-    async with _turn(), db.client.start_session() as session:
-        result: T = await session.with_transaction(work)
-        return result
+    recorded: list[ObjectId] = []
 
+    async def attempt(session: Session) -> T:
+        recorded.clear()  # a retried attempt records its events again
+        return await work(session)
 
-async def _next_id(db: Database, session: Session) -> int:
-    counter = await db.counters.find_one_and_update(
-        {"_id": "events"},
-        {"$inc": {"seq": 1}},
-        upsert=True,
-        return_document=ReturnDocument.AFTER,
-        session=session,
-    )
-    assert counter is not None  # upserted
-    return int(counter["seq"])
+    token = _recorded.set(recorded)
+    try:
+        async with db.client.start_session() as session:
+            result: T = await session.with_transaction(attempt)
+    finally:
+        _recorded.reset(token)
+    await arrivals.wait_numbered(db, recorded)
+    return result
 
 
 def _plain(value: Any) -> Any:
@@ -81,12 +83,12 @@ async def record(
     ticket: Mapping[str, Any] | None = None,
     audience: Audience | None = None,
     webhook_id: ObjectId | None = None,
-) -> EventDoc:
+) -> PendingEvent:
     """One event, in the session's transaction. `ticket` (as it is after the change) gives
-    the ticket id and the audience."""
-    event = EventDoc(
+    the ticket id, the audience and the ticket's version."""
+    event = PendingEvent(
         _id=ObjectId(),
-        seq=await _next_id(db, session),
+        pending=True,
         type=event_type.value,
         occurred_at=utcnow(),
         actor=actor,
@@ -95,7 +97,11 @@ async def record(
         data=_plain(data),
         audience=audience or audience_of(ticket),
     )
+    if ticket is not None and "version" in ticket:
+        event["ticket_version"] = ticket["version"]
     if webhook_id is not None:
         event["webhook_id"] = webhook_id
-    await events(db).insert_one(event, session=session)
+    await events(db).insert_one(cast(EventDoc, event), session=session)  # numbered later
+    if (recorded := _recorded.get()) is not None:
+        recorded.append(event["_id"])
     return event

@@ -351,3 +351,64 @@ class TestTheServersClock:
         await db.n.insert_one({"_id": "future", "at": datetime(2100, 1, 1, tzinfo=UTC)})
         ended = {"$expr": {"$lte": ["$at", "$$NOW"]}}
         assert await db.n.count_documents(ended) == (1 if ON_SECANTUSDB else 0)
+
+
+class TestChangeStreams:
+    """What the event sequencer and every process's arrivals rely on (app/events/)."""
+
+    async def test_a_transactions_inserts_arrive_together_in_commit_order_and_resume(
+        self, db: Database
+    ) -> None:
+        stream = await db.outbox.watch(
+            [{"$match": {"operationType": "insert"}}], max_await_time_ms=200
+        )
+
+        async def write(n: int) -> None:
+            async with db.client.start_session() as session:
+
+                async def work(s: object) -> None:
+                    await db.outbox.insert_one({"n": n, "k": 1}, session=s)
+                    await db.elsewhere.insert_one({"n": n}, session=s)
+                    await db.outbox.insert_one({"n": n, "k": 2}, session=s)
+
+                await session.with_transaction(work)
+
+        for n in range(3):
+            await write(n)
+        seen = []
+        async with asyncio.timeout(10):
+            while len(seen) < 6:
+                if (change := await stream.try_next()) is not None:
+                    seen.append(change)
+        await stream.close()
+        assert [(c["fullDocument"]["n"], c["fullDocument"]["k"]) for c in seen] == [
+            (0, 1), (0, 2), (1, 1), (1, 2), (2, 1), (2, 2)
+        ]  # fmt: skip
+        resumed = await db.outbox.watch(resume_after=seen[1]["_id"], max_await_time_ms=200)
+        after = []
+        async with asyncio.timeout(10):
+            while len(after) < 4:
+                if (change := await resumed.try_next()) is not None:
+                    after.append(change["fullDocument"]["n"])
+        await resumed.close()
+        assert after == [1, 1, 2, 2]
+
+    async def test_an_unusable_resume_token_is_refused_when_watching(self, db: Database) -> None:
+        with pytest.raises(OperationFailure):
+            await db.outbox.watch(resume_after={"_data": "00"})
+
+    async def test_a_sparse_unique_index_answers_a_range_from_the_index(self, db: Database) -> None:
+        # Pending events have no `seq`: the index on it is sparse (a partial one is not used
+        # for a range on SecantusDB).
+        await db.e.create_index("seq", unique=True, sparse=True)
+        await db.e.insert_many([{"seq": n} for n in range(1, 30)] + [{}, {}])
+        cursor = db.e.find({"seq": {"$gt": 5}}).sort("seq", 1).limit(3)
+        assert [d["seq"] for d in await cursor.to_list()] == [6, 7, 8]
+        plan = (await cursor.explain())["queryPlanner"]["winningPlan"]
+        assert "COLLSCAN" not in winning_stages(plan)
+
+    async def test_no_date_compares_with_now_on_secantusdb(self, db: Database) -> None:
+        # Why the sequencer's lease compares on the instances' clock, not $$NOW.
+        await db.t.insert_one({"at": datetime.now(UTC) - timedelta(minutes=5)})
+        earlier = await db.t.find_one({"$expr": {"$lt": ["$at", "$$NOW"]}})
+        assert (earlier is None) if ON_SECANTUSDB else (earlier is not None)

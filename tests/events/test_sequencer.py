@@ -1,0 +1,147 @@
+"""The sequencer: events are numbered after commit, in commit order, gap-free, once, by one
+holder of the lease at a time; nothing is lost when it dies mid-batch."""
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+import pytest
+from bson import ObjectId
+
+from app.core.db import Database
+from app.events import queries
+from app.events import sequencer as sequencer_module
+from app.events.documents import SYSTEM, EventType
+from app.events.queries import LostLease
+from app.events.record import in_transaction, record
+from app.events.sequencer import Sequencer
+from tests.conftest import AppFactory
+
+BOUND = 20.0
+
+
+async def write_events(db: Database, count: int) -> list[ObjectId]:
+    ids: list[ObjectId] = []
+    for n in range(count):
+
+        async def work(session: Any, n: int = n) -> None:
+            event = await record(
+                db, session, EventType.FAQ_CREATED, actor=SYSTEM, visibility="internal",
+                data={"n": n},
+            )  # fmt: skip
+            ids.append(event["_id"])
+
+        await in_transaction(db, work)
+    return ids
+
+
+async def numbered(db: Database) -> list[tuple[int, int]]:
+    """(seq, n) of the events `write_events` wrote, in the order of their numbers."""
+    found = await db.events.find({"seq": {"$gt": 0}}).sort("seq", 1).to_list()
+    return [(e["seq"], e["data"]["n"]) for e in found if "n" in e["data"]]
+
+
+async def until_numbered(db: Database, count: int) -> None:
+    """Polls (the sequencer runs in the background), within BOUND."""
+    async with asyncio.timeout(BOUND):
+        while True:
+            if await db.events.count_documents({"seq": {"$gt": 0}}) >= count:
+                return
+            await asyncio.sleep(0.01)
+
+
+class TestNumbering:
+    async def test_commit_order_gap_free_and_the_tickets_version(
+        self, app_with: AppFactory
+    ) -> None:
+        application, client = await app_with()
+        db = application.state.db
+        await write_events(db, 5)
+        from tests.factories import create_ticket, make_actors
+
+        actors = await make_actors(db, application.state.settings)
+        ticket = await create_ticket(client, actors.customer)
+        assert [n for _, n in await numbered(db)] == [0, 1, 2, 3, 4]
+        seqs = [e["seq"] for e in await db.events.find({"seq": {"$gt": 0}}).to_list()]
+        assert sorted(seqs) == list(range(1, len(seqs) + 1))
+        created = await db.events.find_one({"ticket_id": ObjectId(ticket["id"])})
+        assert created is not None and created["ticket_version"] == 1
+        assert "pending" not in created
+
+
+class TestTakingOver:
+    async def test_a_sequencer_killed_mid_batch_loses_nothing(
+        self, app_with: AppFactory, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # No sequencer in the app, and writes do not wait: this test runs them.
+        application, _ = await app_with(event_sequencer_in_api=False, event_write_wait_seconds=0)
+        db = application.state.db
+        read = asyncio.Event()
+        original = queries.number
+
+        async def stuck(*args: Any, **kwargs: Any) -> None:
+            read.set()  # it has read a batch: it dies before committing it
+            await asyncio.Event().wait()
+
+        first = Sequencer(db, lease_seconds=0.5)
+        first.start()
+        await write_events(db, 1)
+        await until_numbered(db, 1)  # the first batch, the stream resumable from its token
+        monkeypatch.setattr(sequencer_module.queries, "number", stuck)
+        await write_events(db, 6)
+        async with asyncio.timeout(BOUND):
+            await read.wait()
+        assert first._task is not None
+        first._task.cancel()  # killed: its lease is not released
+        monkeypatch.setattr(sequencer_module.queries, "number", original)
+        await write_events(db, 3)
+        second = Sequencer(db, lease_seconds=0.5)
+        second.start()
+        try:
+            await until_numbered(db, 10)
+        finally:
+            await second.stop()
+        assert [n for _, n in await numbered(db)] == [0, 0, 1, 2, 3, 4, 5, 0, 1, 2]
+        assert [s for s, _ in await numbered(db)] == list(range(1, 11))
+        assert await db.events.count_documents({"pending": True}) == 0
+        assert second.fence is not None and first.fence is not None
+        assert second.fence > first.fence
+
+    async def test_without_a_usable_token_the_pending_are_numbered_in_id_order(
+        self, app_with: AppFactory
+    ) -> None:
+        application, _ = await app_with(event_sequencer_in_api=False, event_write_wait_seconds=0)
+        db = application.state.db
+        await write_events(db, 4)
+        await db.counters.update_one({"_id": "events"}, {"$set": {"resume_token": {"_data": "00"}}}, upsert=True)  # fmt: skip
+        sequencer = Sequencer(db, lease_seconds=5)
+        sequencer.start()
+        try:
+            await until_numbered(db, 4)
+        finally:
+            await sequencer.stop()
+        assert await numbered(db) == [(1, 0), (2, 1), (3, 2), (4, 3)]
+
+
+class TestTheFence:
+    async def test_a_stale_holder_cannot_number(self, app_with: AppFactory) -> None:
+        application, _ = await app_with(event_sequencer_in_api=False, event_write_wait_seconds=0)
+        db = application.state.db
+        (event_id,) = await write_events(db, 1)
+        stale = await queries.take_lease(db, "stale", 60)
+        assert stale is not None
+        assert await queries.take_lease(db, "other", 60) is None  # held
+        await db.counters.update_one({"_id": "events"}, {"$set": {"lease_until": datetime.min}})
+        fresh = await queries.take_lease(db, "fresh", 60)
+        assert fresh == stale + 1
+
+        async def stale_batch(session: Any) -> None:
+            await queries.number(
+                db, session, fence=stale, numbered=[(event_id, 1)], last_seq=1, resume_token=None
+            )
+
+        async with db.client.start_session() as session:
+            with pytest.raises(LostLease):
+                await session.with_transaction(stale_batch)
+        assert await db.events.count_documents({"pending": True}) == 1
+        assert await queries.latest_seq(db) == 0
