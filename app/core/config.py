@@ -116,8 +116,9 @@ class Settings(BaseSettings):
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     # Requests per minute per user (authenticated) and per address (anonymous), counted in
     # MongoDB: the limit holds across every worker and instance.
-    rate_limit_per_user: int = Field(default=600, ge=1)
-    rate_limit_per_address: int = Field(default=300, ge=1)
+    # 0: no limit (no database write per request).
+    rate_limit_per_user: int = Field(default=600, ge=0)
+    rate_limit_per_address: int = Field(default=300, ge=0)
     # Where integrators reach the API, for the OpenAPI document's `servers` (comma list).
     public_urls: Annotated[list[str], NoDecode] = []
     # Concurrent argon2 hashes per worker (64 MiB each), and how long a login waits for one.

@@ -10,7 +10,7 @@ arrival time" (TAT); each request moves it on by one period (window / limit) fro
 itself and now, and is let in while it stays within a window of now. A full budget of `limit`
 requests at once, refilling one request per period: one `find_one_and_update` per request,
 atomic, so simultaneous requests each see their own place. A key with nothing to remember
-(its TAT passed) is removed by a TTL index.
+(a window past its TAT) is removed by a TTL index.
 """
 
 import math
@@ -44,7 +44,8 @@ def gcra(now: Any, *, limit: int, window_ms: int) -> list[Document]:
         {"$set": {"start": {"$max": [{"$ifNull": ["$tat", "$now"]}, "$now"]}}},
         {"$set": {"allowed": {"$lte": [{"$subtract": [moved, "$now"]}, window_ms + SLACK_MS]}}},
         {"$set": {"tat": {"$cond": ["$allowed", moved, "$start"]}}},
-        {"$set": {"expires_at": {"$toDate": "$tat"}}},
+        # Kept a window past its TAT: a busy key is rewritten, never removed and recreated.
+        {"$set": {"expires_at": {"$toDate": {"$add": ["$tat", window_ms]}}}},
         {"$unset": "start"},
     ]
 
@@ -86,6 +87,9 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         key, limit, policy = self._caller(scope)
+        if limit == 0:  # this kind of caller is not limited
+            await self.app(scope, receive, send)
+            return
         try:
             allowed, left, reset, retry = await count_request(
                 scope["app"].state.db, key, limit=limit

@@ -20,6 +20,16 @@ async def simultaneously(*requests: object) -> list[httpx.Response]:
     return list(await asyncio.wait_for(asyncio.gather(*requests), timeout=30))  # type: ignore[call-overload]
 
 
+def _budget(header: str) -> int:
+    """Requests left in a `RateLimit` header of a limit of 5 a minute. Its `t` (seconds until
+    the whole budget is back) counts down on the database server's clock, which the test
+    cannot drive: checked to be within the window, and above 0 while a request is spent."""
+    fields = dict(part.split("=") for part in header.split(";")[1:])
+    left, reset = int(fields["r"]), int(fields["t"])
+    assert 0 < reset <= 60, header
+    return left
+
+
 class TestPerUser:
     async def test_exactly_the_limit_gets_through_simultaneous_requests(
         self, app_with: AppFactory
@@ -34,13 +44,14 @@ class TestPerUser:
             "error": "Too many requests; try again later",
             "code": "rate_limited",
         }
-        assert refused.headers["retry-after"] == "12"  # one request back per 60 s / 5
-        assert refused.headers["ratelimit"] == '"user";r=0;t=60'
+        # Times count down on the database server's clock, which the test cannot drive: a
+        # burst that takes a second or two on a loaded machine shows up to 2 s less.
+        assert 10 <= int(refused.headers["retry-after"]) <= 12  # one back per 60 s / 5
+        assert _budget(refused.headers["ratelimit"]) == 0
         ok = next(a for a in answers if a.status_code == 200)
         assert ok.headers["ratelimit-policy"] == '"user";q=5;w=60'
-        assert sorted(a.headers["ratelimit"] for a in answers if a.status_code == 200) == [
-            f'"user";r={left};t={12 * (5 - left)}' for left in range(5)
-        ]
+        budgets = sorted(_budget(a.headers["ratelimit"]) for a in answers if a.status_code == 200)
+        assert budgets == [0, 1, 2, 3, 4]
         # another user has their own budget
         other = await client.get("/api/auth/me/", headers=actors.agent.headers)
         assert other.status_code == 200
@@ -99,10 +110,18 @@ class TestTheBudgetRefills:
         assert info["expires_at_1"]["expireAfterSeconds"] == 0
 
 
-async def test_headers_on_every_answer(client: httpx.AsyncClient) -> None:
+async def test_headers_on_every_answer(app_with: AppFactory) -> None:
+    _, client = await app_with(rate_limit_per_user=600, rate_limit_per_address=300)
     for path in ("/api/support/faq/", "/api/support/tickets/", "/api/nowhere/"):
         response = await client.get(path)
         assert "ratelimit" in response.headers and "ratelimit-policy" in response.headers
+
+
+async def test_zero_means_no_limit_and_no_headers(app_with: AppFactory) -> None:
+    app, client = await app_with(rate_limit_per_user=0, rate_limit_per_address=0)
+    response = await client.get("/api/support/faq/")
+    assert response.status_code == 200 and "ratelimit" not in response.headers
+    assert await app.state.db.rate_limits.count_documents({}) == 0
 
 
 async def test_the_first_requests_of_a_key_at_once_are_each_counted(db: Database) -> None:
