@@ -121,7 +121,11 @@ def worker(args: argparse.Namespace) -> int:
 
     async def run() -> None:
         async with _database(settings) as db:
-            sequencer = Sequencer(db, lease_seconds=settings.event_sequencer_lease_seconds)
+            sequencer = Sequencer(
+                db,
+                lease_seconds=settings.event_sequencer_lease_seconds,
+                wait_seconds=settings.event_poll_seconds,
+            )
             try:
                 await asyncio.gather(
                     sequencer.run(), Deliverer(db, settings).run(), Sweeper(db, settings).run()

@@ -117,7 +117,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async with open_database(settings) as db:
             app.state.db = db
             created_admin = await prepare_database(db, settings, app.state.hasher)
-            sequencer = Sequencer(db, lease_seconds=settings.event_sequencer_lease_seconds)
+            sequencer = Sequencer(
+                db,
+                lease_seconds=settings.event_sequencer_lease_seconds,
+                wait_seconds=settings.event_poll_seconds,
+            )
             if settings.event_sequencer_in_api:
                 sequencer.start()
             app.state.broadcaster = Broadcaster(

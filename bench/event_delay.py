@@ -41,7 +41,7 @@ async def measure(url: str, writers: int, writes: int) -> list[float]:
     arrivals = Arrivals(db, retry_seconds=0.5, wait_seconds=0)  # writes do not wait here
     arrivals.listen(seen)
     await arrivals.start()
-    sequencer = Sequencer(db, lease_seconds=10)
+    sequencer = Sequencer(db, lease_seconds=10, wait_seconds=0.5)
     sequencer.start()
 
     async def work(session: Any) -> ObjectId:

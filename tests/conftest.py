@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from pymongo import AsyncMongoClient
 
 from app.core.clock import driven
 from app.core.config import Settings
@@ -70,14 +71,15 @@ def settings(mongodb_url: str, tmp_path: Path) -> Settings:
 
 @asynccontextmanager
 async def running_app(settings: Settings) -> AsyncIterator[FastAPI]:
-    """The app with its lifespan run (indexes, bootstrap), its database dropped after."""
+    """The app with its lifespan run (indexes, bootstrap), its database dropped once it has
+    stopped (its background work, stopped first, would otherwise write into it again)."""
     application = create_app(settings)
-    async with application.router.lifespan_context(application):
-        own_db = application.state.db  # a test may swap app.state.db (outage tests)
-        try:
+    try:
+        async with application.router.lifespan_context(application):
             yield application
-        finally:
-            await own_db.client.drop_database(settings.mongodb_db)
+    finally:
+        async with AsyncMongoClient(settings.mongodb_url) as client:
+            await client.drop_database(settings.mongodb_db)
 
 
 def http_client(application: FastAPI) -> httpx.AsyncClient:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from bson import ObjectId
 
 from app.core.db import Database
+from app.core.tasks import stop_task
 from app.events import queries
 from app.events.documents import EventDoc
 
@@ -50,6 +51,7 @@ class Arrivals:
         self._waiting: dict[ObjectId, asyncio.Future[None]] = {}
         self._recent: OrderedDict[ObjectId, None] = OrderedDict()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     def listen(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -62,23 +64,25 @@ class Arrivals:
     async def stop(self) -> None:
         if _running.get(self.db.name) is self:
             del _running[self.db.name]
+        self._stopping.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await stop_task(self._task)
 
     async def _watch(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             try:
-                async with await queries.watch_checkpoint(self.db) as changes:
+                watch = queries.watch_checkpoint(self.db, wait_seconds=self.retry_seconds)
+                async with await watch as changes:
                     await self.catch_up()  # what was numbered before the watch began
-                    while changes.alive:
+                    while changes.alive and not self._stopping.is_set():
                         if await changes.try_next() is not None:
                             await self.catch_up()
-                raise ConnectionError("the change stream of the checkpoint ended")
+                if not self._stopping.is_set():
+                    raise ConnectionError("the change stream of the checkpoint ended")
             except Exception:  # a database outage: watch again, from the last number seen
                 log.warning("could not watch for new events", exc_info=True)
-                await asyncio.sleep(self.retry_seconds)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), self.retry_seconds)
 
     async def catch_up(self) -> None:
         while found := await queries.events_after_seq(self.db, self.latest, limit=BATCH):

@@ -198,14 +198,16 @@ async def checkpoint(db: Database) -> tuple[int, Any]:
     return (int(found.get("seq", 0)), found.get("resume_token")) if found else (0, None)
 
 
-async def watch_outbox(db: Database, resume_token: Any) -> AsyncChangeStream[Any] | None:
+async def watch_outbox(
+    db: Database, resume_token: Any, *, wait_seconds: float
+) -> AsyncChangeStream[Any] | None:
     """Pending events in commit order, after `resume_token` (None: from now); None when the
     token can no longer be resumed from."""
     try:
         return await events(db).watch(
             [{"$match": {"operationType": "insert"}}],
             resume_after=resume_token,
-            max_await_time_ms=1000,
+            max_await_time_ms=round(wait_seconds * 1000),
         )
     except OperationFailure:
         if resume_token is None:
@@ -213,7 +215,7 @@ async def watch_outbox(db: Database, resume_token: Any) -> AsyncChangeStream[Any
         return None
 
 
-async def watch_checkpoint(db: Database) -> AsyncChangeStream[Any]:
+async def watch_checkpoint(db: Database, *, wait_seconds: float) -> AsyncChangeStream[Any]:
     """The moments new events are numbered: each process learns of them here, once."""
     return await db.counters.watch(
         [
@@ -224,7 +226,7 @@ async def watch_checkpoint(db: Database) -> AsyncChangeStream[Any]:
                 }
             }
         ],
-        max_await_time_ms=1000,
+        max_await_time_ms=round(wait_seconds * 1000),
     )
 
 

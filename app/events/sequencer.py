@@ -29,6 +29,7 @@ from typing import Any
 from bson import ObjectId
 
 from app.core.db import Database
+from app.core.tasks import stop_task
 from app.events import queries
 from app.events.queries import LostLease
 
@@ -40,34 +41,35 @@ Change = dict[str, Any]
 
 
 class Sequencer:
-    def __init__(self, db: Database, *, lease_seconds: float) -> None:
+    def __init__(self, db: Database, *, lease_seconds: float, wait_seconds: float) -> None:
+        """`wait_seconds`: the longest a read of the change stream waits for news, so the
+        longest a stop waits for it (pymongo may finish an awaited read despite a cancel)."""
         self.db = db
         self.lease_seconds = lease_seconds
+        self.wait_seconds = min(wait_seconds, lease_seconds / 3)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.fence: int | None = None
         self._task: asyncio.Task[None] | None = None
-        self._stopping = False
+        self._stopping = asyncio.Event()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self.run(), name="event-sequencer")
 
     async def stop(self) -> None:
         """Stops, and frees the lease for another process at once."""
-        self._stopping = True
+        self._stopping.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await stop_task(self._task)
         if self.fence is not None:
             with contextlib.suppress(Exception):
                 await queries.release_lease(self.db, self.fence)
 
     async def run(self) -> None:
-        while not self._stopping:
+        while not self._stopping.is_set():
             try:
                 self.fence = await queries.take_lease(self.db, self.owner, self.lease_seconds)
                 if self.fence is None:  # another process numbers: wait for its lease to end
-                    await asyncio.sleep(self.lease_seconds / 4)
+                    await self._pause(self.lease_seconds / 4)
                     continue
                 await self._follow(self.fence)
             except LostLease:
@@ -75,13 +77,19 @@ class Sequencer:
                 self.fence = None
             except Exception:  # the database away: take the lease again, from the checkpoint
                 log.warning("event sequencer failed; starting again", exc_info=True)
-                await asyncio.sleep(RETRY_SECONDS)
+                await self._pause(RETRY_SECONDS)
+
+    async def _pause(self, seconds: float) -> None:
+        """Waits, or less when stopping: a stop is seen here even if a library awaited under
+        it swallowed the task's cancellation."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
 
     async def _follow(self, fence: int) -> None:
         last_seq, token = await queries.checkpoint(self.db)
-        stream = await queries.watch_outbox(self.db, token) if token is not None else None
+        stream = await self._watch(token) if token is not None else None
         if stream is None:  # no usable token: from now on, after what is pending already
-            stream = await queries.watch_outbox(self.db, None)
+            stream = await self._watch(None)
             assert stream is not None
             resume_from = stream.resume_token
             last_seq = await self._number(
@@ -90,10 +98,10 @@ class Sequencer:
         inserts: asyncio.Queue[Change | BaseException] = asyncio.Queue()
         reader = asyncio.create_task(self._read(stream, inserts), name="event-sequencer-reader")
         try:
-            while not self._stopping:
+            while not self._stopping.is_set():
                 try:
-                    first = await asyncio.wait_for(inserts.get(), self.lease_seconds / 3)
-                except TimeoutError:
+                    first = await asyncio.wait_for(inserts.get(), self.wait_seconds)
+                except TimeoutError:  # quiet: renewed often enough to outlast a slow batch
                     await queries.renew_lease(self.db, self.owner, fence, self.lease_seconds)
                     continue
                 batch = [first]
@@ -106,19 +114,20 @@ class Sequencer:
                 if failed := next((c for c in batch if isinstance(c, BaseException)), None):
                     raise failed
         finally:
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await reader
+            await stop_task(reader)
             await stream.close()
 
-    @staticmethod
-    async def _read(stream: Any, inserts: "asyncio.Queue[Change | BaseException]") -> None:
+    async def _watch(self, token: Any) -> Any:
+        return await queries.watch_outbox(self.db, token, wait_seconds=self.wait_seconds)
+
+    async def _read(self, stream: Any, inserts: "asyncio.Queue[Change | BaseException]") -> None:
         try:
-            while stream.alive:
+            while stream.alive and not self._stopping.is_set():
                 change = await stream.try_next()
                 if change is not None:
                     inserts.put_nowait(change)
-            raise ConnectionError("the change stream of events ended")  # say, dropped
+            if not self._stopping.is_set():
+                raise ConnectionError("the change stream of events ended")  # say, dropped
         except Exception as error:  # handed to the batching loop, which starts again
             inserts.put_nowait(error)
 

@@ -83,7 +83,7 @@ class TestTakingOver:
             read.set()  # it has read a batch: it dies before committing it
             await asyncio.Event().wait()
 
-        first = Sequencer(db, lease_seconds=0.5)
+        first = Sequencer(db, lease_seconds=0.5, wait_seconds=0.1)
         first.start()
         await write_events(db, 1)
         await until_numbered(db, 1)  # the first batch, the stream resumable from its token
@@ -95,7 +95,7 @@ class TestTakingOver:
         first._task.cancel()  # killed: its lease is not released
         monkeypatch.setattr(sequencer_module.queries, "number", original)
         await write_events(db, 3)
-        second = Sequencer(db, lease_seconds=0.5)
+        second = Sequencer(db, lease_seconds=0.5, wait_seconds=0.1)
         second.start()
         try:
             await until_numbered(db, 10)
@@ -114,7 +114,7 @@ class TestTakingOver:
         db = application.state.db
         await write_events(db, 4)
         await db.counters.update_one({"_id": "events"}, {"$set": {"resume_token": {"_data": "00"}}}, upsert=True)  # fmt: skip
-        sequencer = Sequencer(db, lease_seconds=5)
+        sequencer = Sequencer(db, lease_seconds=5, wait_seconds=0.1)
         sequencer.start()
         try:
             await until_numbered(db, 4)
