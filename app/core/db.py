@@ -27,6 +27,11 @@ Document = dict[str, Any]
 Database = AsyncDatabase[Document]
 Indexes = Mapping[str, Sequence[IndexModel]]
 
+# The database server's clock, for leases and expiries that several instances compare: one
+# clock, whatever the instances' skew. As milliseconds, because SecantusDB compares `$$NOW`
+# with dates wrongly (tests/system/test_db_contract.py); compare `{"$toLong": date}` with it.
+SERVER_NOW_MS = {"$toLong": "$$NOW"}
+
 
 def _with_metrics(settings: Settings, options: dict[str, Any]) -> dict[str, Any]:
     if not settings.metrics_enabled:

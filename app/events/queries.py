@@ -1,6 +1,7 @@
 """Who sees which events, as query filters (and the same rule checked on one event), the
 reads of the timeline and the feed, and the sequencer's lease and checkpoint."""
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -10,12 +11,12 @@ from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.change_stream import AsyncChangeStream
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import OperationFailure
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from app.auth.documents import Role
 from app.auth.policy import deny_unknown_role
 from app.auth.principal import User
-from app.core.db import Database
+from app.core.db import SERVER_NOW_MS, Database
 from app.core.pagination import FIRST_SPAN, Filter, Keyset, read_page
 from app.events.documents import EventDoc
 
@@ -154,33 +155,31 @@ async def latest_seq(db: Database) -> int:
     return int(counter["seq"]) if counter else 0
 
 
-def _wall_clock() -> datetime:
-    # Leases compare on the wall clock of the instances (SecantusDB compares no date with
-    # $$NOW: tests/system/test_db_contract.py); the fence keeps them safe under skew.
-    return datetime.now(UTC)
-
-
 async def take_lease(db: Database, owner: str, seconds: float) -> int | None:
-    """The lease when it is free or expired, with a new fence."""
-    await db.counters.update_one(CHECKPOINT, {"$setOnInsert": {"seq": 0}}, upsert=True)
-    now = _wall_clock()
-    free = {"$or": [{"lease_until": {"$exists": False}}, {"lease_until": {"$lt": now}}]}
+    """The lease when it is free or expired, with a new fence. Lease times are the database
+    server's, whatever the instances' clocks say; the fence keeps a stalled holder out."""
+    with contextlib.suppress(DuplicateKeyError):  # another instance made it just now
+        await db.counters.update_one(CHECKPOINT, {"$setOnInsert": {"seq": 0}}, upsert=True)
+    expired = {"$lte": [{"$toLong": {"$ifNull": ["$lease_until", 0]}}, SERVER_NOW_MS]}
     taken = await db.counters.find_one_and_update(
-        {**CHECKPOINT, **free},
-        {"$inc": {"fence": 1}, "$set": _held(owner, now, seconds)},
+        {**CHECKPOINT, "$expr": expired},
+        [{"$set": {"fence": {"$add": [{"$ifNull": ["$fence", 0]}, 1]}, **_held(owner, seconds)}}],
         projection={"fence": 1},
         return_document=True,
     )
     return int(taken["fence"]) if taken else None
 
 
-def _held(owner: str, now: datetime, seconds: float) -> dict[str, Any]:
-    return {"holder": owner, "lease_until": now + timedelta(seconds=seconds)}
+def _held(owner: str, seconds: float) -> dict[str, Any]:
+    return {
+        "holder": {"$literal": owner},
+        "lease_until": {"$add": ["$$NOW", round(seconds * 1000)]},
+    }
 
 
 async def renew_lease(db: Database, owner: str, fence: int, seconds: float) -> None:
     renewed = await db.counters.update_one(
-        {**CHECKPOINT, "fence": fence}, {"$set": _held(owner, _wall_clock(), seconds)}
+        {**CHECKPOINT, "fence": fence}, [{"$set": _held(owner, seconds)}]
     )
     if not renewed.matched_count:
         raise LostLease

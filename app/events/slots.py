@@ -18,7 +18,7 @@ from bson import ObjectId
 from pymongo import ASCENDING, IndexModel
 
 from app.core import metrics
-from app.core.db import Database, Document, update_or_create
+from app.core.db import SERVER_NOW_MS, Database, Document, update_or_create
 from app.core.errors import TooManyRequests
 
 log = logging.getLogger("app.events")
@@ -26,9 +26,6 @@ LEASE_MS = 60_000
 RENEW_SECONDS = 20
 RELEASE_WAIT_SECONDS = 5
 INDEXES = {"stream_slots": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)]}
-# SecantusDB compares `$$NOW` with dates wrongly: times are compared as milliseconds
-# (tests/system/test_db_contract.py).
-_NOW_MS = {"$toLong": "$$NOW"}
 _UNTIL = {"$add": ["$$NOW", LEASE_MS]}
 
 
@@ -38,7 +35,7 @@ def _take(slot_id: ObjectId, max_per_user: int) -> list[Document]:
         "$filter": {
             "input": {"$ifNull": ["$slots", []]},
             "as": "slot",
-            "cond": {"$gt": [{"$toLong": "$$slot.until"}, _NOW_MS]},
+            "cond": {"$gt": [{"$toLong": "$$slot.until"}, SERVER_NOW_MS]},
         }
     }
     new = [{"id": {"$literal": slot_id}, "until": _UNTIL}]

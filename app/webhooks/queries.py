@@ -9,7 +9,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 
-from app.core.db import Database, Document
+from app.core.db import SERVER_NOW_MS, Database, Document
 from app.events import queries as event_queries
 from app.events.documents import EventDoc
 from app.webhooks.documents import DeliveryDoc, WebhookDoc
@@ -117,11 +117,6 @@ async def queue_deliveries(db: Database, queued: list[DeliveryDoc]) -> int:
     except BulkWriteError as already:
         return int(already.details.get("nInserted", 0))
     return len(queued)
-
-
-# SecantusDB compares `$$NOW` with dates wrongly: lease times are compared as milliseconds
-# (tests/system/test_db_contract.py).
-SERVER_NOW_MS = {"$toLong": "$$NOW"}
 
 
 async def claim_due(

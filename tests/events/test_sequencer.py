@@ -145,3 +145,19 @@ class TestTheFence:
                 await session.with_transaction(stale_batch)
         assert await db.events.count_documents({"pending": True}) == 1
         assert await queries.latest_seq(db) == 0
+
+    async def test_a_live_lease_holds_against_an_instance_whose_clock_runs_ahead(
+        self, app_with: AppFactory, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        application, _ = await app_with(event_sequencer_in_api=False, event_write_wait_seconds=0)
+        db = application.state.db
+        assert await queries.take_lease(db, "holder", 60) is not None
+
+        class AnHourAhead(datetime):
+            @classmethod
+            def now(cls, tz: Any = None) -> "AnHourAhead":
+                return cls.fromtimestamp(datetime.now(tz).timestamp() + 3600, tz)
+
+        monkeypatch.setattr(queries, "datetime", AnHourAhead)  # the other instance's clock
+        assert await queries.take_lease(db, "skewed", 60) is None
+        await queries.renew_lease(db, "holder", 1, 60)  # the holder keeps it
