@@ -124,12 +124,16 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 @dataclass
 class Watched:
-    """What a page said on its console: errors and CSP violations fail the test."""
+    """What a page said on its console: script errors and CSP violations fail the test. The
+    browser's own line for an API answer of 4xx ("Failed to load resource") does not: the
+    console expects those (no session to restore, a refused input) and shows them in words."""
 
     messages: list[str] = field(default_factory=list)
 
     def __call__(self, message: ConsoleMessage) -> None:
-        if message.type == "error" or "Content Security Policy" in message.text:
+        if "Content Security Policy" in message.text or (
+            message.type == "error" and not message.text.startswith("Failed to load resource")
+        ):
             self.messages.append(message.text)
 
 

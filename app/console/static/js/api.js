@@ -31,7 +31,7 @@ async function toError(response) {
   }
   const general = fields.non_field_errors || [];
   const message = general.length ? general.join(" ") : Object.keys(fields).length
-    ? "Please correct the fields marked below." : `The server answered ${response.status}.`;
+    ? "Please correct the marked fields." : `The server answered ${response.status}.`;
   return new ApiError(response.status, Object.keys(fields).length ? "invalid_input" : "error",
     message, fields);
 }

@@ -58,6 +58,6 @@ export function describeEvent(event) {
 
 export function Timeline({ events }) {
   if (!events || events.length === 0) return html`<p class="muted">Nothing yet.</p>`;
-  return html`<ol class="timeline">${events.map((e) => html`<li key=${e.id}>
+  return html`<ol class="timeline" aria-label="Timeline">${events.map((e) => html`<li key=${e.id}>
     <${When} at=${e.occurred_at} />: ${describeEvent(e)}</li>`)}</ol>`;
 }
