@@ -3,6 +3,8 @@ there. Each answer carries an ETag and `Cache-Control: no-cache`: the browser ke
 and revalidates them (a 304 while unchanged), so a new release is picked up at once without
 content-hashed names or a build step."""
 
+import os
+from os import PathLike
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
@@ -28,9 +30,13 @@ class ConsoleFiles(StaticFiles):
     headers on every file answer, 304s included."""
 
     def file_response(
-        self, full_path: str | Path, stat_result: object, scope: Scope, status_code: int = 200
+        self,
+        full_path: str | PathLike[str],
+        stat_result: os.stat_result,
+        scope: Scope,
+        status_code: int = 200,
     ) -> Response:
-        response = super().file_response(full_path, stat_result, scope, status_code)  # type: ignore[arg-type]
+        response = super().file_response(full_path, stat_result, scope, status_code)
         response.headers.update(CONSOLE_HEADERS)
         return response
 

@@ -1,6 +1,6 @@
 """The console in a real browser: `python -m app serve` on a free port against the test
 database (one process for the session), Debian's Chromium driven by Playwright (one browser for
-the session, a fresh context per test), users made through the API, and axe-core.
+a test module, a fresh context per test), users made through the API, and axe-core.
 
 Chromium is CHROMIUM_PATH (default /usr/bin/chromium); `make test` installs it when missing.
 Playwright's own browser download is never used."""
@@ -14,8 +14,15 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, expect
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    expect,
+    sync_playwright,
+)
 from pymongo import MongoClient
 
 from tests.core.serving import ADMIN, serving
@@ -44,7 +51,8 @@ class Console:
         return f"{self.base}/app/#{route}"
 
     def headers(self, user: dict[str, str]) -> dict[str, str]:
-        answer = httpx.post(f"{self.base}/api/auth/login/", json=user, timeout=10)
+        credentials = {"email": user["email"], "password": user["password"]}
+        answer = httpx.post(f"{self.base}/api/auth/login/", json=credentials, timeout=10)
         assert answer.status_code == 200, answer.text
         return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
@@ -102,13 +110,15 @@ def console(mongodb_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
             client.drop_database(database)
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API holds an event loop in this thread while
+# it runs, and the async tests of other modules need the thread's loop to themselves.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     path = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
     if not os.access(path, os.X_OK):

@@ -4,7 +4,6 @@ serious accessibility violation on any customer screen."""
 
 import io
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -94,7 +93,9 @@ class TestSession:
     ) -> None:
         customer_page.reload()
         expect(customer_page.get_by_role("button", name="Log out")).to_be_visible()
-        tokens = customer_page.evaluate("() => document.cookie + localStorage.length + sessionStorage.length")
+        tokens = customer_page.evaluate(
+            "() => document.cookie + localStorage.length + sessionStorage.length"
+        )
         assert tokens == "00"  # nothing readable by scripts: the refresh cookie is HttpOnly
 
     def test_logout_ends_the_session_and_the_cookie_no_longer_works(
@@ -115,3 +116,79 @@ class TestSession:
             headers={"Origin": console.base},
         )
         assert again.status_code == 401, again.text
+
+
+def ticket_id(page: Page) -> str:
+    found = re.search(r"#/tickets/([0-9a-f]{24})", page.url)
+    assert found, page.url
+    return found.group(1)
+
+
+class TestLiveUpdates:
+    def test_the_open_ticket_and_my_tickets_follow_the_agent_without_a_reload(
+        self, customer_page: Page, console: Console
+    ) -> None:
+        page = customer_page
+        new_ticket(page, "Parcel never came")
+        ticket = f"{console.base}/api/support/tickets/{ticket_id(page)}"
+        agent = console.headers(console.agent())
+        assert httpx.post(f"{ticket}/assign-self/", headers=agent).status_code == 200
+        answer = httpx.post(f"{ticket}/replies/", headers=agent, json={"body": "On its way again."})
+        assert answer.status_code == 201, answer.text
+        expect(page.get_by_role("list", name="Replies")).to_contain_text("On its way again.")
+        expect(page.get_by_role("list", name="Timeline")).to_contain_text("In Progress")
+
+        page.get_by_role("link", name="My tickets").click()
+        row = page.get_by_role("list", name="Tickets").get_by_role("listitem")
+        expect(row).to_contain_text("In Progress")
+        resolved = httpx.put(f"{ticket}/update-status/", headers=agent, json={"status": "Resolved"})
+        assert resolved.status_code == 200, resolved.text
+        expect(row).to_contain_text("Resolved")
+
+        row.get_by_role("link", name="Parcel never came").click()
+        page.get_by_role("radio", name="5").check()
+        page.get_by_label("Comment (optional)").fill("Quick and kind.")
+        page.get_by_role("button", name="Send feedback").click()
+        expect(page.get_by_text("You rated this ticket 5 out of 5")).to_be_visible()
+
+
+class TestAccessibility:
+    def test_no_serious_violation_on_any_customer_screen(
+        self, page: Page, console: Console, tmp_path: Path
+    ) -> None:
+        found: dict[str, object] = {}
+
+        def check(screen: str) -> None:
+            expect(page.get_by_role("heading", level=1)).to_be_visible()
+            found[screen] = serious_violations(page)
+
+        for route in ("/login", "/signup", "/faq"):
+            page.goto(console.url(route))
+            check(route)
+        log_in(page, console, console.customer())
+        check("my tickets, empty")
+        page.get_by_role("link", name="New ticket").first.click()
+        page.get_by_role("button", name="Create ticket").click()
+        expect(page.locator("#field-subject-error")).to_be_visible()
+        check("new ticket with errors")
+        page.get_by_label("Photos (optional)").set_input_files(png(tmp_path))
+        check("new ticket with a preview")
+        page.get_by_label("Subject").fill("Wrong colour")
+        page.get_by_label("What happened?").fill("It is green, not blue.")
+        page.get_by_role("button", name="Create ticket").click()
+        expect(page.get_by_role("heading", name="Wrong colour")).to_be_visible()
+        check("ticket")
+        page.get_by_role("link", name="My tickets").click()
+        expect(page.get_by_role("list", name="Tickets")).to_be_visible()
+        check("my tickets")
+        assert all(not violations for violations in found.values()), found
+
+    def test_the_check_finds_a_violation_when_there_is_one(
+        self, page: Page, console: Console
+    ) -> None:
+        page.goto(console.url("/login"))
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        page.evaluate(
+            "() => document.querySelector('main').append(document.createElement('input'))"
+        )
+        assert "label" in {violation["id"] for violation in serious_violations(page)}
