@@ -17,6 +17,8 @@ export const routes = [
   { path: "/tickets/:id", title: "Ticket", roles: ["user"], screen: () => import("./customer/ticket.js") },
   { path: "/faq", title: "Frequently asked questions", roles: ["public"], nav: "FAQ", screen: () => import("./customer/faq.js") },
   // Agent screens (js/agent/):
+  { path: "/agent/queue", title: "Queue", roles: ["support_agent"], nav: "Queue", screen: () => import("./agent/queue.js") },
+  { path: "/agent/tickets/:id", title: "Ticket", roles: ["support_agent"], screen: () => import("./agent/ticket.js") },
   // Admin screens (js/admin/):
 ];
 
