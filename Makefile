@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint lock fuzz soak bench scale clean
+.PHONY: run test lint chromium lock fuzz soak bench scale clean
 
 # Installs the versions in constraints.txt (what the suite was last run with).
 # Quiet unless it fails: pip's output goes to .venv/install.log, shown only on an error.
@@ -19,8 +19,21 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)
 	$(PY) -m app serve
 
-test: lint
+test: lint chromium
 	$(PY) -m pytest
+
+# The console's browser tests (tests/console) drive Debian's Chromium through Playwright, never
+# a browser Playwright downloads. Installed with apt-get when missing; elsewhere, say what to do.
+CHROMIUM_PATH ?= /usr/bin/chromium
+export CHROMIUM_PATH
+chromium:
+	@test -x "$(CHROMIUM_PATH)" || { \
+	  echo "Chromium is missing at $(CHROMIUM_PATH) (the console's browser tests need it): installing the Debian package chromium with apt-get"; \
+	  command -v apt-get >/dev/null && \
+	  { $(SUDO) apt-get install -y chromium || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }; }; \
+	  test -x "$(CHROMIUM_PATH)" || { \
+	    echo "Could not install Chromium. Install it (Debian/Ubuntu: apt-get install chromium; elsewhere Chromium or Chrome from your system's packages) and run: make test CHROMIUM_PATH=/path/to/chromium"; \
+	    exit 1; }; }
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

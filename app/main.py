@@ -16,6 +16,7 @@ from app.attachments import router as attachments
 from app.auth import queries as auth_queries
 from app.auth import router as auth
 from app.auth import service as auth_service
+from app.console.router import install_console
 from app.core import health, idempotency, ratelimit
 from app.core.config import Settings, get_settings
 from app.core.db import Database, Indexes, ensure_indexes, open_database
@@ -173,6 +174,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     if settings.docs_on:
         install_docs(app, openapi_url="/openapi.json")
+    install_console(app)
 
     # Listed innermost first: a request meets the last one added first. CORS is outermost,
     # so every answer carries its headers, a 413 or a last-resort 500 included.

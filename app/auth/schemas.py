@@ -1,6 +1,6 @@
 """Login, tokens and the caller's own account; the field types sign-up shares."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, EmailStr, Field
 
@@ -40,10 +40,35 @@ class UserOut(Schema):
     role: Role
 
 
+# How the client keeps its refresh token: in the JSON answer, or (browsers) in a cookie
+# JavaScript cannot read.
+SessionMode = Annotated[
+    Literal["token", "cookie"],
+    Field(
+        description='`"token"`: the refresh token is in the answer. `"cookie"` (browsers): it is '
+        "set as the `refresh_token` cookie instead (HttpOnly, SameSite=Strict, Path=/api/auth/, "
+        "Secure outside development) and the answer's `refresh_token` is null; the request needs "
+        "an `Origin` header of the API's own origin. A refresh that uses the cookie always "
+        "answers this way.",
+    ),
+]
+# Optional in the body: a browser's is in the cookie instead.
+RefreshToken = Annotated[
+    str | None,
+    Field(
+        min_length=1,
+        max_length=4096,
+        description="Required unless the `refresh_token` cookie is sent (then `Origin` must "
+        "be the API's own origin).",
+    ),
+]
+
+
 class LoginIn(RequestSchema):
     # Not validated as an email: a malformed one is simply not a known account (401).
     email: Annotated[str, text(1, 254)]
     password: Annotated[str, Field(min_length=1, max_length=128)]
+    session: SessionMode = "token"
 
 
 class LoginUserOut(UserOut):
@@ -52,14 +77,20 @@ class LoginUserOut(UserOut):
 
 class TokenPairOut(Schema):
     access_token: str
-    refresh_token: str
+    refresh_token: str | None = Field(
+        description='null when the session is `"cookie"`: the token is in the HttpOnly cookie'
+    )
     token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
     expires_in: int = Field(description="Seconds until the access token expires")
     user: LoginUserOut
 
 
-class RefreshIn(RequestSchema):
-    refresh_token: Annotated[str, Field(min_length=1, max_length=4096)]
+class LogoutIn(RequestSchema):
+    refresh_token: RefreshToken = None
+
+
+class RefreshIn(LogoutIn):
+    session: SessionMode = "token"
 
 
 class AccountOut(LoginUserOut):

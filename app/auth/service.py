@@ -138,7 +138,7 @@ async def login(
             "created_at": now,
             # Kept until the last access token a refresh can give has expired: whatever
             # happens to the login meanwhile is remembered as long as any of its tokens lives.
-            "expires_at": now + _refreshable(settings) + _access_ttl(settings),
+            "expires_at": now + refresh_lifetime(settings) + _access_ttl(settings),
         },
     )
     return await _issue_pair(db, settings, user=user)
@@ -160,7 +160,7 @@ async def refresh(*, db: Database, settings: Settings, refresh_token: str) -> To
         await _end_session(db, settings, session, user_id=claims["sub"])
         raise NotAuthenticated(REFRESH_REVOKED)
     user, login = await _signed_in(db, str(claims["sub"]), session)
-    if login is None or login["created_at"] + _refreshable(settings) <= utcnow():
+    if login is None or login["created_at"] + refresh_lifetime(settings) <= utcnow():
         raise NotAuthenticated(REFRESH_REVOKED)
     return await _issue_pair(db, settings, user=user)
 
@@ -188,7 +188,7 @@ def _access_ttl(settings: Settings) -> timedelta:
     return timedelta(minutes=settings.access_token_minutes)
 
 
-def _refreshable(settings: Settings) -> timedelta:
+def refresh_lifetime(settings: Settings) -> timedelta:
     """How long after sign-in a login's refresh tokens work."""
     return timedelta(days=settings.refresh_token_days)
 
@@ -222,7 +222,7 @@ async def _issue_pair(db: Database, settings: Settings, *, user: User) -> TokenP
         user_id=user_id,
         role=user.role,
         token_type="refresh",  # noqa: S106
-        ttl=_refreshable(settings),
+        ttl=refresh_lifetime(settings),
         session=str(user.session),
     )
     await queries.insert_refresh_token(

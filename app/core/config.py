@@ -8,7 +8,7 @@ from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Annotated, Literal, Self
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -32,6 +32,22 @@ def connects_to_one_node(url: str) -> bool:
     that server alone, whatever replica set it belongs to."""
     options = {k.lower(): v.lower() for k, v in parse_qsl(url.partition("?")[2])}
     return options.get("directconnection") == "true"
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def web_origin(url: str) -> str | None:
+    """`scheme://host:port` (port always written, host lower-cased) of an http(s) URL, so two
+    spellings of one origin compare equal; None for anything else (`null`, other schemes)."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
+        return None
+    return f"{parts.scheme}://{parts.hostname}:{port or DEFAULT_PORTS[parts.scheme]}"
 
 
 def jwt_secret_weakness(secret: str) -> str | None:
@@ -61,6 +77,9 @@ class Settings(BaseSettings):
     admin_email: str | None = None
     admin_password: SecretStr | None = None
     cors_origins: Annotated[list[str], NoDecode] = []
+    # Pages that may use the refresh cookie besides the API's own origin (e.g. the public
+    # https origin when a proxy ends TLS and the app sees http).
+    refresh_cookie_origins: Annotated[list[str], NoDecode] = []
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     docs_enabled: bool | None = None  # /docs, /redoc, /openapi.json; default: not in production
@@ -133,6 +152,20 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
+
+    @field_validator("refresh_cookie_origins", mode="before")
+    @classmethod
+    def _parse_cookie_origins(cls, value: object) -> object:
+        entries = value.split(",") if isinstance(value, str) else value
+        if not isinstance(entries, list):
+            return value
+        origins = []
+        for entry in filter(None, (str(part).strip() for part in entries)):
+            origin = web_origin(entry)
+            if origin is None or urlsplit(entry).path not in ("", "/"):
+                raise ValueError(f"{entry!r} is not an origin (scheme://host[:port])")
+            origins.append(origin)
+        return origins
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -55,6 +55,7 @@ ERROR_CODES: dict[str, str] = {
     "changed_concurrently": "409: the ticket changed since it was read",
     "token_expired": "401: the access token has expired",
     "invalid_credentials": "401: wrong email or password",
+    "origin_not_allowed": "403: the refresh cookie used without a same-origin Origin header",
     "cannot_deactivate_self": "an admin deactivating their own account",
     "idempotency_key_reused": "422: the same Idempotency-Key with another body",
     "idempotency_key_in_flight": "409: the first request with this key is still running",

@@ -58,6 +58,7 @@ def start_banner(settings: Any, url: str, created_admin: tuple[str, str] | None)
     lines = [
         "",
         f"  Customer Support API is running ({settings.app_env})",
+        f"  Console    {url}/app/",
         f"  API        {url}/api/",
         f"  Docs       {url}/docs" if settings.docs_on else "  Docs       off (DOCS_ENABLED)",
         f"  Data       {settings.data_dir.resolve()}"

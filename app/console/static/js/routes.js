@@ -1,0 +1,29 @@
+// Every screen of the console, in one place. A route:
+//   path:   "/tickets/:id" (":name" parts become props.params.name; a query after "?" is
+//           props.query, a URLSearchParams)
+//   title:  the page's <h1> and document title
+//   roles:  who may open it: "user" (customers), "support_agent", "admin"; "public" for anyone,
+//           signed in or not; "guest" for the signed-out only (login, sign-up)
+//   nav:    a label puts it in the menu of those roles (in this order)
+//   screen: () => import("./area/file.js"), a module whose default export is the component
+// The first route with a nav label for a role is that role's home.
+// Agent screens go under js/agent/, admin screens under js/admin/, one line each below.
+
+export const routes = [
+  { path: "/login", title: "Log in", roles: ["guest"], screen: () => import("./login.js") },
+  { path: "/signup", title: "Create an account", roles: ["guest"], screen: () => import("./customer/signup.js") },
+  { path: "/tickets", title: "My tickets", roles: ["user"], nav: "My tickets", screen: () => import("./customer/tickets.js") },
+  { path: "/tickets/new", title: "New ticket", roles: ["user"], nav: "New ticket", screen: () => import("./customer/new-ticket.js") },
+  { path: "/tickets/:id", title: "Ticket", roles: ["user"], screen: () => import("./customer/ticket.js") },
+  { path: "/faq", title: "Frequently asked questions", roles: ["public"], nav: "FAQ", screen: () => import("./customer/faq.js") },
+  // Agent screens (js/agent/):
+  { path: "/agent/queue", title: "Queue", roles: ["support_agent"], nav: "Queue", screen: () => import("./agent/queue.js") },
+  { path: "/agent/tickets/:id", title: "Ticket", roles: ["support_agent"], screen: () => import("./agent/ticket.js") },
+  // Admin screens (js/admin/):
+];
+
+// Where a user lands after logging in: the first menu entry of their role.
+export function homeOf(user) {
+  const first = user && routes.find((r) => r.nav && r.roles.includes(user.role));
+  return first ? first.path : user ? "/faq" : "/login";
+}
