@@ -199,7 +199,7 @@ class TestTheTicket:
         expect(page.get_by_text("Unassigned", exact=True)).to_be_visible()
         expect(page.get_by_label("Reply to the customer")).to_have_count(0)
         page.get_by_role("button", name="Assign to me").click()
-        expect(page.get_by_text("Assigned to you")).to_be_visible()
+        expect(page.get_by_text("Assigned to you", exact=True)).to_be_visible()
         expect(page.get_by_role("button", name="Assign to me")).to_have_count(0)
         expect(page.get_by_label("Reply to the customer")).to_be_visible()
 
@@ -268,7 +268,7 @@ class TestKeyboard:
         expect(page.get_by_role("heading", name=f"Second {desk.token}")).to_be_visible()
         expect(page.get_by_text("Unassigned", exact=True)).to_be_visible()
         page.keyboard.press("a")
-        expect(page.get_by_text("Assigned to you")).to_be_visible()
+        expect(page.get_by_text("Assigned to you", exact=True)).to_be_visible()
 
 
 class TestAccessibility:

@@ -37,7 +37,7 @@ class TestTheReferenceFlow:
         files = agent.get_by_role("list", name="Files on this ticket")
         expect(files.get_by_role("img", name="damage.png")).to_be_visible()
         agent.get_by_role("button", name="Assign to me").click()
-        expect(agent.get_by_text("Assigned to you")).to_be_visible()
+        expect(agent.get_by_text("Assigned to you", exact=True)).to_be_visible()
         agent.get_by_label("Reply to the customer").fill("A new vase leaves today.")
         agent.get_by_role("button", name="Send reply").click()
         expect(agent.get_by_role("list", name="Replies")).to_contain_text("A new vase leaves")
