@@ -152,6 +152,28 @@ class TestLiveUpdates:
         expect(page.get_by_text("You rated this ticket 5 out of 5")).to_be_visible()
 
 
+class TestReconnection:
+    def test_a_lost_connection_reconnects_and_catches_up_on_what_it_missed(
+        self, customer_page: Page, console: Console
+    ) -> None:
+        page = customer_page
+        new_ticket(page, "Lost between depots")
+        ticket = f"{console.base}/api/support/tickets/{ticket_id(page)}"
+        expect(page.get_by_text("Live updates: live")).to_be_visible()
+        page.context.set_offline(True)
+        expect(page.get_by_text("Live updates: offline")).to_be_visible()
+        agent = console.headers(console.agent())
+        assert httpx.post(f"{ticket}/assign-self/", headers=agent).status_code == 200
+        answer = httpx.post(f"{ticket}/replies/", headers=agent, json={"body": "Found it."})
+        assert answer.status_code == 201, answer.text
+        expect(page.get_by_text("Found it.")).to_have_count(0)
+
+        # A new stream starts with what happens next: the reply comes from the catch-up.
+        page.context.set_offline(False)
+        expect(page.get_by_text("Live updates: live")).to_be_visible()
+        expect(page.get_by_role("list", name="Replies")).to_contain_text("Found it.")
+
+
 class TestAccessibility:
     def test_no_serious_violation_on_any_customer_screen(
         self, page: Page, console: Console, tmp_path: Path

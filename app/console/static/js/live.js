@@ -88,6 +88,15 @@ function retry() {
   timer = setTimeout(connect, RETRY_MS[Math.min(failures++, RETRY_MS.length - 1)]);
 }
 
+// The browser knows when its network goes: drop the stream then (it could stay silently
+// half-open), and reconnect as soon as the network is back rather than at the next retry.
+window.addEventListener("offline", () => {
+  if (running && source) { source.close(); retry(); }
+});
+window.addEventListener("online", () => {
+  if (running && !source) { clearTimeout(timer); failures = 0; connect(); }
+});
+
 // Called by the shell on login/restore; a screen never needs to.
 export function start() {
   if (running) return;
