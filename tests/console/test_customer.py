@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 from PIL import Image
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.console.conftest import PASSWORD, Console, log_in, serious_violations
 
@@ -116,6 +116,34 @@ class TestSession:
             headers={"Origin": console.base},
         )
         assert again.status_code == 401, again.text
+
+    def test_an_expired_access_token_is_refreshed_once_and_the_request_retried(
+        self, customer_page: Page, console: Console
+    ) -> None:
+        page = customer_page
+        sent: list[str] = []  # the Authorization of each list request, in order
+        refreshes: list[str] = []
+        page.on("request", lambda r: "/api/auth/refresh" in r.url and refreshes.append(r.url))
+
+        def first_one_expired(route: Route) -> None:
+            sent.append(route.request.headers.get("authorization", ""))
+            if len(sent) > 1:
+                route.continue_()
+                return
+            expired = {"error": "Token has expired", "code": "token_expired"}
+            route.fulfill(status=401, json=expired)
+
+        page.route(
+            lambda url: url.split("?")[0].endswith("/api/support/tickets/"), first_one_expired
+        )
+        menu = page.get_by_role("navigation", name="Main")
+        menu.get_by_role("link", name="New ticket").click()
+        menu.get_by_role("link", name="My tickets").click()
+        expect(page.get_by_text("No tickets yet.")).to_be_visible()
+        assert len(sent) == 2, sent
+        assert len(refreshes) == 1, refreshes
+        assert sent[0] != sent[1]  # retried with the new access token
+        expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
 def ticket_id(page: Page) -> str:
