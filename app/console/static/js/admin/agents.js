@@ -1,8 +1,8 @@
 // Agents: those waiting for approval (Approve), and the approved ones, each deactivated or
 // activated (GET /api/admin/agents/?approved=, POST /api/admin/approve-agent/{id}/).
 import { post } from "../api.js";
-import { announce, ErrorMessage, html, Loading, useAction, useLive, When } from "../ui.js";
-import { Activation, More, usePaged } from "./common.js";
+import { announce, ErrorMessage, html, useAction, useLive, When } from "../ui.js";
+import { Activation, Rows, usePaged } from "./common.js";
 
 function Waiting({ agent, onApproved }) {
   const [approve, busy, error] = useAction(async () => {
@@ -18,22 +18,16 @@ function Waiting({ agent, onApproved }) {
   </li>`;
 }
 
-function People({ list, label, empty, row }) {
-  if (!list.items) return list.loading ? html`<${Loading} />` : html`<${ErrorMessage} error=${list.error} />`;
-  return html`${list.items.length === 0 ? html`<p class="muted">${empty}</p>`
-    : html`<ul class="list" aria-label=${label}>${list.items.map(row)}</ul>`}<${More} list=${list} />`;
-}
-
 export default function Agents() {
   const waiting = usePaged("/api/admin/agents/", "agents", { approved: false });
   const approved = usePaged("/api/admin/agents/", "agents", { approved: true });
   const reload = () => { waiting.reload(); approved.reload(); };
   useLive((event) => { if (/^(agent|user)\./.test(event.type)) reload(); }, [waiting.reload, approved.reload]);
   return html`<h2>Waiting for approval</h2>
-    <${People} list=${waiting} label="Waiting for approval" empty="No agent is waiting."
+    <${Rows} list=${waiting} label="Waiting for approval" empty="No agent is waiting."
       row=${(a) => html`<${Waiting} key=${a.id} agent=${a} onApproved=${reload} />`} />
     <h2>Approved agents</h2>
-    <${People} list=${approved} label="Approved agents" empty="No approved agent yet."
+    <${Rows} list=${approved} label="Approved agents" empty="No approved agent yet."
       row=${(a) => html`<li key=${`${a.id}-${a.is_active}`}>
         <p class="title">${a.name}</p><div class="meta"><span>${a.email}</span></div>
         <${Activation} id=${a.id} who=${a.name} active=${a.is_active} />

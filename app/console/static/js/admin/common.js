@@ -1,37 +1,32 @@
-// What the admin screens share: paged lists, the approved agents, activating users, and API
-// field errors gathered under the form field they belong to.
+// What the admin screens share: paged lists, approved agents, (de)activating users, and API
+// field errors moved under the form field they belong to.
 import { ApiError, get, post, query } from "../api.js";
-import { announce, ErrorMessage, html, useAction, useLoad, useState } from "../ui.js";
+import { announce, ErrorMessage, html, Loading, useAction, useLoad, useState } from "../ui.js";
 
-// A list read in pages of 100 from `path` + `params`, its rows under `key` in each answer:
-// {items, error, loading, reload, more} (more: null on the last page, else reads the next).
+// A list read 100 at a time, rows under `key`: {items, error, loading, reload, more, moreError}.
 export function usePaged(path, key, params = {}, deps = []) {
-  const [extra, setExtra] = useState({ items: [], cursor: undefined, error: null });
-  const first = useLoad(() => {
-    setExtra({ items: [], cursor: undefined, error: null });
-    return get(path + query({ ...params, limit: 100 }));
-  }, deps);
-  const cursor = extra.cursor !== undefined ? extra.cursor : first.data && first.data.next_cursor;
-  const more = cursor ? async () => {
-    try {
-      const next = await get(path + query({ ...params, limit: 100, cursor }));
-      setExtra({ items: [...extra.items, ...next[key]], cursor: next.next_cursor, error: null });
-    } catch (error) { setExtra({ ...extra, error }); }
-  } : null;
-  return { ...first, items: first.data ? [...first.data[key], ...extra.items] : null, more, moreError: extra.error };
+  const [extra, setExtra] = useState({ items: [] });
+  const read = (cursor) => get(path + query({ ...params, limit: 100, cursor }));
+  const first = useLoad(() => { setExtra({ items: [] }); return read(); }, deps);
+  const cursor = "cursor" in extra ? extra.cursor : first.data && first.data.next_cursor;
+  const more = cursor && (() => read(cursor).then(
+    (next) => setExtra({ items: [...extra.items, ...next[key]], cursor: next.next_cursor }),
+    (error) => setExtra({ ...extra, error })));
+  return { ...first, items: first.data && [...first.data[key], ...extra.items], more, moreError: extra.error };
 }
 
-export function More({ list }) {
-  return html`<${ErrorMessage} error=${list.moreError} />
-    ${list.more && html`<button type="button" class="secondary" onClick=${list.more}>Show more</button>`}`;
-}
+// A usePaged list as <ul aria-label=label>, each item drawn by row(item), with its errors
+// (field errors of the filters in `shown` are said at their fields).
+export const Rows = ({ list, label, empty, row, shown }) => html`<${ErrorMessage}
+    error=${list.error || list.moreError} shown=${shown} />
+  ${!list.items ? list.loading && html`<${Loading} />` : list.items.length
+    ? html`<ul class="list" aria-label=${label}>${list.items.map(row)}</ul>` : html`<p>${empty}</p>`}
+  ${list.more && html`<button type="button" class="secondary" onClick=${list.more}>Show more</button>`}`;
 
 export const approvedAgents = () => get("/api/admin/agents/?approved=true&limit=100")
   .then((answer) => answer.agents.filter((agent) => agent.is_active));
 
-// The error with each field message moved to the first of `names` its key is or starts with
-// ("calendar.hours.monday.0" under "calendar.hours.monday"), plus `suffix` (a form's fields
-// are "question-<id>"), so Field shows it.
+// Messages of "calendar.hours.monday.0" go to the field "calendar.hours.monday" (+ suffix).
 export function under(error, names, suffix = "") {
   if (!(error instanceof ApiError)) return error;
   const fields = {};
@@ -43,16 +38,14 @@ export function under(error, names, suffix = "") {
   return new ApiError(error.status, error.code, error.message, fields);
 }
 
-// Deactivate/activate a user (who: "Ada Agent", "customer Cora"). `active` unknown (undefined):
-// both buttons until the API tells.
-export function Activation({ id, who, active, onChange }) {
+// Deactivate or activate a user; while `active` is unknown, both buttons.
+export function Activation({ id, who, active }) {
   const [state, setState] = useState(active);
   const [set, busy, error] = useAction(async (on) => {
-    const answer = await post(`/api/admin/users/${id}/${on ? "activate" : "deactivate"}/`);
+    const answer = await post(`/api/admin/users/${id}/${on ? "" : "de"}activate/`);
     setState(answer.user.is_active);
-    const released = answer.released_tickets ? ` ${answer.released_tickets} of their tickets went back to the queue.` : "";
-    announce(`${who} is ${answer.user.is_active ? "active" : "deactivated"}.${released}`);
-    if (onChange) onChange(answer);
+    announce(`${who} is ${answer.user.is_active ? "active" : "deactivated"}.${answer.released_tickets
+      ? ` ${answer.released_tickets} of their tickets went back to the queue.` : ""}`);
   });
   return html`<div class="actions">
     ${state !== undefined && html`<span class=${`badge ${state ? "" : "off"}`}>${state ? "Active" : "Deactivated"}</span>`}

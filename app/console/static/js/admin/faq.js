@@ -1,10 +1,11 @@
-// FAQ editing: the questions (GET /api/support/faq/), one form to add (POST /api/admin/faq/),
-// and each question edited in place (PUT) or deleted after a confirmation (DELETE).
+// FAQ editing: add a question, edit one in place, delete one after a confirmation.
 import { del, post, put } from "../api.js";
-import { announce, CATEGORIES, ErrorMessage, Field, Form, html, Loading, useAction, useState } from "../ui.js";
-import { More, under, usePaged } from "./common.js";
+import { announce, CATEGORIES, ErrorMessage, Field, Form, html, useAction, useState } from "../ui.js";
+import { Rows, under, usePaged } from "./common.js";
 
-// Add (faq undefined) or edit one question; field names end in `suffix` so forms differ.
+const NAMES = ["question", "answer", "category"];
+
+// Adds (no faq) or edits; an edit form's fields are "question-<id>": ids stay unique.
 function FaqForm({ faq, onSaved, onCancel }) {
   const suffix = faq ? `-${faq.id}` : "";
   const [values, setValues] = useState(faq || { question: "", answer: "", category: "Other" });
@@ -12,59 +13,44 @@ function FaqForm({ faq, onSaved, onCancel }) {
     const body = { question: values.question, answer: values.answer, category: values.category };
     await (faq ? put(`/api/admin/faq/${faq.id}/`, body) : post("/api/admin/faq/", body));
     announce(faq ? "Question saved" : "Question added");
-    if (!faq) setValues({ question: "", answer: "", category: values.category });
+    if (!faq) setValues({ ...body, question: "", answer: "" });
     onSaved();
   });
-  const names = ["question", "answer", "category"];
-  const error = under(failure, names, suffix);
-  const field = (name) => ({ name: name + suffix, error, value: values[name],
-    onInput: (e) => setValues({ ...values, [name]: e.target.value }) });
+  const error = under(failure, NAMES, suffix);
+  const field = (name, label, more) => html`<${Field} label=${label} name=${name + suffix} error=${error}
+    value=${values[name]} onInput=${(e) => setValues({ ...values, [name]: e.target.value })} ...${more} />`;
   return html`<${Form} onSubmit=${save} aria-label=${faq ? `Edit: ${faq.question}` : "Add a question"}>
-    <${Field} label="Question" ...${field("question")} />
-    <${Field} label="Answer" as="textarea" ...${field("answer")} />
-    <${Field} label="Category" as="select" options=${CATEGORIES} ...${field("category")}
-      onChange=${(e) => setValues({ ...values, category: e.target.value })} />
-    <${ErrorMessage} error=${error} shown=${names.map((n) => n + suffix)} />
+    ${field("question", "Question")}${field("answer", "Answer", { as: "textarea" })}
+    ${field("category", "Category", { as: "select", options: CATEGORIES })}
+    <${ErrorMessage} error=${error} shown=${NAMES.map((n) => n + suffix)} />
     <div class="actions"><button type="submit" disabled=${busy}>${faq ? "Save" : "Add question"}</button>
       ${onCancel && html`<button type="button" class="secondary" onClick=${onCancel}>Cancel</button>`}</div>
   </${Form}>`;
 }
 
 function Question({ faq, onChanged }) {
-  const [mode, setMode] = useState("show"); // show | edit | confirm
+  const [mode, setMode] = useState(""); // "", "edit" or "confirm"
   const [remove, busy, error] = useAction(async () => {
     await del(`/api/admin/faq/${faq.id}/`);
     announce("Question deleted");
     onChanged();
   });
-  if (mode === "edit") {
-    return html`<li><${FaqForm} faq=${faq} onSaved=${() => { setMode("show"); onChanged(); }}
-      onCancel=${() => setMode("show")} /></li>`;
-  }
+  const button = (label, onClick, name) => html`<button type="button" class="secondary" onClick=${onClick}
+    aria-label=${name && `${name}: ${faq.question}`} disabled=${busy}>${label}</button>`;
+  if (mode === "edit") return html`<li><${FaqForm} faq=${faq} onSaved=${() => { setMode(""); onChanged(); }} onCancel=${() => setMode("")} /></li>`;
   return html`<li>
     <p class="title">${faq.question}</p><p class="body">${faq.answer}</p>
-    <div class="meta"><span>${faq.category}</span></div>
+    <div class="meta">${faq.category}</div>
     <div class="actions">${mode === "confirm"
-      ? html`<span>Delete this question?</span>
-        <button type="button" onClick=${remove} disabled=${busy}>Yes, delete</button>
-        <button type="button" class="secondary" onClick=${() => setMode("show")}>Keep it</button>`
-      : html`<button type="button" class="secondary" onClick=${() => setMode("edit")}
-          aria-label=${`Edit: ${faq.question}`}>Edit</button>
-        <button type="button" class="secondary" onClick=${() => setMode("confirm")}
-          aria-label=${`Delete: ${faq.question}`}>Delete</button>`}</div>
+      ? html`Delete this question? ${button("Yes, delete", remove)}${button("Keep it", () => setMode(""))}`
+      : html`${button("Edit", () => setMode("edit"), "Edit")}${button("Delete", () => setMode("confirm"), "Delete")}`}</div>
     <${ErrorMessage} error=${error} />
   </li>`;
 }
 
 export default function FaqEditor() {
   const list = usePaged("/api/support/faq/", "faqs");
-  return html`<h2>Add a question</h2>
-    <${FaqForm} onSaved=${list.reload} />
-    <h2>Questions</h2>
-    <${ErrorMessage} error=${list.error} />
-    ${!list.items ? list.loading && html`<${Loading} />`
-      : list.items.length === 0 ? html`<p class="muted">No questions yet.</p>`
-      : html`<ul class="list" aria-label="Questions">${list.items.map((faq) => html`<${Question}
-          key=${`${faq.id}-${faq.question}-${faq.answer}-${faq.category}`} faq=${faq} onChanged=${list.reload} />`)}</ul>`}
-    <${More} list=${list} />`;
+  return html`<h2>Add a question</h2><${FaqForm} onSaved=${list.reload} />
+    <h2>Questions</h2><${Rows} list=${list} label="Questions" empty="No questions yet."
+      row=${(faq) => html`<${Question} key=${JSON.stringify(faq)} faq=${faq} onChanged=${list.reload} />`} />`;
 }

@@ -1,39 +1,35 @@
-// The SLA policy (GET|PUT /api/admin/sla-policy/): targets per priority in minutes, and the
-// business calendar (time zone, opening hours per weekday, holidays). Empty hours on every
-// day: around the clock.
+// The SLA policy: targets per priority in minutes, and the business calendar (time zone,
+// opening hours per weekday, holidays); no hours on any day means around the clock.
 import { get, put } from "../api.js";
 import { ErrorMessage, Field, Form, html, Loading, PRIORITIES, useAction, useEffect, useLoad, useState } from "../ui.js";
 import { under } from "./common.js";
 
 const DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 const KINDS = [["first_response_minutes", "first response"], ["resolution_minutes", "resolution"]];
-const NAMES = [
-  ...PRIORITIES.flatMap((p) => KINDS.map(([k]) => `targets.${p}.${k}`)),
-  "calendar.timezone", "calendar.holidays", ...DAYS.map((d) => `calendar.hours.${d}`),
-];
+const TARGETS = PRIORITIES.flatMap((p) => KINDS.map(([k]) => `targets.${p}.${k}`));
+const ZONE = "calendar.timezone", HOLIDAYS = "calendar.holidays", HOURS = DAYS.map((d) => `calendar.hours.${d}`);
+const NAMES = [...TARGETS, ZONE, HOLIDAYS, ...HOURS];
+const words = (text) => text.split(/[\s,]+/).filter(Boolean);
+const pick = (object, path) => path.split(".").reduce((o, k) => o && o[k], object);
 
-// The policy as form values (all strings, keyed by field name), and back.
+// The policy as form values (strings keyed by field name), and back.
 function toValues(policy) {
-  const values = { "calendar.timezone": policy.calendar.timezone,
-    "calendar.holidays": policy.calendar.holidays.join(", ") };
-  for (const p of PRIORITIES) for (const [k] of KINDS) values[`targets.${p}.${k}`] = String(policy.targets[p][k]);
-  for (const d of DAYS) values[`calendar.hours.${d}`] = (policy.calendar.hours[d] || []).map((s) => s.join("-")).join(", ");
+  const values = { [ZONE]: policy.calendar.timezone, [HOLIDAYS]: policy.calendar.holidays.join(", ") };
+  for (const name of TARGETS) values[name] = String(pick(policy, name));
+  for (const name of HOURS) values[name] = (pick(policy, name) || []).map((s) => s.join("-")).join(", ");
   return values;
 }
 
-const list = (text) => text.split(/[\s,]+/).filter(Boolean);
-const number = (text) => (/^\d+$/.test(text.trim()) ? Number(text) : text);
-
 function toPolicy(values) {
+  const minutes = (name) => (/^\d+$/.test(values[name].trim()) ? Number(values[name]) : values[name]);
   const targets = Object.fromEntries(PRIORITIES.map((p) => [p, Object.fromEntries(
-    KINDS.map(([k]) => [k, number(values[`targets.${p}.${k}`])]))]));
+    KINDS.map(([k]) => [k, minutes(`targets.${p}.${k}`)]))]));
   const hours = {};
-  for (const d of DAYS) {
-    const spans = list(values[`calendar.hours.${d}`]).map((span) => span.split("-"));
+  DAYS.forEach((d, i) => {
+    const spans = words(values[HOURS[i]]).map((span) => span.split("-"));
     if (spans.length) hours[d] = spans;
-  }
-  return { targets, calendar: { timezone: values["calendar.timezone"].trim(), hours,
-    holidays: list(values["calendar.holidays"]) } };
+  });
+  return { targets, calendar: { timezone: values[ZONE].trim(), hours, holidays: words(values[HOLIDAYS]) } };
 }
 
 export default function SlaPolicy() {
@@ -49,17 +45,17 @@ export default function SlaPolicy() {
   });
   if (!values) return policy.loading ? html`<${Loading} />` : html`<${ErrorMessage} error=${policy.error} />`;
   const error = under(failure, NAMES);
-  const field = (name, label, more = {}) => html`<${Field} label=${label} name=${name} error=${error}
+  const field = (name, label, more) => html`<${Field} label=${label} name=${name} error=${error}
     value=${values[name]} onInput=${(e) => setValues({ ...values, [name]: e.target.value })} ...${more} />`;
   return html`<${Form} onSubmit=${save} aria-label="SLA policy">
     ${PRIORITIES.map((p) => html`<fieldset><legend>${p} priority</legend>
-      ${KINDS.map(([k, words]) => field(`targets.${p}.${k}`, `${p}: ${words} (minutes)`, { inputmode: "numeric" }))}
+      ${KINDS.map(([k, kind]) => field(`targets.${p}.${k}`, `${p}: ${kind} (minutes)`, { inputmode: "numeric" }))}
     </fieldset>`)}
     <fieldset><legend>Business calendar</legend>
-      ${field("calendar.timezone", "Time zone", { hint: "An IANA name, e.g. Europe/Paris or UTC" })}
-      <p class="hint">Opening hours as 09:00-18:00 (several with commas); leave every day empty for around the clock.</p>
-      ${DAYS.map((d) => field(`calendar.hours.${d}`, `${d[0].toUpperCase()}${d.slice(1)} hours`))}
-      ${field("calendar.holidays", "Holidays", { hint: "Dates as 2026-12-25, separated by commas" })}
+      ${field(ZONE, "Time zone", { hint: "An IANA name, e.g. Europe/Paris" })}
+      <p class="hint">Opening hours like 09:00-18:00, several with commas; none on any day: around the clock.</p>
+      ${DAYS.map((d, i) => field(HOURS[i], `${d[0].toUpperCase()}${d.slice(1)} hours`))}
+      ${field(HOLIDAYS, "Holidays", { hint: "Dates like 2026-12-25, with commas" })}
     </fieldset>
     <${ErrorMessage} error=${error} shown=${NAMES} />
     ${saved && html`<p class="success" role="status">${saved}</p>`}
