@@ -1,5 +1,4 @@
-// Agents: those waiting for approval (Approve), and the approved ones, each deactivated or
-// activated (GET /api/admin/agents/?approved=, POST /api/admin/approve-agent/{id}/).
+// Agents: approve those waiting; deactivate or activate the approved ones.
 import { post } from "../api.js";
 import { announce, ErrorMessage, html, useAction, useLive, When } from "../ui.js";
 import { Activation, Rows, usePaged } from "./common.js";

@@ -1,7 +1,6 @@
-// What the admin screens share: paged lists, approved agents, (de)activating users, and API
-// field errors moved under the form field they belong to.
+// What the admin screens share.
 import { ApiError, get, post, query } from "../api.js";
-import { announce, ErrorMessage, html, Loading, useAction, useLoad, useState } from "../ui.js";
+import { announce, ErrorMessage, Field, html, Loading, useAction, useLoad, useState } from "../ui.js";
 
 // A list read 100 at a time, rows under `key`: {items, error, loading, reload, more, moreError}.
 export function usePaged(path, key, params = {}, deps = []) {
@@ -29,23 +28,27 @@ export const approvedAgents = () => get("/api/admin/agents/?approved=true&limit=
 // Messages of "calendar.hours.monday.0" go to the field "calendar.hours.monday" (+ suffix).
 export function under(error, names, suffix = "") {
   if (!(error instanceof ApiError)) return error;
-  const fields = {};
+  const moved = {};
   for (const [key, messages] of Object.entries(error.fields)) {
     const found = names.find((n) => key === n || key.startsWith(`${n}.`));
     const name = found ? found + suffix : key;
-    fields[name] = [...(fields[name] || []), ...messages];
+    moved[name] = [...(moved[name] || []), ...messages];
   }
-  return new ApiError(error.status, error.code, error.message, fields);
+  return new ApiError(error.status, error.code, error.message, moved);
 }
 
-// Deactivate or activate a user; while `active` is unknown, both buttons.
+// field(name, label, props): a Field showing values[name] and its errors, editing values.
+export const fields = (values, setValues, error, suffix = "") => (name, label, more) => html`<${Field}
+  label=${label} name=${name + suffix} error=${error} value=${values[name]} ...${more}
+  onInput=${(e) => setValues({ ...values, [name]: e.target.value })} />`;
+
+// While `active` is unknown (a customer), both buttons.
 export function Activation({ id, who, active }) {
   const [state, setState] = useState(active);
   const [set, busy, error] = useAction(async (on) => {
     const answer = await post(`/api/admin/users/${id}/${on ? "" : "de"}activate/`);
     setState(answer.user.is_active);
-    announce(`${who} is ${answer.user.is_active ? "active" : "deactivated"}.${answer.released_tickets
-      ? ` ${answer.released_tickets} of their tickets went back to the queue.` : ""}`);
+    announce(`${who} is ${answer.user.is_active ? "active" : "deactivated"}`);
   });
   return html`<div class="actions">
     ${state !== undefined && html`<span class=${`badge ${state ? "" : "off"}`}>${state ? "Active" : "Deactivated"}</span>`}

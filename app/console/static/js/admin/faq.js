@@ -1,7 +1,7 @@
 // FAQ editing: add a question, edit one in place, delete one after a confirmation.
 import { del, post, put } from "../api.js";
-import { announce, CATEGORIES, ErrorMessage, Field, Form, html, useAction, useState } from "../ui.js";
-import { Rows, under, usePaged } from "./common.js";
+import { announce, CATEGORIES, ErrorMessage, Form, html, useAction, useState } from "../ui.js";
+import { fields, Rows, under, usePaged } from "./common.js";
 
 const NAMES = ["question", "answer", "category"];
 
@@ -17,8 +17,7 @@ function FaqForm({ faq, onSaved, onCancel }) {
     onSaved();
   });
   const error = under(failure, NAMES, suffix);
-  const field = (name, label, more) => html`<${Field} label=${label} name=${name + suffix} error=${error}
-    value=${values[name]} onInput=${(e) => setValues({ ...values, [name]: e.target.value })} ...${more} />`;
+  const field = fields(values, setValues, error, suffix);
   return html`<${Form} onSubmit=${save} aria-label=${faq ? `Edit: ${faq.question}` : "Add a question"}>
     ${field("question", "Question")}${field("answer", "Answer", { as: "textarea" })}
     ${field("category", "Category", { as: "select", options: CATEGORIES })}

@@ -1,7 +1,7 @@
-// Reports for a period (overview by day): totals, and three SVG charts, each described in
-// words for screen readers (created/resolved per day, SLA attainment, CSAT).
+// Reports for a period: totals, and three SVG charts described in words for screen readers.
 import { get, query } from "../api.js";
-import { ErrorMessage, Field, Form, html, Loading, useLoad, useState } from "../ui.js";
+import { ErrorMessage, Form, html, Loading, useLoad, useState } from "../ui.js";
+import { fields } from "./common.js";
 
 const DAY = 864e5;
 const isoDay = (ms) => new Date(ms).toISOString().slice(0, 10);
@@ -34,7 +34,6 @@ function Charts({ report: { totals, groups } }) {
   const met = (p, n) => (p === null ? "no ticket counted" : `${round(p)}% of ${n}`);
   return html`<dl class="totals">${[["Created", totals.created], ["Resolved", totals.resolved],
       ["Open at the end", totals.backlog],
-      ["Median first response", minutes(totals.first_response.median_minutes)],
       ["Median resolution", minutes(totals.resolution.median_minutes)],
       ["CSAT average", `${round(csat.average)} (${csat.responses} ratings)`]]
       .map(([k, v]) => html`<div><dt>${k}</dt><dd>${v}</dd></div>`)}</dl>
@@ -60,10 +59,9 @@ export default function Reports() {
   // "to" is included here and excluded by the API: the day after it.
   const report = useLoad(() => get(`/api/admin/reports/overview/${query({ from: period.from, group_by: "day",
     to: period.to && isoDay(Date.parse(period.to) + DAY) })}`), [period.from, period.to]);
-  const field = (name, label) => html`<${Field} label=${label} name=${name} type="date" value=${draft[name]}
-    error=${report.error} onInput=${(e) => setDraft({ ...draft, [name]: e.target.value })} />`;
+  const field = fields(draft, setDraft, report.error);
   return html`<${Form} class="toolbar" aria-label="Period" onSubmit=${() => setPeriod(draft)}>
-      ${field("from", "From")}${field("to", "To (included)")}<button type="submit">Show</button>
+      ${field("from", "From", { type: "date" })}${field("to", "To (included)", { type: "date" })}<button type="submit">Show</button>
     </${Form}>
     <${ErrorMessage} error=${report.error} shown=${["from", "to"]} />
     ${report.data ? html`<${Charts} report=${report.data} />` : report.loading && html`<${Loading} />`}`;

@@ -1,8 +1,7 @@
-// The SLA policy: targets per priority in minutes, and the business calendar (time zone,
-// opening hours per weekday, holidays); no hours on any day means around the clock.
+// The SLA policy: targets per priority, and the business calendar.
 import { get, put } from "../api.js";
-import { ErrorMessage, Field, Form, html, Loading, PRIORITIES, useAction, useEffect, useLoad, useState } from "../ui.js";
-import { under } from "./common.js";
+import { ErrorMessage, Form, html, Loading, PRIORITIES, useAction, useEffect, useLoad, useState } from "../ui.js";
+import { fields, under } from "./common.js";
 
 const DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 const KINDS = [["first_response_minutes", "first response"], ["resolution_minutes", "resolution"]];
@@ -45,8 +44,7 @@ export default function SlaPolicy() {
   });
   if (!values) return policy.loading ? html`<${Loading} />` : html`<${ErrorMessage} error=${policy.error} />`;
   const error = under(failure, NAMES);
-  const field = (name, label, more) => html`<${Field} label=${label} name=${name} error=${error}
-    value=${values[name]} onInput=${(e) => setValues({ ...values, [name]: e.target.value })} ...${more} />`;
+  const field = fields(values, setValues, error);
   return html`<${Form} onSubmit=${save} aria-label="SLA policy">
     ${PRIORITIES.map((p) => html`<fieldset><legend>${p} priority</legend>
       ${KINDS.map(([k, kind]) => field(`targets.${p}.${k}`, `${p}: ${kind} (minutes)`, { inputmode: "numeric" }))}

@@ -1,5 +1,4 @@
-// All tickets, with the staff filters, search and sorts; each can be reassigned to an approved
-// agent, and its customer deactivated or activated.
+// All tickets with filters; reassign one, or (de)activate its customer.
 import { post } from "../api.js";
 import {
   announce, CATEGORIES, ErrorMessage, Field, Form, html, PRIORITIES, STATUSES,

@@ -1,8 +1,7 @@
-// Webhooks: add one (its secret shown once), send a test event, and follow a webhook's
-// deliveries and their attempts; retry one.
+// Webhooks: add one (its secret shown once), send a test event, follow its deliveries, retry.
 import { post } from "../api.js";
-import { announce, ErrorMessage, Field, Form, html, useAction, useEffect, useState, When } from "../ui.js";
-import { Rows, under, usePaged } from "./common.js";
+import { announce, ErrorMessage, Form, html, useAction, useEffect, useState, When } from "../ui.js";
+import { fields, Rows, under, usePaged } from "./common.js";
 
 const NAMES = ["url", "event_types", "description"];
 const EMPTY = { url: "", event_types: "", description: "" };
@@ -18,11 +17,10 @@ function Create({ onCreated }) {
     onCreated();
   });
   const error = under(failure, NAMES);
-  const field = (name, label, hint) => html`<${Field} label=${label} name=${name} hint=${hint} error=${error}
-    value=${values[name]} onInput=${(e) => setValues({ ...values, [name]: e.target.value })} />`;
+  const field = fields(values, setValues, error);
   return html`<${Form} onSubmit=${create} aria-label="Add a webhook">
-    ${field("url", "URL", "https, on a public address")}
-    ${field("event_types", "Event types (optional)", "Like ticket.created, reply.created; none: every event")}
+    ${field("url", "URL", { hint: "https, on a public address" })}
+    ${field("event_types", "Event types (optional)", { hint: "e.g. ticket.created, reply.created; none: all" })}
     ${field("description", "Description (optional)")}
     <${ErrorMessage} error=${error} shown=${NAMES} />
     ${secret && html`<div class="success" role="status">Webhook added. Its signing secret, shown only now:
@@ -40,7 +38,7 @@ function Delivery({ path, delivery: d, onRetried }) {
   });
   const last = d.attempts[d.attempts.length - 1];
   return html`<li><p class="title">${d.event_type} <span class="badge">${d.status}</span></p>
-    <div class="meta"><span>Queued <${When} at=${d.created_at} /></span><span>${d.attempt_count} attempt(s)</span>
+    <div class="meta"><span>${d.attempt_count} attempt(s)</span>
       ${last && html`<span>Last: ${last.status_code || last.error}</span>`}
       ${d.next_attempt_at && html`<span>Next <${When} at=${d.next_attempt_at} /></span>`}</div>
     ${d.status !== "delivered" && html`<div class="actions"><button type="button" class="secondary"
