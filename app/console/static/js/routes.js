@@ -20,6 +20,12 @@ export const routes = [
   { path: "/agent/queue", title: "Queue", roles: ["support_agent"], nav: "Queue", screen: () => import("./agent/queue.js") },
   { path: "/agent/tickets/:id", title: "Ticket", roles: ["support_agent"], screen: () => import("./agent/ticket.js") },
   // Admin screens (js/admin/):
+  { path: "/admin/tickets", title: "All tickets", roles: ["admin"], nav: "All tickets", screen: () => import("./admin/tickets.js") },
+  { path: "/admin/agents", title: "Agents", roles: ["admin"], nav: "Agents", screen: () => import("./admin/agents.js") },
+  { path: "/admin/reports", title: "Reports", roles: ["admin"], nav: "Reports", screen: () => import("./admin/reports.js") },
+  { path: "/admin/sla", title: "SLA policy", roles: ["admin"], nav: "SLA policy", screen: () => import("./admin/sla.js") },
+  { path: "/admin/faq", title: "Edit the FAQ", roles: ["admin"], nav: "Edit FAQ", screen: () => import("./admin/faq.js") },
+  { path: "/admin/webhooks", title: "Webhooks", roles: ["admin"], nav: "Webhooks", screen: () => import("./admin/webhooks.js") },
 ];
 
 // Where a user lands after logging in: the first menu entry of their role.
