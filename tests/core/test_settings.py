@@ -160,6 +160,13 @@ class TestParsing:
         assert parsed.cors_origins == ["https://a.example", "https://b.example"]
         assert [str(n) for n in parsed.trusted_proxies] == ["10.0.0.0/8", "127.0.0.1/32"]
 
+    def test_refresh_cookie_origins_are_origins(self) -> None:
+        listed = settings(refresh_cookie_origins="https://Support.example.com, http://h:8080/")
+        assert listed.refresh_cookie_origins == ["https://support.example.com:443", "http://h:8080"]
+        for bad in ("support.example.com", "https://x.example/app", "ftp://x.example"):
+            with pytest.raises(ValidationError, match="is not an origin"):
+                settings(refresh_cookie_origins=bad)
+
     def test_defaults(self) -> None:
         default = settings()
         assert default.app_env == "development"
