@@ -160,6 +160,7 @@ def open_page(browser: Browser, console: Console) -> Iterator[Callable[[], Page]
         opened.append((context, watched))
         fresh = context.new_page()
         fresh.on("console", watched)
+        fresh.on("pageerror", lambda error: watched.messages.append(f"uncaught: {error}"))
         return fresh
 
     yield new_page

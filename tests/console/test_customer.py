@@ -145,6 +145,24 @@ class TestSession:
         assert sent[0] != sent[1]  # retried with the new access token
         expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
+    def test_two_tabs_refreshing_at_once_both_keep_the_login(
+        self, customer_page: Page, console: Console
+    ) -> None:
+        """A refresh token works once; the tabs of one browser share it. They take turns, so
+        the second sends the cookie the first one's refresh set, and the login goes on."""
+        second = customer_page.context.new_page()
+        second.goto(console.url("/tickets"))
+        expect(second.get_by_role("button", name="Log out")).to_be_visible()
+        # Both tabs start their refresh at one agreed moment of the page clock, shared by tabs.
+        at = customer_page.evaluate("Date.now() + 500")
+        start = """(at) => { window.refreshed = import('/app/js/api.js').then((api) =>
+            new Promise((go) => setTimeout(go, at - Date.now())).then(() => api.refresh())); }"""
+        for tab in (customer_page, second):
+            tab.evaluate(start, at)
+        assert [tab.evaluate("window.refreshed") for tab in (customer_page, second)] == [True] * 2
+        customer_page.reload()
+        expect(customer_page.get_by_role("button", name="Log out")).to_be_visible()
+
 
 def ticket_id(page: Page) -> str:
     found = re.search(r"#/tickets/([0-9a-f]{24})", page.url)

@@ -123,8 +123,12 @@ export async function login(email, password) {
 }
 
 // A new access token from the refresh cookie; false when there is no session to refresh.
+// Tabs of one browser share the cookie: they take turns (Web Locks), so a second tab sends the
+// cookie the first one's refresh set, never the spent one (a reuse would end the login).
+const inTurn = (fn) => (navigator.locks ? navigator.locks.request("support-refresh", fn) : fn());
+
 export function refresh() {
-  refreshing ||= post("/api/auth/refresh/", { session: "cookie" }, { auth: false })
+  refreshing ||= inTurn(() => post("/api/auth/refresh/", { session: "cookie" }, { auth: false }))
     .then((answer) => { setSession(answer); return true; })
     .catch(() => { setSession(null); return false; })
     .finally(() => { refreshing = null; });

@@ -77,6 +77,7 @@ function App() {
   const [user, setUser] = useState(undefined); // undefined while the session is restored
   const [at, setAt] = useState(parse);
   const [liveStatus, setLiveStatus] = useState("offline");
+  const [epoch, setEpoch] = useState(0); // a new value mounts the screen again: it reads anew
   useEffect(() => {
     const onHash = () => setAt(parse());
     window.addEventListener("hashchange", onHash);
@@ -85,8 +86,9 @@ function App() {
       if (next) live.start(); else live.stop();
     });
     const unwatch = live.onStatus(setLiveStatus);
+    const unresync = live.onResync(() => setEpoch((n) => n + 1));
     api.restore();
-    return () => { window.removeEventListener("hashchange", onHash); unsubscribe(); unwatch(); };
+    return () => { window.removeEventListener("hashchange", onHash); unsubscribe(); unwatch(); unresync(); };
   }, []);
   // Signed out: screens that need a login go to it (and back after); signed in: no login page.
   useEffect(() => {
@@ -103,7 +105,7 @@ function App() {
       <${Nav} user=${user} />
       ${user && html`<${Account} user=${user} />`}
     </header>
-    <main id="main" tabindex="-1"><${Page} at=${at} user=${user} /></main>
+    <main id="main" tabindex="-1"><${Page} key=${epoch} at=${at} user=${user} /></main>
     <footer class="muted">${user ? `Live updates: ${liveStatus}` : ""}</footer>
     <div id="announcer" class="visually-hidden" aria-live="polite"></div>`;
 }

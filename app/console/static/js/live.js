@@ -19,6 +19,8 @@ const RETRY_MS = [1000, 2000, 5000, 10000, 30000];
 
 const subscribers = new Set();
 const statusListeners = new Set();
+const resyncListeners = new Set();
+let reconnecting = false; // a connection was open before: the next one is a reconnection
 let source = null;
 let lastId = null; // the newest event handed on (a decimal sequence number)
 let running = false;
@@ -27,6 +29,9 @@ let timer = null;
 
 // fn(event) for every event; returns the unsubscribe function (call it when the screen goes).
 export function subscribe(fn) { subscribers.add(fn); return () => subscribers.delete(fn); }
+
+// fn() when events may have been missed and can't be caught up: the screens read anew.
+export function onResync(fn) { resyncListeners.add(fn); return () => resyncListeners.delete(fn); }
 
 // fn("connecting" | "live" | "offline") when the connection changes; returns unsubscribe.
 export function onStatus(fn) { statusListeners.add(fn); return () => statusListeners.delete(fn); }
@@ -68,8 +73,16 @@ async function connect() {
     stream.onopen = async () => {
       failures = 0;
       setStatus("live");
-      if (caughtUp) return;
-      try { await catchUp(); } catch { /* the stream goes on; the next reconnect retries */ }
+      if (caughtUp) {
+        // A reconnection before any event was seen: what was missed can't be asked for by
+        // id, so the screens read everything again.
+        if (reconnecting) for (const fn of resyncListeners) fn();
+        reconnecting = true;
+        return;
+      }
+      try { await catchUp(); } catch {
+        stream.close(); retry(); return; // never past a gap: connect again and catch up then
+      }
       caughtUp = true;
       pending.splice(0).forEach(deliver);
     };
@@ -110,5 +123,6 @@ export function stop() {
   if (source) source.close();
   source = null;
   lastId = null;
+  reconnecting = false;
   setStatus("offline");
 }
