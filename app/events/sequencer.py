@@ -91,10 +91,7 @@ class Sequencer:
         if stream is None:  # no usable token: from now on, after what is pending already
             stream = await self._watch(None)
             assert stream is not None
-            resume_from = stream.resume_token
-            last_seq = await self._number(
-                fence, last_seq, await queries.pending_ids(self.db), resume_from
-            )
+            last_seq = await self._number_backlog(fence, last_seq, stream.resume_token)
         inserts: asyncio.Queue[Change | BaseException] = asyncio.Queue()
         reader = asyncio.create_task(self._read(stream, inserts), name="event-sequencer-reader")
         try:
@@ -130,6 +127,19 @@ class Sequencer:
                 raise ConnectionError("the change stream of events ended")  # say, dropped
         except Exception as error:  # handed to the batching loop, which starts again
             inserts.put_nowait(error)
+
+    async def _number_backlog(self, fence: int, last_seq: int, resume_from: Any) -> int:
+        """Every event pending before the stream began, in batches. Only the last batch saves
+        the stream's token: one lost midway leaves no usable token, so the next holder starts
+        the backlog again (what was numbered is no longer pending)."""
+        backlog = await queries.pending_ids(self.db)
+        for start in range(0, len(backlog), BATCH):
+            batch = backlog[start : start + BATCH]
+            last = start + BATCH >= len(backlog)
+            last_seq = await self._number(fence, last_seq, batch, resume_from if last else None)
+        if not backlog:
+            last_seq = await self._number(fence, last_seq, [], resume_from)
+        return last_seq
 
     async def _number(
         self, fence: int, last_seq: int, ids: list[ObjectId], resume_token: Any

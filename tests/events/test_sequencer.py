@@ -122,6 +122,32 @@ class TestTakingOver:
             await sequencer.stop()
         assert await numbered(db) == [(1, 0), (2, 1), (3, 2), (4, 3)]
 
+    async def test_a_backlog_is_numbered_in_batches_the_token_saved_with_the_last(
+        self, app_with: AppFactory, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A backlog of any size (a seed with no sequencer running) is numbered a batch per
+        transaction, never in one read and write whose cost grows with it."""
+        application, _ = await app_with(event_sequencer_in_api=False, event_write_wait_seconds=0)
+        db = application.state.db
+        await write_events(db, 7)
+        monkeypatch.setattr(sequencer_module, "BATCH", 3)
+        batches: list[tuple[int, bool]] = []  # (size, with a token)
+        numbering = queries.number
+
+        async def spy(*args: Any, **kwargs: Any) -> None:
+            batches.append((len(kwargs["numbered"]), kwargs["resume_token"] is not None))
+            await numbering(*args, **kwargs)
+
+        monkeypatch.setattr(queries, "number", spy)
+        sequencer = Sequencer(db, lease_seconds=5, wait_seconds=0.1)
+        sequencer.start()
+        try:
+            await until_numbered(db, 7)
+        finally:
+            await sequencer.stop()
+        assert await numbered(db) == [(n + 1, n) for n in range(7)]
+        assert batches[:3] == [(3, False), (3, False), (1, True)]
+
 
 class TestTheFence:
     async def test_a_stale_holder_cannot_number(self, app_with: AppFactory) -> None:
