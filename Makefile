@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint chromium lock fuzz soak bench scale clean
+.PHONY: run test lint chromium lock fuzz soak bench bench-targets scale wrk haproxy clean
 
 # Installs the versions in constraints.txt (what the suite was last run with).
 # Quiet unless it fails: pip's output goes to .venv/install.log, shown only on an error.
@@ -57,21 +57,30 @@ CLIENTS ?= 20
 soak: $(STAMP)
 	$(PY) -m bench.soak --duration $(DURATION) --clients $(CLIENTS)
 
-# Throughput and latency per endpoint (not in `make test`); e.g. make bench WORKERS=2.
+# Throughput and latency per endpoint, then the targets of issue 21 (bench/targets.py: create
+# p99 and req/s with 1 and 2 workers and behind HAProxy, commit-to-feed delay, django-helpdesk
+# in the same session); not in `make test`. E.g. make bench WORKERS=2; TARGETS_ARGS for the
+# second part, which `make bench-targets` runs alone. Fails if either part does.
 WORKERS ?= 1
-bench: $(STAMP)
-	$(PY) -m bench.run --workers $(WORKERS) $(BENCH_ARGS)
+bench: $(STAMP) wrk haproxy
+	@$(PY) -m bench.run --workers $(WORKERS) $(BENCH_ARGS); run=$$?; \
+	 $(PY) -m bench.targets $(TARGETS_ARGS) && exit $$run
+
+bench-targets: $(STAMP) wrk haproxy
+	$(PY) -m bench.targets $(TARGETS_ARGS)
 
 # The service behind HAProxy on one database: create req/s and p50/p99 with 1, 2 and 3
 # instances, write-to-stream delay across instances, a gap-free feed (not in `make test`).
-# Installs the Debian package haproxy when it is missing (apt-get, with sudo unless root).
-SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-scale: $(STAMP)
-	@command -v haproxy >/dev/null || { \
-	  echo "haproxy is not installed: installing the Debian package haproxy with apt-get"; \
-	  $(SUDO) apt-get install -y haproxy || \
-	  { $(SUDO) apt-get update && $(SUDO) apt-get install -y haproxy; }; }
+scale: $(STAMP) haproxy
 	$(PY) -m bench.scale $(SCALE_ARGS)
+
+# The Debian packages wrk and haproxy, installed when missing (apt-get, with sudo unless root).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+wrk haproxy:
+	@command -v $@ >/dev/null || { \
+	  echo "$@ is not installed: installing the Debian package $@ with apt-get"; \
+	  $(SUDO) apt-get install -y $@ || \
+	  { $(SUDO) apt-get update && $(SUDO) apt-get install -y $@; }; }
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache
