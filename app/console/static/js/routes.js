@@ -15,7 +15,6 @@ export const routes = [
   { path: "/tickets", title: "My tickets", roles: ["user"], nav: "My tickets", screen: () => import("./customer/tickets.js") },
   { path: "/tickets/new", title: "New ticket", roles: ["user"], nav: "New ticket", screen: () => import("./customer/new-ticket.js") },
   { path: "/tickets/:id", title: "Ticket", roles: ["user"], screen: () => import("./customer/ticket.js") },
-  { path: "/faq", title: "Frequently asked questions", roles: ["public"], nav: "FAQ", screen: () => import("./customer/faq.js") },
   // Agent screens (js/agent/):
   { path: "/agent/queue", title: "Queue", roles: ["support_agent"], nav: "Queue", screen: () => import("./agent/queue.js") },
   { path: "/agent/tickets/:id", title: "Ticket", roles: ["support_agent"], screen: () => import("./agent/ticket.js") },
@@ -26,6 +25,8 @@ export const routes = [
   { path: "/admin/sla", title: "SLA policy", roles: ["admin"], nav: "SLA policy", screen: () => import("./admin/sla.js") },
   { path: "/admin/faq", title: "Edit the FAQ", roles: ["admin"], nav: "Edit FAQ", screen: () => import("./admin/faq.js") },
   { path: "/admin/webhooks", title: "Webhooks", roles: ["admin"], nav: "Webhooks", screen: () => import("./admin/webhooks.js") },
+  // Last, so that each role's menu opens with its own screens:
+  { path: "/faq", title: "Frequently asked questions", roles: ["public"], nav: "FAQ", screen: () => import("./customer/faq.js") },
 ];
 
 // Where a user lands after logging in: the first menu entry of their role.
