@@ -19,8 +19,10 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)
 	$(PY) -m app serve
 
+# The suite in TEST_PROCESSES processes (pytest-xdist), each with its own database server.
+TEST_PROCESSES ?= 2
 test: lint chromium
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_PROCESSES)
 
 # The console's browser tests (tests/console) drive Debian's Chromium through Playwright, never
 # a browser Playwright downloads. Installed with apt-get when missing; elsewhere, say what to do.

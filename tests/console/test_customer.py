@@ -140,9 +140,10 @@ class TestSession:
         menu.get_by_role("link", name="New ticket").click()
         menu.get_by_role("link", name="My tickets").click()
         expect(page.get_by_text("No tickets yet.")).to_be_visible()
-        assert len(sent) == 2, sent
         assert len(refreshes) == 1, refreshes
-        assert sent[0] != sent[1]  # retried with the new access token
+        # Retried with the new access token (the screen may read again after the session
+        # changes: with the same new token).
+        assert len(sent) >= 2 and sent[1] != sent[0] and set(sent[1:]) == {sent[1]}, sent
         expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
     def test_two_tabs_refreshing_at_once_both_keep_the_login(
