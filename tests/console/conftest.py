@@ -213,4 +213,8 @@ def serious_violations(page: Page) -> list[dict[str, Any]]:
         ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
         ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))"
     )
+    # Readable at the page's width (360 px in these tests): nothing makes it scroll sideways.
+    wider = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    if wider > 0:
+        found.append({"id": "horizontal-scroll", "impact": "serious", "nodes": [f"+{wider}px"]})
     return found

@@ -261,3 +261,15 @@ class TestAccessibility:
             "() => document.querySelector('main').append(document.createElement('input'))"
         )
         assert "label" in {violation["id"] for violation in serious_violations(page)}
+
+    def test_the_check_finds_a_page_wider_than_the_screen(
+        self, page: Page, console: Console
+    ) -> None:
+        page.goto(console.url("/login"))
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        assert not serious_violations(page)
+        page.evaluate(
+            "() => { const wide = document.createElement('pre');"
+            " wide.textContent = 'x'.repeat(200); document.querySelector('main').append(wide); }"
+        )
+        assert "horizontal-scroll" in {v["id"] for v in serious_violations(page)}
