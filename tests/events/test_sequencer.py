@@ -41,6 +41,15 @@ async def numbered(db: Database) -> list[tuple[int, int]]:
     return [(e["seq"], e["data"]["n"]) for e in found if "n" in e["data"]]
 
 
+async def numbered_by(sequencer: Sequencer, count: int) -> None:
+    """Runs `sequencer` until `count` events are numbered, then stops it."""
+    sequencer.start()
+    try:
+        await until_numbered(sequencer.db, count)
+    finally:
+        await sequencer.stop()
+
+
 async def until_numbered(db: Database, count: int) -> None:
     """Polls (the sequencer runs in the background), within BOUND."""
     async with asyncio.timeout(BOUND):
@@ -96,11 +105,7 @@ class TestTakingOver:
         monkeypatch.setattr(sequencer_module.queries, "number", original)
         await write_events(db, 3)
         second = Sequencer(db, lease_seconds=0.5, wait_seconds=0.1)
-        second.start()
-        try:
-            await until_numbered(db, 10)
-        finally:
-            await second.stop()
+        await numbered_by(second, 10)
         assert [n for _, n in await numbered(db)] == [0, 0, 1, 2, 3, 4, 5, 0, 1, 2]
         assert [s for s, _ in await numbered(db)] == list(range(1, 11))
         assert await db.events.count_documents({"pending": True}) == 0
@@ -115,11 +120,7 @@ class TestTakingOver:
         await write_events(db, 4)
         await db.counters.update_one({"_id": "events"}, {"$set": {"resume_token": {"_data": "00"}}}, upsert=True)  # fmt: skip
         sequencer = Sequencer(db, lease_seconds=5, wait_seconds=0.1)
-        sequencer.start()
-        try:
-            await until_numbered(db, 4)
-        finally:
-            await sequencer.stop()
+        await numbered_by(sequencer, 4)
         assert await numbered(db) == [(1, 0), (2, 1), (3, 2), (4, 3)]
 
     async def test_a_backlog_is_numbered_in_batches_the_token_saved_with_the_last(
@@ -140,11 +141,7 @@ class TestTakingOver:
 
         monkeypatch.setattr(queries, "number", spy)
         sequencer = Sequencer(db, lease_seconds=5, wait_seconds=0.1)
-        sequencer.start()
-        try:
-            await until_numbered(db, 7)
-        finally:
-            await sequencer.stop()
+        await numbered_by(sequencer, 7)
         assert await numbered(db) == [(n + 1, n) for n in range(7)]
         assert batches[:3] == [(3, False), (3, False), (1, True)]
 
