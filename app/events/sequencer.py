@@ -145,10 +145,25 @@ class Sequencer:
         self, fence: int, last_seq: int, ids: list[ObjectId], resume_token: Any
     ) -> int:
         """One batch: numbers for the events of `ids` still pending, in that order, and the
-        checkpoint, in one transaction under the fence. Returns the last number given."""
-        pending = await queries.still_pending(self.db, ids) if ids else set()
-        ordered = [i for i in dict.fromkeys(ids) if i in pending]
-        numbered = [(event_id, last_seq + n) for n, event_id in enumerate(ordered, start=1)]
+        checkpoint, in one transaction under the fence. Returns the last number given.
+        Following the stream, every event is still pending; only one the backlog numbered too
+        is not, and only then are the batch's events read first to leave it out."""
+        try:
+            return await self._number_pending(
+                fence, last_seq, list(dict.fromkeys(ids)), resume_token
+            )
+        except queries.AlreadyNumbered:
+            pending = await queries.still_pending(self.db, ids)
+            ordered = [i for i in dict.fromkeys(ids) if i in pending]
+            try:
+                return await self._number_pending(fence, last_seq, ordered, resume_token)
+            except queries.AlreadyNumbered:  # numbered since by another holder
+                raise LostLease from None
+
+    async def _number_pending(
+        self, fence: int, last_seq: int, ids: list[ObjectId], resume_token: Any
+    ) -> int:
+        numbered = [(event_id, last_seq + n) for n, event_id in enumerate(ids, start=1)]
         last = last_seq + len(numbered)
 
         async def work(session: Any) -> None:

@@ -145,6 +145,34 @@ class TestTakingOver:
         assert await numbered(db) == [(n + 1, n) for n in range(7)]
         assert batches[:3] == [(3, False), (3, False), (1, True)]
 
+    async def test_events_the_backlog_numbered_are_left_out_when_the_stream_brings_them(
+        self, app_with: AppFactory, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The stream begins before the backlog is read: what commits in between is in both,
+        numbered once, with no batch refused for it (the same holder, the same fence)."""
+        application, _ = await app_with(event_sequencer_in_api=False, event_write_wait_seconds=0)
+        db = application.state.db
+        await write_events(db, 2)
+        reading = queries.pending_ids
+
+        async def with_writes_meanwhile(database: Database) -> list[ObjectId]:
+            await write_events(database, 2)
+            return await reading(database)
+
+        monkeypatch.setattr(queries, "pending_ids", with_writes_meanwhile)
+        sequencer = Sequencer(db, lease_seconds=5, wait_seconds=0.1)
+        sequencer.start()
+        try:
+            await until_numbered(db, 4)
+            await write_events(db, 1)
+            await until_numbered(db, 5)
+            fence = sequencer.fence
+        finally:
+            await sequencer.stop()
+        assert await numbered(db) == [(1, 0), (2, 1), (3, 0), (4, 1), (5, 0)]
+        assert fence == 1
+        assert await db.events.count_documents({"pending": True}) == 0
+
 
 class TestTheFence:
     async def test_a_stale_holder_cannot_number(self, app_with: AppFactory) -> None:
