@@ -241,13 +241,20 @@ def db_commands(db: Database) -> float | None:
         client.close()
 
 
-def run_wrk(scenario: Plain, base_url: str, args: argparse.Namespace) -> dict[str, Any]:
+def run_wrk(
+    scenario: Plain, base_url: str, args: argparse.Namespace, tokens: list[str] | None = None
+) -> dict[str, Any]:
+    """`tokens`: each request as one of these users in turn (bench/wrk.lua)."""
     concurrency = scenario.concurrency or args.concurrency
     command = ["wrk", "-t2", f"-c{concurrency}", f"-d{int(args.duration)}s", "--timeout", "30s",
                "-s", str(Path(__file__).parent / "wrk.lua")]  # fmt: skip
     for name, value in scenario.headers.items():
         command += ["-H", f"{name}: {value}"]
-    env = {**os.environ, "WRK_BODY": json.dumps(scenario.body)} if scenario.body else None
+    env = dict(os.environ)
+    if scenario.body:
+        env["WRK_BODY"] = json.dumps(scenario.body)
+    if tokens:
+        env["WRK_TOKENS"] = ",".join(tokens)
     finished = subprocess.run(
         [*command, base_url + scenario.path], capture_output=True, text=True, check=True, env=env
     )

@@ -1,6 +1,7 @@
 """The targets of issue 21, measured in one session (`make bench`, after bench.run, or
 `make bench-targets`). At --concurrency connections (16) for --duration seconds (10), after a
-3 s warm-up, wrk posting a new ticket as one customer (Bearer token), production mode, one
+3 s warm-up, wrk posting a new ticket as --customers customers in turn (Bearer tokens: a
+customer's requests are counted by the per-user rate limit, one document each), production mode, one
 database (MONGODB_URL, or SecantusDB in its own process), everything on 127.0.0.1:
 
 1. `serve --workers 1`, then `--workers 2`: create req/s, p50, p99;
@@ -89,19 +90,27 @@ def cores(ours: Callable[[], float]) -> Iterator[dict[str, float]]:
     found.update(busy=round(total, 2), ours=round(own, 2), others=round(max(0.0, total - own), 2))
 
 
-def wrk(base_url: str, headers: dict[str, str], concurrency: int, seconds: int) -> dict[str, Any]:
-    create = Plain(CREATE, headers, body=TICKET)
-    return run_wrk(create, base_url, argparse.Namespace(concurrency=concurrency, duration=seconds))
+def wrk(base_url: str, tokens: list[str], concurrency: int, seconds: int) -> dict[str, Any]:
+    create = Plain(CREATE, body=TICKET)
+    load = argparse.Namespace(concurrency=concurrency, duration=seconds)
+    return run_wrk(create, base_url, load, tokens)
+
+
+async def customers(base_url: str, count: int) -> list[str]:
+    """The bearer tokens of `count` new customers (one at a time: password hashing is
+    bounded, and refuses what would wait too long)."""
+    signed_in = [await customer(base_url) for _ in range(count)]
+    return [headers["Authorization"].removeprefix("Bearer ") for headers in signed_in]
 
 
 async def create_load(
-    front: Service, backends: list[Service], db: Database, headers: dict[str, str], args: Any
+    front: Service, backends: list[Service], db: Database, tokens: list[str], args: Any
 ) -> dict[str, Any]:
     """wrk posting tickets to `front` (the service, or HAProxy before `backends`): a warm-up,
     then the measured run."""
     servers = [front, *backends]
     await settle(servers)
-    warm = await asyncio.to_thread(wrk, front.base_url, headers, args.concurrency, WARMUP_SECONDS)
+    warm = await asyncio.to_thread(wrk, front.base_url, tokens, args.concurrency, WARMUP_SECONDS)
     await settle(servers)
 
     def api() -> float:
@@ -109,7 +118,7 @@ async def create_load(
 
     api_before, db_before = api(), db.cpu_seconds() or 0.0
     with cores(lambda: api() + (db.cpu_seconds() or 0.0)) as busy:
-        run = await asyncio.to_thread(wrk, front.base_url, headers, args.concurrency, args.duration)
+        run = await asyncio.to_thread(wrk, front.base_url, tokens, args.concurrency, args.duration)
     count = max(run["requests"], 1)
     return {
         "requests_per_s": round(run["requests"] / (run["duration_us"] / 1e6), 1),
@@ -286,14 +295,14 @@ async def session(db: Database, env: dict[str, str], args: Any, tmp: Path) -> di
         print(f"seeding {args.tickets} tickets into {db.description} ...", file=sys.stderr)
         await asyncio.to_thread(seed, env, customers=50, agents=5, tickets=args.tickets)
         await until_numbered(db)
-        headers = await customer(one.base_url)
-        found["1 worker"] = await create_load(one, [], db, headers, args)
+        tokens = await customers(one.base_url, args.customers)
+        found["1 worker"] = await create_load(one, [], db, tokens, args)
     print(f"1 worker: {found['1 worker']}", file=sys.stderr)
     with service(env, workers=2, log_path=RESULTS / "targets-serve-2-workers.log") as two:
         async with httpx.AsyncClient(base_url=two.base_url, timeout=BOUND) as http:
             admin = await login(http, ADMIN_EMAIL, ADMIN_PASSWORD)
         async with FeedWatch(two.base_url, admin) as watch:
-            found["2 workers"] = await create_load(two, [], db, headers, args)
+            found["2 workers"] = await create_load(two, [], db, tokens, args)
             found["commit to feed"] = await watch.delays(db)
         found["feed"] = {**await feed_check(two.base_url), "pending": await pending_events(db)}
     print(f"2 workers: {found['2 workers']}\n{found['commit to feed']}", file=sys.stderr)
@@ -305,7 +314,7 @@ async def session(db: Database, env: dict[str, str], args: Any, tmp: Path) -> di
             for n in range(1, args.instances + 1)
         ]
         front = stack.enter_context(balancer(tmp, [i.base_url for i in instances], env))
-        found["balancer"] = await create_load(front, instances, db, headers, args)
+        found["balancer"] = await create_load(front, instances, db, tokens, args)
     print(f"{args.instances} instances behind HAProxy: {found['balancer']}", file=sys.stderr)
     return found
 
@@ -361,6 +370,7 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=10, help="seconds per run")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--instances", type=int, default=3, help="behind HAProxy")
+    parser.add_argument("--customers", type=int, default=16, help="whose tickets are created")
     parser.add_argument("--tickets", type=int, default=2000, help="seeded (django-helpdesk: 2000)")
     parser.add_argument("--no-peer", action="store_true", help="skip django-helpdesk")
     parser.add_argument(

@@ -1,10 +1,24 @@
 -- bench/run.py drives its plain scenarios with wrk; this prints what it reads, as one JSON
--- line. WRK_BODY, when set, makes the request a POST of that JSON.
+-- line. WRK_BODY, when set, makes the request a POST of that JSON; WRK_TOKENS (bearer tokens
+-- separated by commas), when set, makes each request one user's in turn.
 local body = os.getenv("WRK_BODY")
 if body then
   wrk.method = "POST"
   wrk.body = body
   wrk.headers["Content-Type"] = "application/json"
+end
+
+local tokens = {}
+for token in string.gmatch(os.getenv("WRK_TOKENS") or "", "[^,]+") do
+  tokens[#tokens + 1] = token
+end
+local sent = 0
+if #tokens > 0 then
+  request = function()
+    sent = sent + 1
+    wrk.headers["Authorization"] = "Bearer " .. tokens[sent % #tokens + 1]
+    return wrk.format()
+  end
 end
 
 done = function(summary, latency, requests)
