@@ -145,6 +145,26 @@ class Settings(BaseSettings):
     password_hash_wait_seconds: float = Field(default=2.0, gt=0, le=60)
     # Only these peers may set X-Forwarded-For (e.g. "10.0.0.0/8,127.0.0.1").
     trusted_proxies: Annotated[list[IPv4Network | IPv6Network], NoDecode] = []
+    # E-mail (docs/email.md). SMTP_URL: smtp://[user:pass@]host[:port] (STARTTLS when offered,
+    # required with credentials) or smtps:// (implicit TLS); unset: development writes .eml
+    # files under DATA_DIR/mail, production sends nothing (with a warning).
+    smtp_url: SecretStr | None = None
+    mail_from: str = "Support <support@localhost>"
+    # Where replies go, plus-addressed per message (support+<token>@...); MAIL_FROM's address
+    # when unset.
+    mail_reply_address: str | None = None
+    # The bearer secret of POST /api/inbound/email/ (unset: the endpoint refuses every call).
+    inbound_email_secret: SecretStr | None = None
+    inbound_unknown_senders: Literal["quarantine", "create_customer"] = "quarantine"
+
+    @field_validator("smtp_url", mode="after")
+    @classmethod
+    def _check_smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parts = urlsplit(value.get_secret_value())
+            if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+                raise ValueError("SMTP_URL must be smtp://[user:password@]host[:port] or smtps://")
+        return value
 
     @field_validator("cors_origins", "public_urls", mode="before")
     @classmethod
