@@ -45,6 +45,7 @@ from app.events.stream import Broadcaster
 from app.faq import queries as faq_queries
 from app.faq import router as faq
 from app.faq.seed import seed_faqs
+from app.merges import router as merges
 from app.replies import queries as reply_queries
 from app.replies import router as replies
 from app.reports import router as reports
@@ -86,6 +87,7 @@ ROUTERS = (
     auth.router,
     accounts.router,
     tickets.router,
+    merges.router,
     replies.router,
     attachments.router,
     events.router,

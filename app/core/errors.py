@@ -53,6 +53,8 @@ ERROR_CODES: dict[str, str] = {
     "feedback_not_allowed_yet": "feedback before the ticket is resolved",
     "attachment_limit_reached": "a ticket's attachments are full",
     "changed_concurrently": "409: the ticket changed since it was read",
+    "ticket_merged": "merging a Closed or already merged ticket; feedback on a merged one",
+    "merge_different_customers": "merging tickets of different customers",
     "token_expired": "401: the access token has expired",
     "invalid_credentials": "401: wrong email or password",
     "origin_not_allowed": "403: the refresh cookie used without a same-origin Origin header",

@@ -30,6 +30,9 @@ from app.tickets.write import TicketChange, TicketEvent, status_changed, write_t
 
 # A customer's reply to a ticket waiting on them, or resolved, puts it back in the agent's work.
 REOPENED_BY_CUSTOMER_REPLY = frozenset({TicketStatus.RESOLVED, TicketStatus.ON_HOLD})
+# Nothing is added to a ticket closed (or merged away) after it was read.
+NOT_CLOSED = {"status": {"$ne": TicketStatus.CLOSED.value}}
+MERGED_NO_FEEDBACK = "This ticket was merged into another; give your feedback there"
 
 
 async def resolve_attachments(
@@ -74,7 +77,7 @@ async def add_internal_note(*, db: Database, permit: Permit, data: NoteIn) -> No
     change = TicketChange(counts={"note_count": 1}, events=[created])
 
     async def work(session: Session) -> None:
-        guard = policy.work_guard(author, ticket)
+        guard = {**NOT_CLOSED, **policy.work_guard(author, ticket)}
         await write_ticket(db=db, session=session, ticket=ticket, guard=guard, change=change)
         await queries.notes(db).insert_one(note, session=session)
 
@@ -138,7 +141,11 @@ async def reserve_attachment_slot(
     ticket = permit.ticket_for(Action.ATTACH_PUBLIC, Action.ATTACH_INTERNAL)
     by = permit.user
     ensure_open_for_work(TicketStatus(ticket["status"]))
-    guard = {"attachment_count": {"$not": {"$gte": limit}}, **policy.reply_guard(by, ticket)}
+    guard = {
+        "attachment_count": {"$not": {"$gte": limit}},
+        **NOT_CLOSED,
+        **policy.reply_guard(by, ticket),
+    }
     change = TicketChange(counts={"attachment_count": 1}, events=[added])
     try:
         await write_ticket(db=db, session=session, ticket=ticket, guard=guard, change=change)
@@ -173,6 +180,8 @@ async def forget_attachment(
 async def submit_feedback(*, db: Database, permit: Permit, data: FeedbackIn) -> FeedbackDoc:
     """Once per ticket (a unique index settles concurrent submissions), after it is resolved."""
     ticket, customer = permit.ticket_for(Action.GIVE_FEEDBACK), permit.user
+    if ticket.get("merged_into") is not None:
+        raise BadRequest(MERGED_NO_FEEDBACK, code="ticket_merged")
     if ticket["status"] not in FEEDBACK_STATUSES:
         raise BadRequest(
             "Feedback can only be submitted for resolved tickets", code="feedback_not_allowed_yet"

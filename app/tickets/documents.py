@@ -4,7 +4,7 @@ by the service, `seed-demo` and the test factories alike."""
 from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 from bson import ObjectId
 
@@ -76,6 +76,7 @@ class TicketDoc(TypedDict):
     updated_key: str  # "<updated_at>|<_id>"
     priority_key: str  # "<rank, 3 = High>|<order_key>"
     due_key: str  # "<next running deadline>|<order_key>", "~|<order_key>" without one
+    merged_into: NotRequired[ObjectId | None]  # the target of a merge (app/merges); Closed
 
 
 class NoteDoc(TypedDict):
@@ -121,6 +122,7 @@ CUSTOMER_FIELDS = frozenset(
         "first_response_due_at",
         "resolution_due_at",
         "sla_paused_at",
+        "merged_into",
     }
 )
 

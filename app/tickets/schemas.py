@@ -74,6 +74,9 @@ class _TicketBase(Schema):
         default=None, description="When staff first replied in the public thread"
     )
     sla: SlaOut
+    merged_into: Id | None = Field(
+        default=None, description="The ticket this one was merged into (then Closed)"
+    )
 
     @classmethod
     def at(cls, ticket: Mapping[str, Any], now: datetime) -> Self:

@@ -71,6 +71,13 @@ async def walk_every_change(client: httpx.AsyncClient, actors: Actors) -> str:
         f"/api/admin/users/{actors.other_agent.id}/deactivate/", headers=admin.headers
     )
     await client.post(f"/api/admin/users/{actors.other_agent.id}/activate/", headers=admin.headers)
+    duplicates = [(await create_ticket(client, customer))["id"] for _ in range(2)]
+    merged = await client.post(
+        f"/api/support/tickets/{duplicates[0]}/merge/",
+        json={"source_ticket_ids": duplicates[1:]},
+        headers=admin.headers,
+    )
+    assert merged.status_code == 200, merged.text
     faq = {"question": "Q?", "answer": "A.", "category": "Late"}
     created = await client.post("/api/admin/faq/", json=faq, headers=admin.headers)
     faq_id = created.json()["faq"]["id"]

@@ -13,7 +13,7 @@ LAYERS = [
     {"events"},
     {"tickets"},
     {"replies"},
-    {"attachments", "faq", "accounts"},
+    {"attachments", "faq", "accounts", "merges"},
     {"webhooks", "sla", "reports"},
 ]
 COMPOSITION = {"main", "cli", "demo", "__main__"}  # wire the domains together; import any

@@ -119,6 +119,18 @@ def on_ticket(action: str, body: dict[str, Any] | None = None, **state: Any) -> 
     return build
 
 
+def merging() -> Builder:
+    """Two of the owner's tickets, both assigned to the agent: one merged into the other."""
+
+    async def build(world: World) -> Request:
+        source = await world.ticket()
+        return f"/api/support/tickets/{await world.ticket()}/merge/", {
+            "source_ticket_ids": [source]
+        }
+
+    return build
+
+
 def valid_login() -> Builder:
     async def build(world: World) -> Request:
         return "", {"email": world.actors.other_customer.email, "password": PASSWORD}
@@ -217,6 +229,10 @@ MATRIX: dict[str, tuple[tuple[int, ...], Builder]] = {
     "POST /api/support/tickets/{ticket_id}/add-note/": (
         (401, 403, 403, 403, 201, 403, 201, 401),
         on_ticket("add-note/", {"note": "n"}),
+    ),
+    "POST /api/support/tickets/{ticket_id}/merge/": (
+        (401, 403, 403, 403, 200, 403, 200, 401),
+        merging(),
     ),
     "POST /api/support/tickets/{ticket_id}/feedback/": (
         (401, 201, 403, 403, 403, 403, 403, 401),

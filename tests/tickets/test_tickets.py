@@ -113,6 +113,7 @@ class TestListMyTickets:
             "updated_at",
             "resolved_at",
             "sla",
+            "merged_into",
         }
         assert body["tickets"][0]["resolved_at"] is None
 

@@ -9,7 +9,9 @@ import {
   announce, ErrorMessage, Field, Form, html, Loading, navigate, PRIORITIES, StatusBadge,
   useAction, useEffect, useLive, useLoad, useState, When,
 } from "../ui.js";
+import { MergedInto } from "../merged.js";
 import { lastQueue, Shortcuts, Sla } from "./common.js";
+import { MergeDialog } from "./merge.js";
 
 // docs/api-guide.md, "Tickets and their workflow" (staying in a status is allowed too).
 const NEXT = { Open: ["In Progress"], "In Progress": ["On Hold", "Resolved"],
@@ -141,10 +143,12 @@ export default function AgentTicket({ params, user }) {
       <span>${mine ? "Assigned to you" : ticket.agent_id ? "Assigned to another agent" : "Unassigned"}</span>
       <${Sla} ticket=${ticket} /></div>
     <p class="body">${ticket.description}</p>
+    <${MergedInto} ticket=${ticket} path="/agent/tickets/" />
     <${ErrorMessage} error=${error} />
     ${!ticket.agent_id && !closed && html`<p><button type="button" onClick=${() => assign()}
       disabled=${assigning}>Assign to me</button></p><${ErrorMessage} error=${assignError} />`}
     ${writing && html`<${Controls} ticket=${ticket} etag=${data.etag} onChanged=${reload} />`}
+    ${writing && html`<${MergeDialog} ticket=${ticket} onMerged=${reload} />`}
     ${closed && html`<p>This ticket is closed: it takes no more changes.</p>`}
     <div class="desk">
       <section aria-labelledby="thread-title">

@@ -2,6 +2,7 @@
 // with attachments, the public timeline, and feedback once it is Resolved or Closed. The
 // stream keeps it current: any event of this ticket reloads it.
 import { get, post, request, uploadAttachment } from "../api.js";
+import { MergedInto } from "../merged.js";
 import { Attachments, Timeline } from "../parts.js";
 import {
   announce, ErrorMessage, Field, Form, html, Loading, StatusBadge, useAction, useLive, useLoad,
@@ -85,6 +86,7 @@ export default function Ticket({ params }) {
       <span>Priority ${ticket.priority}</span><span>Opened <${When} at=${ticket.created_at} /></span>
       ${ticket.delivery_id && html`<span>Delivery ${ticket.delivery_id}</span>`}</div>
     <p class="body">${ticket.description}</p>
+    <${MergedInto} ticket=${ticket} path="/tickets/" />
     <${Attachments} attachments=${data.files} label="Files on this ticket" />
     <${ErrorMessage} error=${error} />
     <h2>Conversation</h2>
