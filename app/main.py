@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from app.accounts import queries as account_queries
 from app.accounts import router as accounts
 from app.accounts import service as account_service
+from app.assignment import router as assignment
 from app.attachments import router as attachments
 from app.auth import queries as auth_queries
 from app.auth import router as auth
@@ -51,6 +52,7 @@ from app.replies import router as replies
 from app.reports import router as reports
 from app.sla import router as sla
 from app.sla.sweeper import Sweeper
+from app.tickets import loads as ticket_loads
 from app.tickets import queries as ticket_queries
 from app.tickets import router as tickets
 from app.webhooks import queries as webhook_queries
@@ -76,6 +78,7 @@ DOMAIN_INDEXES: list[Indexes] = [
     auth_queries.INDEXES,
     account_queries.INDEXES,
     ticket_queries.INDEXES,
+    ticket_loads.INDEXES,
     reply_queries.INDEXES,
     faq_queries.INDEXES,
     event_queries.INDEXES,
@@ -95,6 +98,7 @@ ROUTERS = (
     faq.router,
     sla.router,
     reports.router,
+    assignment.router,
 )
 
 

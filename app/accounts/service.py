@@ -29,6 +29,7 @@ from app.core.security import PasswordHasher
 from app.events import record as events
 from app.events.documents import EventType, actor_of
 from app.events.record import Session
+from app.tickets import autoassign
 from app.tickets import service as ticket_service
 
 log = logging.getLogger("app.accounts")
@@ -174,6 +175,8 @@ async def set_active(*, db: Database, user_id: str, active: bool, admin: User) -
         )
 
     released = await events.in_transaction(db, work)
+    if released:  # back in the queue: auto-assignment may hand them to others
+        await autoassign.assign_waiting(db)
     verb = "activated" if active else "deactivated"
     security_event(
         f"user_{verb}", actor_id=str(admin.id), target_id=str(oid), released=str(released)

@@ -16,7 +16,7 @@ from app.core.clock import utcnow
 from app.core.config import Settings
 from app.core.db import Database
 from app.sla import queries
-from app.tickets import breaches
+from app.tickets import autoassign, breaches
 
 log = logging.getLogger(__name__)
 STOP_WAIT_SECONDS = 5
@@ -51,7 +51,9 @@ class Sweeper:
     async def run(self) -> None:
         while not self._stopping.is_set():
             try:
-                await sweep_once(self.db, owner=self.owner, period=self.period)
+                if await sweep_once(self.db, owner=self.owner, period=self.period) is not None:
+                    # the lease holder also hands out tickets waiting for auto-assignment
+                    await autoassign.assign_waiting(self.db)
             except Exception:  # the database away: try again next period
                 log.warning("SLA sweep failed", exc_info=True)
             with contextlib.suppress(TimeoutError):

@@ -26,8 +26,8 @@ from app.core.pagination import Filter
 from app.events import record as events
 from app.events.documents import EventType, actor_of
 from app.events.record import Session
+from app.tickets import autoassign, policy, queries, sla
 from app.tickets import breaches as breaches_
-from app.tickets import policy, queries, sla
 from app.tickets.documents import (
     Deadline,
     Priority,
@@ -101,6 +101,7 @@ async def create_ticket(*, db: Database, customer: User, data: TicketCreate) -> 
     )
 
     async def work(session: Session) -> None:
+        auto = await autoassign.assign_new(db, session, ticket)
         await queries.tickets(db).insert_one(ticket, session=session)
         await events.record(
             db,
@@ -109,8 +110,18 @@ async def create_ticket(*, db: Database, customer: User, data: TicketCreate) -> 
             actor=actor_of(customer),
             visibility="public",
             data={f: ticket[f] for f in ("subject", "category", "status", "priority")},
-            ticket=ticket,
+            ticket={**ticket, "agent_id": None},  # as it arrived, in the queue
         )
+        if auto is not None:
+            await events.record(
+                db,
+                session,
+                auto.type,
+                actor=auto.actor,
+                visibility=auto.visibility,
+                data=auto.data,
+                ticket=ticket,
+            )
 
     await events.in_transaction(db, work)
     return ticket
@@ -163,7 +174,9 @@ async def update_status(*, db: Database, permit: Permit, data: TicketStatusUpdat
     }
 
     change = TicketChange(fields=changes, events=happened)
-    return await change_ticket(db=db, ticket=ticket, guard=guard, change=change)
+    after = await change_ticket(db=db, ticket=ticket, guard=guard, change=change)
+    await autoassign.made_room(db, ticket, after)
+    return after
 
 
 async def _give_to(
@@ -217,6 +230,7 @@ async def reassign(*, db: Database, ticket: TicketDoc, agent_id: ObjectId, by: U
         raise FieldError("agent_id", "This user is not an active, approved support agent.")
     guard = {"agent_id": ticket["agent_id"], "status": ticket["status"]}
     after = await _give_to(db, ticket, agent_id, by=by, guard=guard)
+    await autoassign.made_room(db, ticket, after)
     security_event(
         "ticket_reassigned",
         actor_id=str(by.id),

@@ -4,9 +4,9 @@ Every change of a ticket (a status or priority, an assignment, a note or reply c
 attachment place, an SLA breach recorded) is the same steps, done here once: the stored update
 from the change, the sort keys again when fields are set (documents.sort_keys), `version`
 bumped (and `public_version` when a field customers see changes: queries.with_version_bump),
-the write applied only while `guard` holds, Conflict when it no longer does, and the change's
-events recorded with the ticket as it is after it (its new version included). Nothing else
-updates the tickets collection (tests/system/test_architecture.py checks it).
+the write applied only while `guard` holds, Conflict when it no longer does, the agents' loads
+moved (loads.py), and the change's events recorded with the ticket as it is after it (its new
+version included). Nothing else updates the tickets collection (tests/system/test_architecture.py checks it).
 """
 
 from collections.abc import Mapping, Sequence
@@ -20,10 +20,13 @@ from app.core.pagination import Filter
 from app.events import record as events
 from app.events.documents import Actor, EventType, Visibility, actor_of
 from app.events.record import Session
-from app.tickets import queries
+from app.tickets import loads, queries
 from app.tickets.documents import TicketDoc, sort_keys
 
 CHANGED_CONCURRENTLY = "The ticket was changed by someone else; reload it and try again"
+# What an agent's load counts (loads.py): a write that sets them is applied only while they
+# are as read, so the loads move from what was stored.
+LOAD_FIELDS = frozenset({"agent_id", "status"})
 
 
 @dataclass(frozen=True)
@@ -70,10 +73,14 @@ async def write_ticket(
     after |= stored
     after |= {name: after.get(name, 0) + n for name, n in change.counts.items()}
     update = _update(stored, change.counts, change.computed)
+    if LOAD_FIELDS & change.fields.keys():  # the agents' loads move from what is stored
+        pinned = {f: ticket[f] for f in LOAD_FIELDS}  # type: ignore[literal-required]
+        guard = {**guard, "$and": [*guard.get("$and", []), pinned]}
     versions = await queries.update_ticket(db, ticket["_id"], guard, update, session=session)
     if versions is None:
         raise Conflict(CHANGED_CONCURRENTLY, code="changed_concurrently")
     after |= versions
+    await loads.shift(db, session, ticket, after)
     for event in change.events:
         await events.record(
             db,

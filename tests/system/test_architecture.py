@@ -7,12 +7,13 @@ APP = Path(__file__).resolve().parents[2] / "app"
 
 # Lower layers never import higher ones; packages on one layer never import each other.
 # accounts sits above tickets: deactivating an agent hands their tickets back to the queue.
+# assignment too: its changes hand out waiting tickets (tickets keep the loads, loads.py).
 LAYERS = [
     {"core"},
     {"auth", "console"},
     {"events"},
     {"tickets"},
-    {"replies"},
+    {"replies", "assignment"},
     {"attachments", "faq", "accounts", "merges"},
     {"webhooks", "sla", "reports"},
 ]

@@ -188,6 +188,7 @@ SLA_POLICY = {
         for p in ("High", "Medium", "Low")
     }
 }
+ASSIGNMENT = {"mode": "load_balanced", "max_open_per_agent": 5, "match_categories": True}
 FAQ = {"question": "Where is it?", "answer": "On its way.", "category": "Late"}
 
 # Expected status per caller, in the order of CALLERS.
@@ -339,6 +340,16 @@ MATRIX: dict[str, tuple[tuple[int, ...], Builder]] = {
     "DELETE /api/admin/faq/{faq_id}/": (
         (401, 403, 403, 403, 403, 403, 200, 401),
         on_faq("/api/admin/faq/{id}/"),
+    ),
+    "GET /api/admin/assignment/": (admins_only, fixed("/api/admin/assignment/")),
+    "PUT /api/admin/assignment/": (admins_only, fixed("/api/admin/assignment/", ASSIGNMENT)),
+    "GET /api/agent/availability/": (
+        (401, 403, 403, 403, 200, 200, 403, 401),
+        fixed("/api/agent/availability/"),
+    ),
+    "PUT /api/agent/availability/": (
+        (401, 403, 403, 403, 200, 200, 403, 401),
+        fixed("/api/agent/availability/", {"available": True, "categories": ["Lost"]}),
     ),
 }
 

@@ -22,6 +22,7 @@ export const routes = [
   { path: "/admin/tickets", title: "All tickets", roles: ["admin"], nav: "All tickets", screen: () => import("./admin/tickets.js") },
   { path: "/admin/agents", title: "Agents", roles: ["admin"], nav: "Agents", screen: () => import("./admin/agents.js") },
   { path: "/admin/reports", title: "Reports", roles: ["admin"], nav: "Reports", screen: () => import("./admin/reports.js") },
+  { path: "/admin/assignment", title: "Auto-assignment", roles: ["admin"], nav: "Auto-assignment", screen: () => import("./admin/assignment.js") },
   { path: "/admin/sla", title: "SLA policy", roles: ["admin"], nav: "SLA policy", screen: () => import("./admin/sla.js") },
   { path: "/admin/faq", title: "Edit the FAQ", roles: ["admin"], nav: "Edit FAQ", screen: () => import("./admin/faq.js") },
   { path: "/admin/webhooks", title: "Webhooks", roles: ["admin"], nav: "Webhooks", screen: () => import("./admin/webhooks.js") },

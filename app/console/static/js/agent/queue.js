@@ -6,6 +6,7 @@ import {
   CATEGORIES, ErrorMessage, Field, Form, html, Loading, PRIORITIES, STATUSES, StatusBadge,
   useEffect, useLive, useRef, useState, When,
 } from "../ui.js";
+import Availability from "./availability.js";
 import { lastQueue, Shortcuts, Sla } from "./common.js";
 
 const VIEWS = [["me", "Mine"], ["unassigned", "Unassigned"], ["", "Mine and unassigned"]];
@@ -61,7 +62,8 @@ export default function Queue({ user }) {
   const tickets = list.tickets || [];
   lastQueue.ids = tickets.map((t) => t.id);
   const atRisk = (t) => filters.sla === "at_risk" || (!filters.sla && list.atRisk.has(t.id));
-  return html`<div class="queue-views" role="group" aria-label="Queue">
+  return html`<${Availability} />
+    <div class="queue-views" role="group" aria-label="Queue">
       ${VIEWS.map(([value, label]) => html`<button type="button" class="secondary"
         aria-pressed=${filters.assigned === value ? "true" : "false"}
         onClick=${() => setFilters({ ...filters, assigned: value })}>${label}</button>`)}
