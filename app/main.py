@@ -52,6 +52,7 @@ from app.sla import router as sla
 from app.sla.sweeper import Sweeper
 from app.tickets import queries as ticket_queries
 from app.tickets import router as tickets
+from app.tickets import tool_router as ticket_tools
 from app.webhooks import queries as webhook_queries
 from app.webhooks import router as webhooks
 from app.webhooks.delivery import Deliverer
@@ -86,6 +87,7 @@ ROUTERS = (
     auth.router,
     accounts.router,
     tickets.router,
+    ticket_tools.router,
     replies.router,
     attachments.router,
     events.router,

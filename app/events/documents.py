@@ -24,6 +24,7 @@ class EventType(StrEnum):
     TICKET_PRIORITY_CHANGED = "ticket.priority_changed"
     TICKET_ASSIGNED = "ticket.assigned"
     TICKET_UNASSIGNED = "ticket.unassigned"
+    TICKET_TAGS_CHANGED = "ticket.tags_changed"
     REPLY_CREATED = "reply.created"
     NOTE_CREATED = "note.created"
     ATTACHMENT_ADDED = "attachment.added"

@@ -19,6 +19,7 @@ from app.tickets.documents import Category, Priority, TicketDoc, TicketStatus, n
 from app.tickets.lists import Sort, TicketFilters
 from app.tickets.policy import Action, Permit
 from app.tickets.sla import SlaState
+from app.tickets.tags import normalised_tag
 
 
 async def get_ticket(db: DbDep, ticket_id: str) -> TicketDoc:
@@ -98,6 +99,9 @@ async def staff_filters(
     updated_after: datetime | None = None,
     sla: Annotated[SlaState | None, Query(description="The SLA state now")] = None,
     q: Words = None,
+    tag: Annotated[
+        list[str] | None, Query(description="Repeat it: tickets that have every tag given")
+    ] = None,
     sort: Sort = "-created_at",
 ) -> TicketFilters:
     return TicketFilters(
@@ -112,8 +116,16 @@ async def staff_filters(
         updated_after=as_utc(updated_after),
         sla=sla,
         q=q,
+        tags=_tags(tag),
         sort=sort,
     )
+
+
+def _tags(values: list[str] | None) -> tuple[str, ...]:
+    try:
+        return tuple(dict.fromkeys(normalised_tag(v) for v in values or []))
+    except ValueError as invalid:
+        raise FieldError("tag", str(invalid)) from None
 
 
 async def customer_filters(status: Statuses = None, q: Words = None) -> TicketFilters:
