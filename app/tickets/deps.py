@@ -100,7 +100,8 @@ async def staff_filters(
     sla: Annotated[SlaState | None, Query(description="The SLA state now")] = None,
     q: Words = None,
     tag: Annotated[
-        list[str] | None, Query(description="Repeat it: tickets that have every tag given")
+        list[str] | None,
+        Query(description="Tickets that have every tag given: repeat it or give a comma list"),
     ] = None,
     sort: Sort = "-created_at",
 ) -> TicketFilters:
@@ -122,8 +123,10 @@ async def staff_filters(
 
 
 def _tags(values: list[str] | None) -> tuple[str, ...]:
+    """`tag` repeated or as a comma list."""
+    named = [v for value in values or [] for v in value.split(",") if v.strip()]
     try:
-        return tuple(dict.fromkeys(normalised_tag(v) for v in values or []))
+        return tuple(dict.fromkeys(normalised_tag(v) for v in named))
     except ValueError as invalid:
         raise FieldError("tag", str(invalid)) from None
 

@@ -186,6 +186,8 @@ class TestTagFilter:
             assert all("tags" in t for t in vip.json()["tickets"])
             pair = await client.get(f"{path}?tag=Refund&tag=vip", headers=who.headers)
             assert [t["id"] for t in pair.json()["tickets"]] == [both]
+            listed = await client.get(f"{path}?tag=refund,vip", headers=who.headers)
+            assert listed.json() == pair.json()
             assert pair.json()["tickets"][0]["tags"] == ["vip", "refund"]
             bad = await client.get(f"{path}?tag=not%20a%20tag", headers=who.headers)
             assert bad.status_code == 400 and list(bad.json()) == ["tag"]

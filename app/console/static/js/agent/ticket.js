@@ -10,6 +10,7 @@ import {
   useAction, useEffect, useLive, useLoad, useState, When,
 } from "../ui.js";
 import { lastQueue, Shortcuts, Sla } from "./common.js";
+import { TagEditor } from "./tags.js";
 
 // docs/api-guide.md, "Tickets and their workflow" (staying in a status is allowed too).
 const NEXT = { Open: ["In Progress"], "In Progress": ["On Hold", "Resolved"],
@@ -140,6 +141,7 @@ export default function AgentTicket({ params, user }) {
       ${ticket.delivery_id && html`<span>Delivery ${ticket.delivery_id}</span>`}
       <span>${mine ? "Assigned to you" : ticket.agent_id ? "Assigned to another agent" : "Unassigned"}</span>
       <${Sla} ticket=${ticket} /></div>
+    <${TagEditor} ticket=${ticket} editable=${writing} onChanged=${reload} />
     <p class="body">${ticket.description}</p>
     <${ErrorMessage} error=${error} />
     ${!ticket.agent_id && !closed && html`<p><button type="button" onClick=${() => assign()}
