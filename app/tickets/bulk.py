@@ -10,6 +10,7 @@ whole change. The write is guarded by the ticket's version as read, so a change 
 meanwhile by anyone (another bulk change included) makes it plan again on the new state
 (replan.py) rather than write over it."""
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 from bson import ObjectId
@@ -28,6 +29,7 @@ from app.tickets.workflow import ensure_assignable
 from app.tickets.write import TicketChange
 
 NOT_FOUND = "Ticket not found"
+AT_ONCE = 8  # tickets changed at the same time (each its own transaction); results keep order
 
 
 async def change_tickets(*, db: Database, by: User, data: BulkIn) -> list[BulkDone | BulkFailed]:
@@ -37,7 +39,13 @@ async def change_tickets(*, db: Database, by: User, data: BulkIn) -> list[BulkDo
     if assignee is not None:
         policy.ensure_can_assign_others(by)
         await service.ensure_assignee(db=db, agent_id=assignee, field="assign_to")
-    return [await _change_one(db, by, data, ticket_id, assignee) for ticket_id in data.ticket_ids]
+    at_once = asyncio.Semaphore(AT_ONCE)
+
+    async def one(ticket_id: str) -> BulkDone | BulkFailed:
+        async with at_once:
+            return await _change_one(db, by, data, ticket_id, assignee)
+
+    return list(await asyncio.gather(*(one(ticket_id) for ticket_id in data.ticket_ids)))
 
 
 async def _change_one(

@@ -53,7 +53,7 @@ async def bulk_change_tickets(data: BulkIn, staff: StaffUser, db: DbDep) -> Bulk
     summary="Add and remove a ticket's tags (the assigned agent, admins)",
     description=TAGS_DESCRIPTION,
 )
-async def update_tags(
+async def update_ticket_tags(
     data: TagsIn, permit: MayWorkUnchanged, db: DbDep, response: Response
 ) -> TagsUpdatedOut:
     updated = await tags.change_tags(db=db, permit=permit, add=data.add, remove=data.remove)
