@@ -55,6 +55,7 @@ from app.sla.sweeper import Sweeper
 from app.tickets import loads as ticket_loads
 from app.tickets import queries as ticket_queries
 from app.tickets import router as tickets
+from app.tickets import tool_router as ticket_tools
 from app.webhooks import queries as webhook_queries
 from app.webhooks import router as webhooks
 from app.webhooks.delivery import Deliverer
@@ -91,6 +92,7 @@ ROUTERS = (
     accounts.router,
     tickets.router,
     merges.router,
+    ticket_tools.router,
     replies.router,
     attachments.router,
     events.router,

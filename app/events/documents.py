@@ -25,6 +25,7 @@ class EventType(StrEnum):
     TICKET_ASSIGNED = "ticket.assigned"
     TICKET_UNASSIGNED = "ticket.unassigned"
     TICKET_MERGED = "ticket.merged"
+    TICKET_TAGS_CHANGED = "ticket.tags_changed"
     REPLY_CREATED = "reply.created"
     NOTE_CREATED = "note.created"
     ATTACHMENT_ADDED = "attachment.added"

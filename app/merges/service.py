@@ -23,7 +23,7 @@ from app.events.record import Session
 from app.merges import queries
 from app.merges.queries import Moved
 from app.merges.schemas import MergeIn
-from app.tickets import policy, search, sla
+from app.tickets import autoassign, loads, policy, search, sla
 from app.tickets.documents import NoteDoc, TicketDoc, TicketStatus, new_note
 from app.tickets.policy import Action, Permit
 from app.tickets.queries import notes
@@ -159,12 +159,15 @@ async def merge_tickets(*, db: Database, permit: Permit, data: MergeIn) -> Ticke
         )
 
     try:
-        return await events.in_transaction(db, work)
+        after = await events.in_transaction(db, work)
     except Conflict:
         # the losing side of a race: a merge that took one of the tickets first is said so
         for ticket in (await queries.find_tickets(db, [target["_id"], *ids])).values():
             ensure_mergeable(ticket)
         raise
+    if any(loads.holder(source) is not None for source in sources):  # closed: room made
+        await autoassign.assign_waiting(db)
+    return after
 
 
 def _as_read(ticket: TicketDoc) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
+from app.auth.principal import User
 from app.core.clock import utcnow
 from app.core.db import Database, Document
 from app.core.errors import BadRequest, Conflict, FieldError
@@ -60,6 +61,22 @@ async def add_internal_note(*, db: Database, permit: Permit, data: NoteIn) -> No
     """The ticket is touched first, guarded by the assignment the check relied on: a note
     from an agent the ticket was taken from meanwhile is refused."""
     ticket, author = permit.ticket_for(Action.WORK), permit.user
+    note, change = await note_change(db=db, ticket=ticket, author=author, data=data)
+
+    async def work(session: Session) -> None:
+        guard = {**NOT_CLOSED, **policy.work_guard(author, ticket)}
+        await write_ticket(db=db, session=session, ticket=ticket, guard=guard, change=change)
+        await queries.notes(db).insert_one(note, session=session)
+
+    await events.in_transaction(db, work)
+    return note
+
+
+async def note_change(
+    *, db: Database, ticket: TicketDoc, author: User, data: NoteIn
+) -> tuple[NoteDoc, TicketChange]:
+    """A note for `ticket` (to insert in the transaction that writes the change) and the
+    ticket's change with its event. (Also one step of a bulk change, bulk.py.)"""
     ensure_open_for_work(TicketStatus(ticket["status"]))
     attachments = await resolve_attachments(
         db=db, ticket=ticket, ids=data.attachment_ids, internal_allowed=True
@@ -74,15 +91,7 @@ async def add_internal_note(*, db: Database, permit: Permit, data: NoteIn) -> No
         "internal",
         {"note_id": note["_id"], "attachment_ids": [a["_id"] for a in attachments]},
     )
-    change = TicketChange(counts={"note_count": 1}, events=[created])
-
-    async def work(session: Session) -> None:
-        guard = {**NOT_CLOSED, **policy.work_guard(author, ticket)}
-        await write_ticket(db=db, session=session, ticket=ticket, guard=guard, change=change)
-        await queries.notes(db).insert_one(note, session=session)
-
-    await events.in_transaction(db, work)
-    return note
+    return note, TicketChange(counts={"note_count": 1}, events=[created])
 
 
 async def record_reply(

@@ -19,6 +19,7 @@ from app.tickets.documents import Category, Priority, TicketDoc, TicketStatus, n
 from app.tickets.lists import Sort, TicketFilters
 from app.tickets.policy import Action, Permit
 from app.tickets.sla import SlaState
+from app.tickets.tags import normalised_tag
 
 
 async def get_ticket(db: DbDep, ticket_id: str) -> TicketDoc:
@@ -98,6 +99,10 @@ async def staff_filters(
     updated_after: datetime | None = None,
     sla: Annotated[SlaState | None, Query(description="The SLA state now")] = None,
     q: Words = None,
+    tag: Annotated[
+        list[str] | None,
+        Query(description="Tickets that have every tag given: repeat it or give a comma list"),
+    ] = None,
     sort: Sort = "-created_at",
 ) -> TicketFilters:
     return TicketFilters(
@@ -112,8 +117,18 @@ async def staff_filters(
         updated_after=as_utc(updated_after),
         sla=sla,
         q=q,
+        tags=_tags(tag),
         sort=sort,
     )
+
+
+def _tags(values: list[str] | None) -> tuple[str, ...]:
+    """`tag` repeated or as a comma list."""
+    named = [v for value in values or [] for v in value.split(",") if v.strip()]
+    try:
+        return tuple(dict.fromkeys(normalised_tag(v) for v in named))
+    except ValueError as invalid:
+        raise FieldError("tag", str(invalid)) from None
 
 
 async def customer_filters(status: Statuses = None, q: Words = None) -> TicketFilters:

@@ -59,6 +59,7 @@ class TicketDoc(TypedDict):
     last_reply_at: datetime | None
     first_response_at: datetime | None  # the first staff reply; set once
     attachment_count: int  # held under MAX_ATTACHMENTS_PER_TICKET by a guarded $inc
+    tags: list[str]  # staff-only labels (tags.py); tickets older than tags have none
     terms: list[str]  # search terms of subject, description, delivery id, public replies
     # The SLA clock (see sla.py): deadlines, when the resolution clock started, time on hold.
     first_response_due_at: datetime | None
@@ -235,6 +236,7 @@ def new_ticket(
         last_reply_at=None,
         first_response_at=None,
         attachment_count=0,
+        tags=[],
         terms=search.terms_of(subject, description, delivery_id),
         first_response_due_at=None,
         resolution_due_at=None,

@@ -41,6 +41,7 @@ class TicketFilters:
     updated_after: datetime | None = None
     sla: SlaState | None = None
     q: str | None = None
+    tags: tuple[str, ...] = ()  # every one of them (staff lists)
     sort: Sort = "-created_at"
 
     def equalities(self) -> Filter:
@@ -79,6 +80,7 @@ def _matcher(
             and (filters.updated_after is None or ticket["updated_at"] >= filters.updated_after)
             and (filters.sla is None or sla.state(ticket, now, risk) == filters.sla)
             and search.holds_all(ticket.get("terms", ()), terms)
+            and set(filters.tags) <= set(ticket.get("tags") or ())
         )
 
     return matches
@@ -92,6 +94,8 @@ def _index_queries(
     have: Filter = dict(scope)
     if terms:
         have["terms"] = terms[0]
+    if filters.tags:  # one tag on the index; the others are checked on the tickets read
+        have["tags"] = filters.tags[0]
     statuses: list[str | None] = [s.value for s in filters.statuses] or [None]
     for path in queries.ACCESS_PATHS[key]:
         if all(field in have or (field == "status" and filters.statuses) for field in path):

@@ -49,6 +49,8 @@ INDEXES = {
         ),
         # ?q=: one of the words (multikey)
         IndexModel([("terms", ASCENDING), ("order_key", DESCENDING)], name="tickets_by_term"),
+        # staff lists' ?tag=: one of the tags (multikey)
+        IndexModel([("tags", ASCENDING), ("order_key", DESCENDING)], name="tickets_by_tag"),
         # the other sorts: everything (admin), and an agent's two scopes
         *(
             index
@@ -88,6 +90,7 @@ ACCESS_PATHS: dict[str, list[tuple[str, ...]]] = {
         ("agent_id", "status"),
         ("customer_id",),
         ("agent_id",),
+        ("tags",),
         ("terms",),
         ("status",),
         ("priority",),

@@ -101,6 +101,7 @@ class TicketOut(TicketListItem):
 
 class AgentTicketListItem(_TicketBase):
     description: str
+    tags: list[str] = []
     agent_id: Id | None = Field(description="null while the ticket waits in the queue")
     customer_id: Id
     customer_name: str | None
@@ -111,6 +112,7 @@ class AdminTicketListItem(_TicketBase):
     customer_id: Id
     customer_name: str | None
     agent_name: str | None
+    tags: list[str] = []
 
 
 class CustomerTicketList(Schema):
@@ -162,6 +164,10 @@ class NoteOut(Schema):
     created_at: UtcDatetime
 
 
+class StaffTicketOut(TicketOut):
+    tags: list[str] = Field(default=[], description="Staff only: never in a customer's view")
+
+
 class CustomerTicketDetail(Schema):
     """What the owning customer sees: internal notes are not part of it at all."""
 
@@ -173,7 +179,7 @@ class StaffTicketDetail(Schema):
     """What the assigned agent and admins see: the ticket and its internal notes."""
 
     view: Literal["staff"] = "staff"
-    ticket: TicketOut
+    ticket: StaffTicketOut
     internal_notes: list[NoteOut] = Field(
         description=f"Oldest first; at most the newest {NOTES_SHOWN} of the ticket's notes"
     )

@@ -41,6 +41,7 @@ from app.tickets.schemas import (
     CustomerTicketDetail,
     NoteOut,
     StaffTicketDetail,
+    StaffTicketOut,
     TicketCreate,
     TicketOut,
     TicketStatusUpdate,
@@ -75,12 +76,13 @@ async def get_ticket(*, db: Database, ticket_id: str) -> TicketDoc:
 async def read_ticket(*, db: Database, permit: Permit) -> StaffTicketDetail | CustomerTicketDetail:
     """Ticket detail: staff see the internal notes (the newest NOTES_SHOWN), the owning
     customer a detail that has no notes field at all."""
-    ticket = permit.ticket_for(Action.VIEW)
-    shown = TicketOut.at(ticket, utcnow())
+    ticket, now = permit.ticket_for(Action.VIEW), utcnow()
     if not permit.internal:
-        return CustomerTicketDetail(ticket=shown)
+        return CustomerTicketDetail(ticket=TicketOut.at(ticket, now))
     notes = await queries.newest_notes(db, ticket["_id"], limit=NOTES_SHOWN)
-    return StaffTicketDetail(ticket=shown, internal_notes=[NoteOut.from_doc(n) for n in notes])
+    return StaffTicketDetail(
+        ticket=StaffTicketOut.at(ticket, now), internal_notes=[NoteOut.from_doc(n) for n in notes]
+    )
 
 
 # --- writing: each change and its events in one transaction (write.py) -------------------
@@ -132,6 +134,22 @@ async def update_status(*, db: Database, permit: Permit, data: TicketStatusUpdat
     status and priority it was read with, so two concurrent updates cannot make a transition
     the table forbids, and by the assignment the permission check relied on."""
     ticket, by = permit.ticket_for(Action.WORK), permit.user
+    change = await status_change(db=db, ticket=ticket, by=by, data=data)
+    guard = {
+        "status": ticket["status"],
+        "priority": ticket["priority"],
+        **policy.work_guard(by, ticket),
+    }
+    after = await change_ticket(db=db, ticket=ticket, guard=guard, change=change)
+    await autoassign.made_room(db, ticket, after)
+    return after
+
+
+async def status_change(
+    *, db: Database, ticket: TicketDoc, by: User, data: TicketStatusUpdate
+) -> TicketChange:
+    """The change `data` asks of `ticket` (as read) with its events: the transition table's,
+    the SLA clock's. (Also one step of a bulk change, bulk.py.)"""
     current = TicketStatus(ticket["status"])
     new = data.status or current  # a priority change alone keeps the status
     if not can_transition(current, new):
@@ -167,23 +185,12 @@ async def update_status(*, db: Database, permit: Permit, data: TicketStatusUpdat
                 {"from": ticket["priority"], "to": seen["priority"]},
             )
         )
-    guard = {
-        "status": current.value,
-        "priority": ticket["priority"],
-        **policy.work_guard(by, ticket),
-    }
-
-    change = TicketChange(fields=changes, events=happened)
-    after = await change_ticket(db=db, ticket=ticket, guard=guard, change=change)
-    await autoassign.made_room(db, ticket, after)
-    return after
+    return TicketChange(fields=changes, events=happened)
 
 
-async def _give_to(
-    db: Database, ticket: TicketDoc, agent_id: ObjectId, *, by: User, guard: Filter
-) -> TicketDoc:
+def assignment_change(ticket: TicketDoc, agent_id: ObjectId, *, by: User) -> TicketChange:
     """Gives the ticket to an agent (an Open ticket starts being worked on: In Progress), with
-    its events; raises Conflict when `guard` no longer holds."""
+    its events."""
     changes: dict[str, Any] = {"agent_id": agent_id, "updated_at": utcnow()}
     if ticket["status"] == TicketStatus.OPEN:
         changes["status"] = TicketStatus.IN_PROGRESS.value
@@ -197,8 +204,14 @@ async def _give_to(
     ]
     if "status" in changes:
         happened.append(status_changed(ticket["status"], changes["status"], by=by))
+    return TicketChange(fields=changes, events=happened)
 
-    change = TicketChange(fields=changes, events=happened)
+
+async def _give_to(
+    db: Database, ticket: TicketDoc, agent_id: ObjectId, *, by: User, guard: Filter
+) -> TicketDoc:
+    """The assignment, written; raises Conflict when `guard` no longer holds."""
+    change = assignment_change(ticket, agent_id, by=by)
     return await change_ticket(db=db, ticket=ticket, guard=guard, change=change)
 
 
@@ -223,11 +236,7 @@ async def reassign(*, db: Database, ticket: TicketDoc, agent_id: ObjectId, by: U
     """An admin hands the ticket to an active, approved support agent."""
     policy.ensure_can_assign_others(by)
     ensure_assignable(TicketStatus(ticket["status"]))
-    agent = await user_queries.find_caller(db, agent_id)
-    if agent is None:
-        raise NotFound("Agent not found")
-    if agent["role"] != Role.AGENT or not agent["is_approved"] or not agent["is_active"]:
-        raise FieldError("agent_id", "This user is not an active, approved support agent.")
+    await ensure_assignee(db=db, agent_id=agent_id, field="agent_id")
     guard = {"agent_id": ticket["agent_id"], "status": ticket["status"]}
     after = await _give_to(db, ticket, agent_id, by=by, guard=guard)
     await autoassign.made_room(db, ticket, after)
@@ -238,6 +247,15 @@ async def reassign(*, db: Database, ticket: TicketDoc, agent_id: ObjectId, by: U
         target_id=str(agent_id),
     )
     return after
+
+
+async def ensure_assignee(*, db: Database, agent_id: ObjectId, field: str) -> None:
+    """Tickets are given to active, approved support agents only (`field` names the agent)."""
+    agent = await user_queries.find_caller(db, agent_id)
+    if agent is None:
+        raise NotFound("Agent not found")
+    if agent["role"] != Role.AGENT or not agent["is_approved"] or not agent["is_active"]:
+        raise FieldError(field, "This user is not an active, approved support agent.")
 
 
 async def release_tickets_of(

@@ -49,6 +49,7 @@ async def walk_every_change(client: httpx.AsyncClient, actors: Actors) -> str:
         headers=agent.headers,
     )
     await client.post(f"{base}/add-note/", json={"note": "SECRET-NOTE"}, headers=agent.headers)
+    await client.post(f"{base}/tags/", json={"add": ["secret-tag"]}, headers=agent.headers)
     public = await client.post(
         f"{base}/attachments/",
         files={"file": ("r.txt", b"receipt", "text/plain")},
@@ -129,8 +130,15 @@ class TestCustomersSeeNothingInternal:
             assert events
             assert {e["visibility"] for e in events} == {"public"}
             assert "SECRET-NOTE" not in str(events) and "n.txt" not in str(events)
+            assert "secret-tag" not in str(events)
             assert {e["type"] for e in events}.isdisjoint(
-                {"note.created", "ticket.assigned", "ticket.unassigned", "agent.registered"}
+                {
+                    "note.created",
+                    "ticket.assigned",
+                    "ticket.unassigned",
+                    "agent.registered",
+                    "ticket.tags_changed",
+                }
             )
             # staff appear by id and role, as everywhere (tests/tickets/test_visibility.py)
             assert all(set(e["actor"]) <= {"type", "id", "role"} for e in events)

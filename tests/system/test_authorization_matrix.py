@@ -131,6 +131,13 @@ def merging() -> Builder:
     return build
 
 
+def in_bulk(change: dict[str, Any]) -> Builder:
+    async def build(world: World) -> Request:
+        return "/api/support/tickets/bulk/", {"ticket_ids": [await world.ticket()], **change}
+
+    return build
+
+
 def valid_login() -> Builder:
     async def build(world: World) -> Request:
         return "", {"email": world.actors.other_customer.email, "password": PASSWORD}
@@ -238,6 +245,14 @@ MATRIX: dict[str, tuple[tuple[int, ...], Builder]] = {
     "POST /api/support/tickets/{ticket_id}/feedback/": (
         (401, 201, 403, 403, 403, 403, 403, 401),
         on_ticket("feedback/", {"rating": "5"}, status="Resolved"),
+    ),
+    "POST /api/support/tickets/{ticket_id}/tags/": (
+        (401, 403, 403, 403, 200, 403, 200, 401),
+        on_ticket("tags/", {"add": ["vip"]}),
+    ),
+    "POST /api/support/tickets/bulk/": (
+        (401, 403, 403, 403, 200, 200, 200, 401),
+        in_bulk({"add_tags": ["vip"]}),  # 200 for each: results per ticket (test_bulk.py)
     ),
     "GET /api/agent/tickets/": (
         (401, 403, 403, 403, 200, 200, 403, 401),

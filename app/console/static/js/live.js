@@ -10,7 +10,7 @@ import { get, post, query } from "./api.js";
 // listeners of that name.
 const TYPES = [
   "ticket.created", "ticket.status_changed", "ticket.priority_changed", "ticket.assigned",
-  "ticket.unassigned", "ticket.merged", "reply.created", "note.created", "attachment.added", "attachment.deleted",
+  "ticket.unassigned", "ticket.merged", "ticket.tags_changed", "reply.created", "note.created", "attachment.added", "attachment.deleted",
   "feedback.submitted", "sla.first_response_breached", "sla.resolution_breached",
   "agent.registered", "agent.approved", "user.deactivated", "user.activated", "faq.created",
   "faq.updated", "faq.deleted", "webhook.test", "webhook.disabled",

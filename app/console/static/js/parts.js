@@ -47,6 +47,7 @@ export function describeEvent(event) {
     case "ticket.priority_changed": return `Priority changed from ${d.from} to ${d.to}`;
     case "ticket.assigned": return "Assigned to an agent";
     case "ticket.unassigned": return "Back in the queue";
+    case "ticket.tags_changed": return `Tags: ${[...d.added.map((t) => `+${t}`), ...d.removed.map((t) => `-${t}`)].join(" ")}`;
     case "reply.created": return `Reply by the ${who}`;
     case "note.created": return `Internal note by the ${who}`;
     case "attachment.added": return `File added: ${d.filename}`;

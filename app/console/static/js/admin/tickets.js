@@ -4,6 +4,8 @@ import {
   announce, CATEGORIES, ErrorMessage, Field, Form, html, PRIORITIES, STATUSES,
   StatusBadge, useAction, useLive, useLoad, useState, When,
 } from "../ui.js";
+import { BulkBar, Pick, useSelection } from "../agent/bulk.js";
+import { TagChips, TagFilter } from "../agent/tags.js";
 import { Activation, approvedAgents, Rows, usePaged } from "./common.js";
 
 const FILTERS = ["status", "category", "priority", "agent", "sla", "sort"];
@@ -32,6 +34,7 @@ export default function AllTickets() {
   const [filters, setFilters] = useState({ sort: "-created_at" });
   const [words, setWords] = useState("");
   const agents = useLoad(approvedAgents, []);
+  const picked = useSelection();
   const { agent = "", ...rest } = filters;
   const none = agent === "none";
   const list = usePaged("/api/admin/support/tickets/", "tickets",
@@ -53,12 +56,15 @@ export default function AllTickets() {
         onInput=${(e) => setWords(e.target.value)} />
       <button type="submit">Search</button>
     </${Form}>
+    <${TagFilter} value=${filters.tag} onChange=${(tag) => setFilters({ ...filters, tag })} />
     <${ErrorMessage} error=${agents.error} />
+    <${BulkBar} picked=${picked} tickets=${list.items || []} onDone=${list.reload} />
     <${Rows} list=${list} label="Tickets" empty="No tickets match." shown=${[...FILTERS, "q"]} row=${(t) => html`<li key=${t.id}>
-          <p class="title">${t.subject}</p>
+          <p class="title"><${Pick} ticket=${t} picked=${picked} /> ${t.subject}</p>
           <div class="meta"><${StatusBadge} status=${t.status} /><span>${t.priority}</span><span>${t.category}</span>
             <span>Agent: ${t.agent_name || "unassigned"}</span><span>Opened <${When} at=${t.created_at} /></span>
             ${t.sla.breached.length > 0 && html`<span class="badge off">SLA breached</span>`}</div>
+          <${TagChips} tags=${t.tags} />
           <${Reassign} ticket=${t} agents=${agents.data || []} onDone=${list.reload} />
           <details><summary>Customer: ${t.customer_name}</summary>
             <${Activation} id=${t.customer_id} who=${`customer ${t.customer_name}`} /></details>

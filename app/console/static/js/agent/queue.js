@@ -7,7 +7,9 @@ import {
   useEffect, useLive, useRef, useState, When,
 } from "../ui.js";
 import Availability from "./availability.js";
+import { BulkBar, Pick, useSelection } from "./bulk.js";
 import { lastQueue, Shortcuts, Sla } from "./common.js";
+import { TagChips, TagFilter } from "./tags.js";
 
 const VIEWS = [["me", "Mine"], ["unassigned", "Unassigned"], ["", "Mine and unassigned"]];
 const SORTS = [["-created_at", "Newest first"], ["-updated_at", "Recently updated"],
@@ -17,7 +19,7 @@ const any = (what, values) => [["", `Any ${what}`], ...values];
 const PAGE = 50;
 
 // The filters survive a visit to a ticket and back.
-let kept = { assigned: "", status: "", category: "", priority: "", sla: "", sort: "-created_at", q: "" };
+let kept = { assigned: "", status: "", category: "", priority: "", sla: "", sort: "-created_at", q: "", tag: "" };
 
 // Focus the row link `step` away from the focused one (the first or last when none is).
 function move(step) {
@@ -33,6 +35,7 @@ export default function Queue({ user }) {
   const [list, setList] = useState({ tickets: null, cursor: null, atRisk: new Set() });
   const [error, setError] = useState(null);
   const generation = useRef(0);
+  const picked = useSelection();
   // cursor: the next page; keep: how many rows a reload keeps showing (at most 100).
   const load = async ({ cursor, keep = 0 } = {}) => {
     const mine = ++generation.current;
@@ -84,15 +87,17 @@ export default function Queue({ user }) {
       <${Field} label="Sort" name="sort" as="select" value=${filters.sort} options=${SORTS}
         onChange=${set("sort")} error=${error} />
     </${Form}>
+    <${TagFilter} value=${filters.tag} onChange=${(tag) => setFilters({ ...filters, tag })} />
     <${ErrorMessage} error=${error} shown=${Object.keys(filters)} />
+    <${BulkBar} picked=${picked} tickets=${tickets} onDone=${() => load({ keep: shown })} />
     ${!list.tickets ? !error && html`<${Loading} what="Loading the queue" />`
       : tickets.length === 0 ? html`<p>No tickets here.</p>`
       : html`<ul class="list" aria-label="Tickets">${tickets.map((t) => html`<li key=${t.id} class="queue-row">
-          <a class="title" href=${`#/agent/tickets/${t.id}`}>${t.subject}</a>
+          <${Pick} ticket=${t} picked=${picked} /> <a class="title" href=${`#/agent/tickets/${t.id}`}>${t.subject}</a>
           <div class="meta"><${StatusBadge} status=${t.status} /><span>Priority ${t.priority}</span>
             <span>${t.category}</span><span>${t.agent_id === user.id ? "Yours" : "Unassigned"}</span>
             <span>${t.customer_name}</span><span>Opened <${When} at=${t.created_at} /></span>
-            <${Sla} ticket=${t} atRisk=${atRisk(t)} /></div>
+            <${Sla} ticket=${t} atRisk=${atRisk(t)} /></div><${TagChips} tags=${t.tags} />
         </li>`)}</ul>`}
     ${list.cursor && html`<button type="button" class="secondary"
       onClick=${() => load({ cursor: list.cursor })}>Show more</button>`}

@@ -12,6 +12,7 @@ import {
 import { MergedInto } from "../merged.js";
 import { lastQueue, Shortcuts, Sla } from "./common.js";
 import { MergeDialog } from "./merge.js";
+import { TagEditor } from "./tags.js";
 
 // docs/api-guide.md, "Tickets and their workflow" (staying in a status is allowed too).
 const NEXT = { Open: ["In Progress"], "In Progress": ["On Hold", "Resolved"],
@@ -142,6 +143,7 @@ export default function AgentTicket({ params, user }) {
       ${ticket.delivery_id && html`<span>Delivery ${ticket.delivery_id}</span>`}
       <span>${mine ? "Assigned to you" : ticket.agent_id ? "Assigned to another agent" : "Unassigned"}</span>
       <${Sla} ticket=${ticket} /></div>
+    <${TagEditor} ticket=${ticket} editable=${writing} onChanged=${reload} />
     <p class="body">${ticket.description}</p>
     <${MergedInto} ticket=${ticket} path="/agent/tickets/" />
     <${ErrorMessage} error=${error} />
