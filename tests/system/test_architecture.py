@@ -14,7 +14,7 @@ LAYERS = [
     {"tickets"},
     {"replies"},
     {"attachments", "faq", "accounts"},
-    {"webhooks", "sla", "reports"},
+    {"webhooks", "sla", "reports", "mail"},
 ]
 COMPOSITION = {"main", "cli", "demo", "__main__"}  # wire the domains together; import any
 # Leaves: only the composition imports them (the console serves files and calls only the API).
