@@ -33,7 +33,7 @@ def _values(
             return {"actor": acting, "category": ticket["category"], "priority": ticket["priority"]}
         case MailKind.SLA_BREACH:
             assert ticket is not None
-            due = data["due_at"].strftime("%Y-%m-%d %H:%M UTC")
+            due = str(data["due_at"])  # as the event stores it (ISO 8601, UTC)
             deadline = DEADLINES.get(data["deadline"], data["deadline"])
             return {"deadline": deadline, "due_at": due, "priority": ticket["priority"]}
         case MailKind.AGENT_WAITING:

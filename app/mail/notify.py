@@ -44,7 +44,7 @@ def _wanted(event: EventDoc) -> list[Notice]:
         case EventType.TICKET_STATUS_CHANGED if data.get("to") == TicketStatus.RESOLVED.value:
             kind, to = MailKind.TICKET_RESOLVED, customer
         case EventType.TICKET_ASSIGNED:
-            kind, to = MailKind.TICKET_ASSIGNED, data.get("agent_id")
+            kind, to = MailKind.TICKET_ASSIGNED, agent  # the audience: after the change
         case event_type if event_type in SLA_BREACHES:
             kind, to = MailKind.SLA_BREACH, agent
     return [Notice(kind, to)] if kind is not None and to is not None else []
