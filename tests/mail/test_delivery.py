@@ -39,9 +39,7 @@ class TestRetries:
         assert await mail.run(now=utcnow() + timedelta(days=2)) == 0
         assert mail.sink.received == []
 
-    async def test_an_unreachable_server_is_a_temporary_failure(
-        self, app_with: AppFactory
-    ) -> None:
+    async def test_an_unreachable_server_is_a_temporary_failure(self, app_with: AppFactory) -> None:
         app, client = await app_with(smtp_url=f"smtp://127.0.0.1:{free_port()}")
         actors = await make_actors(app.state.db, app.state.settings)
         await create_ticket(client, actors.customer)
@@ -90,9 +88,7 @@ async def test_two_dispatchers_at_once_queue_each_message_once(mail: Mail) -> No
 
 
 class TestWithoutSmtpUrl:
-    async def test_development_writes_eml_files(
-        self, app_with: AppFactory, tmp_path: Path
-    ) -> None:
+    async def test_development_writes_eml_files(self, app_with: AppFactory, tmp_path: Path) -> None:
         app, client = await app_with(app_env="development", smtp_url=None)
         actors = await make_actors(app.state.db, app.state.settings)
         await create_ticket(client, actors.customer, subject="Written to disk")
@@ -111,4 +107,3 @@ class TestWithoutSmtpUrl:
         await create_ticket(client, actors.customer)
         assert await dispatch(app.state.db, app.state.settings) == 0
         assert await app.state.db.mail_outbox.count_documents({}) == 0
-
