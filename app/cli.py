@@ -109,10 +109,11 @@ async def _database(settings: Settings) -> AsyncIterator[Database]:
 
 
 def worker(args: argparse.Namespace) -> int:
-    """The event sequencer, webhook deliveries and the SLA breach sweeper without the API (set
-    EVENT_SEQUENCER_IN_API=false, WEBHOOK_DELIVERER_IN_API=false and SLA_SWEEPER_IN_API=false
-    on the API)."""
+    """The event sequencer, webhook deliveries, the SLA breach sweeper and the mail outbox
+    without the API (set EVENT_SEQUENCER_IN_API=false, WEBHOOK_DELIVERER_IN_API=false,
+    SLA_SWEEPER_IN_API=false and MAIL_DELIVERER_IN_API=false on the API)."""
     from app.events.sequencer import Sequencer
+    from app.mail.delivery import Mailer
     from app.sla.sweeper import Sweeper
     from app.webhooks.delivery import Deliverer
 
@@ -128,7 +129,10 @@ def worker(args: argparse.Namespace) -> int:
             )
             try:
                 await asyncio.gather(
-                    sequencer.run(), Deliverer(db, settings).run(), Sweeper(db, settings).run()
+                    sequencer.run(),
+                    Deliverer(db, settings).run(),
+                    Sweeper(db, settings).run(),
+                    Mailer(db, settings).run(),
                 )
             finally:
                 await sequencer.stop()
@@ -215,7 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=serve)
 
     p = commands.add_parser(
-        "worker", help="number events, deliver webhooks, sweep SLA breaches (without the API)"
+        "worker",
+        help="number events, deliver webhooks and mail, sweep SLA breaches (without the API)",
     )
     p.set_defaults(func=worker)
 

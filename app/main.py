@@ -47,6 +47,10 @@ from app.faq import queries as faq_queries
 from app.faq import router as faq
 from app.faq.seed import seed_faqs
 from app.merges import router as merges
+from app.mail import queries as mail_queries
+from app.mail import router as mail
+from app.mail import service as mail_service
+from app.mail.delivery import Mailer
 from app.replies import queries as reply_queries
 from app.replies import router as replies
 from app.reports import router as reports
@@ -85,6 +89,7 @@ DOMAIN_INDEXES: list[Indexes] = [
     event_queries.INDEXES,
     stream_slots.INDEXES,
     webhook_queries.INDEXES,
+    mail_queries.INDEXES,
 ]
 ROUTERS = (
     health.router,
@@ -101,6 +106,7 @@ ROUTERS = (
     sla.router,
     reports.router,
     assignment.router,
+    mail.router,
 )
 
 
@@ -114,6 +120,7 @@ async def prepare_database(
     await ticket_queries.add_missing_keys(db)
     created = await account_service.ensure_bootstrap_admin(db=db, settings=settings, hasher=hasher)
     await seed_faqs(db=db)
+    await mail_service.prepare(db=db, settings=settings)
     return created
 
 
@@ -150,13 +157,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             sweeper = Sweeper(db, settings)
             if settings.sla_sweeper_in_api:
                 sweeper.start()
+            mailer = Mailer(db, settings)
+            if settings.mail_deliverer_in_api:
+                mailer.start()
             if banner_url := os.environ.get(BANNER_VARIABLE):
                 print(start_banner(settings, banner_url, created_admin), flush=True)
             try:
                 yield
             finally:  # together: each stop is bounded, and none waits for another
                 await asyncio.gather(
-                    sweeper.stop(), deliverer.stop(), app.state.broadcaster.stop(), sequencer.stop()
+                    mailer.stop(),
+                    sweeper.stop(),
+                    deliverer.stop(),
+                    app.state.broadcaster.stop(),
+                    sequencer.stop(),
                 )
 
     app = FastAPI(

@@ -53,6 +53,8 @@ def make_settings(mongodb_url: str, data_dir: Path, **overrides: object) -> Sett
         "stream_max_seconds": 0.05,
         # Webhook tests drive deliveries themselves, to loopback receivers.
         "webhook_deliverer_in_api": False,
+        # Mail tests drive the outbox themselves (dispatch, deliver_due), to a local SMTP server.
+        "mail_deliverer_in_api": False,
         "sla_sweeper_in_api": False,
         # The suite makes hundreds of requests a second as one user: limits tested on their own
         # (tests/core/test_rate_limits.py, tests/system/test_two_instances.py).

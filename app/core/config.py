@@ -156,6 +156,12 @@ class Settings(BaseSettings):
     # The bearer secret of POST /api/inbound/email/ (unset: the endpoint refuses every call).
     inbound_email_secret: SecretStr | None = None
     inbound_unknown_senders: Literal["quarantine", "create_customer"] = "quarantine"
+    # The outbox (app/mail/delivery.py): run by `serve` unless MAIL_DELIVERER_IN_API=false
+    # (then by `python -m app worker`); retries of a temporary failure; one attempt's limit.
+    mail_deliverer_in_api: bool = True
+    mail_retry_seconds: Annotated[list[float], NoDecode] = [60, 300, 1800, 7200, 21600]
+    mail_timeout_seconds: float = Field(default=30, gt=0, le=300)
+    mail_poll_seconds: float = Field(default=2, gt=0, le=60)
 
     @field_validator("smtp_url", mode="after")
     @classmethod
@@ -194,7 +200,7 @@ class Settings(BaseSettings):
             return [ip_network(p.strip(), strict=False) for p in value.split(",") if p.strip()]
         return value
 
-    @field_validator("webhook_retry_seconds", mode="before")
+    @field_validator("webhook_retry_seconds", "mail_retry_seconds", mode="before")
     @classmethod
     def _split_retries(cls, value: object) -> object:
         if isinstance(value, str):

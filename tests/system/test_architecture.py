@@ -15,7 +15,7 @@ LAYERS = [
     {"tickets"},
     {"replies", "assignment"},
     {"attachments", "faq", "accounts", "merges"},
-    {"webhooks", "sla", "reports"},
+    {"webhooks", "sla", "reports", "mail"},
 ]
 COMPOSITION = {"main", "cli", "demo", "__main__"}  # wire the domains together; import any
 # Leaves: only the composition imports them (the console serves files and calls only the API).

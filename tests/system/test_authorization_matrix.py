@@ -178,6 +178,25 @@ def on_webhook(action: str, body: dict[str, Any] | None = None) -> Builder:
     return build
 
 
+def unsubscribe_link() -> Builder:
+    """A valid link of the owner's (signed with the tests' JWT_SECRET): no login needed."""
+
+    async def build(world: World) -> Request:
+        from app.core.config import Settings
+        from app.mail.documents import MailKind
+        from app.mail.links import unsubscribe_token
+        from tests.conftest import TEST_JWT_SECRET
+
+        keys = Settings(_env_file=None, jwt_secret=TEST_JWT_SECRET)  # type: ignore[call-arg]
+        user = ObjectId(world.actors.customer.id)
+        return (
+            f"/api/mail/unsubscribe/{unsubscribe_token(keys, user_id=user, kind=MailKind.STAFF_REPLY)}/",
+            None,
+        )
+
+    return build
+
+
 def on_faq(path: str, body: dict[str, Any] | None = None) -> Builder:
     async def build(world: World) -> Request:
         return path.format(id=await world.faq()), body
@@ -334,6 +353,17 @@ MATRIX: dict[str, tuple[tuple[int, ...], Builder]] = {
         on_webhook("deliveries/{delivery}/retry/"),
     ),
     "GET /api/support/faq/": (ok_for_all, fixed("/api/support/faq/")),
+    "GET /api/me/notifications/": (
+        (401, 200, 200, 200, 200, 200, 200, 401),
+        fixed("/api/me/notifications/"),
+    ),
+    "PUT /api/me/notifications/": (
+        (401, 200, 200, 200, 200, 200, 200, 401),
+        fixed("/api/me/notifications/", {"email": {}}),
+    ),
+    "GET /api/mail/unsubscribe/{token}/": (ok_for_all, unsubscribe_link()),
+    "POST /api/mail/unsubscribe/{token}/": (ok_for_all, unsubscribe_link()),
+    "GET /api/admin/mail/outbox/": (admins_only, fixed("/api/admin/mail/outbox/")),
     "GET /api/admin/sla-policy/": (admins_only, fixed("/api/admin/sla-policy/")),
     "PUT /api/admin/sla-policy/": (admins_only, fixed("/api/admin/sla-policy/", SLA_POLICY)),
     "GET /api/admin/reports/overview/": (

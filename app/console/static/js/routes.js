@@ -26,6 +26,8 @@ export const routes = [
   { path: "/admin/sla", title: "SLA policy", roles: ["admin"], nav: "SLA policy", screen: () => import("./admin/sla.js") },
   { path: "/admin/faq", title: "Edit the FAQ", roles: ["admin"], nav: "Edit FAQ", screen: () => import("./admin/faq.js") },
   { path: "/admin/webhooks", title: "Webhooks", roles: ["admin"], nav: "Webhooks", screen: () => import("./admin/webhooks.js") },
+  { path: "/admin/mail", title: "Mail outbox", roles: ["admin"], nav: "Mail outbox", screen: () => import("./admin/mail.js") },
+  { path: "/notifications", title: "Notifications", roles: ["user", "support_agent", "admin"], nav: "Notifications", screen: () => import("./account/notifications.js") },
   // Last, so that each role's menu opens with its own screens:
   { path: "/faq", title: "Frequently asked questions", roles: ["public"], nav: "FAQ", screen: () => import("./customer/faq.js") },
 ];

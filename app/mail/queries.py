@@ -1,0 +1,186 @@
+"""The outbox, the dispatch cursor and users' mail preferences: every access to them is here
+(and the reads of users and tickets a message needs)."""
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, cast
+
+from bson import ObjectId
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+from app.auth.documents import Role, UserDoc
+from app.auth.queries import users
+from app.core.db import SERVER_NOW_MS, Database, Document
+from app.events import queries as event_queries
+from app.events.documents import EventDoc
+from app.mail.documents import OutboxDoc, OutboxStatus
+from app.tickets import queries as ticket_queries
+from app.tickets.documents import TicketDoc
+
+CURSOR_ID = "dispatch"
+THREAD_KEPT = 10  # References: the first message and the newest ones (RFC 5322 3.6.4)
+INDEXES = {
+    "mail_outbox": [
+        # an event makes a message once per recipient and kind, whichever process dispatches
+        IndexModel(
+            [("event_seq", ASCENDING), ("recipient_id", ASCENDING), ("kind", ASCENDING)],
+            unique=True,
+            name="once",
+        ),
+        # the due ones, oldest first
+        IndexModel([("status", ASCENDING), ("next_attempt_at", ASCENDING)], name="due"),
+        # a reply's In-Reply-To/References: which of our messages it answers (inbound mail)
+        IndexModel([("message_id", ASCENDING)], name="message_id"),
+        # a recipient's earlier messages on a ticket, for threading
+        IndexModel(
+            [("ticket_id", ASCENDING), ("recipient_id", ASCENDING), ("event_seq", ASCENDING)],
+            name="thread",
+        ),
+        # the admins' list, newest first, by status
+        IndexModel([("status", ASCENDING), ("_id", DESCENDING)], name="by_status"),
+    ],
+}
+
+
+def outbox(db: Database) -> AsyncCollection[OutboxDoc]:
+    return cast(AsyncCollection[OutboxDoc], db.mail_outbox)
+
+
+def _cursors(db: Database) -> AsyncCollection[Document]:
+    return db.mail_cursor
+
+
+def _preferences(db: Database) -> AsyncCollection[Document]:
+    return db.mail_preferences
+
+
+# The dispatch cursor: the last event turned into messages.
+
+
+async def start_cursor(db: Database, *, skip_past: bool) -> None:
+    """Mail starts with the events after now: the cursor is set to the latest event when it
+    does not exist yet, or, with `skip_past` (mail off), moved up to it."""
+    latest = await event_queries.latest_seq(db)
+    if skip_past:
+        update: Document = {"$max": {"seq": latest}}
+    else:
+        update = {"$setOnInsert": {"seq": latest}}
+    await _cursors(db).update_one({"_id": CURSOR_ID}, update, upsert=True)
+
+
+async def cursor(db: Database) -> int:
+    found = await _cursors(db).find_one({"_id": CURSOR_ID})
+    return int(found["seq"]) if found else 0
+
+
+async def advance_cursor(db: Database, seq: int) -> None:
+    """Never backwards: another process may have dispatched further."""
+    await _cursors(db).update_one({"_id": CURSOR_ID}, {"$max": {"seq": seq}}, upsert=True)
+
+
+async def events_after(db: Database, seq: int, *, limit: int) -> list[EventDoc]:
+    return await event_queries.events_after_seq(db, seq, limit=limit)
+
+
+# What a message is made of.
+
+
+async def find_users(db: Database, ids: Iterable[ObjectId]) -> dict[ObjectId, UserDoc]:
+    found = await users(db).find({"_id": {"$in": list(set(ids))}}).to_list()
+    return {user["_id"]: user for user in found}
+
+
+async def active_admin_ids(db: Database) -> list[ObjectId]:
+    found = users(db).find({"role": Role.ADMIN.value, "is_active": True}, {"_id": 1})
+    return [user["_id"] async for user in found]
+
+
+async def find_ticket(db: Database, ticket_id: ObjectId) -> TicketDoc | None:
+    return await ticket_queries.find_ticket(db, ticket_id)
+
+
+async def thread(db: Database, ticket_id: ObjectId, recipient_id: ObjectId) -> list[str]:
+    """The Message-IDs this recipient was sent on this ticket: the first and the newest."""
+    sent = (
+        await outbox(db)
+        .find({"ticket_id": ticket_id, "recipient_id": recipient_id}, {"message_id": 1})
+        .sort("event_seq", ASCENDING)
+        .to_list()
+    )
+    ids = [message["message_id"] for message in sent]
+    return ids if len(ids) <= THREAD_KEPT else [ids[0], *ids[1 - THREAD_KEPT :]]
+
+
+async def queue_message(db: Database, message: OutboxDoc) -> bool:
+    """Whether it was queued here: the unique index refuses one another process queued."""
+    try:
+        await outbox(db).insert_one(message)
+    except DuplicateKeyError:
+        return False
+    return True
+
+
+# Delivery
+
+
+async def claim_due(db: Database, now: datetime, *, lease_ms: int, owner: str) -> OutboxDoc | None:
+    """The most overdue queued message no live lease holds, leased to `owner` for `lease_ms`
+    with a new fencing token. Leases are compared and set on the database server's clock;
+    `now`, the process's, says which messages are due."""
+    return await outbox(db).find_one_and_update(
+        {
+            "status": "queued",
+            "next_attempt_at": {"$lte": now},
+            "$expr": {"$lte": [{"$toLong": "$lease_until"}, SERVER_NOW_MS]},
+        },
+        [
+            {
+                "$set": {
+                    "lease_until": {"$add": ["$$NOW", lease_ms]},
+                    "lease_owner": {"$literal": owner},
+                    "lease_token": {"$literal": ObjectId()},
+                }
+            }
+        ],
+        sort=[("next_attempt_at", 1)],
+        return_document=ReturnDocument.AFTER,
+    )
+
+
+async def record_attempt(
+    db: Database, message_id: ObjectId, *, token: ObjectId, changes: Document
+) -> bool:
+    """Whether it was recorded: only while the claim of `token` holds the lease."""
+    recorded = await outbox(db).update_one(
+        {"_id": message_id, "lease_token": token},
+        {"$set": {**changes, "lease_owner": None, "lease_until": None}, "$inc": {"attempts": 1}},
+    )
+    return recorded.matched_count == 1
+
+
+async def newest_messages(db: Database, *, status: OutboxStatus | None, limit: int) -> list[Any]:
+    query: Document = {"status": status} if status else {"_id": {"$gt": ObjectId("0" * 24)}}
+    return await outbox(db).find(query, {"raw": 0}).sort("_id", DESCENDING).limit(limit).to_list()
+
+
+async def sent_message(db: Database, message_id: str) -> OutboxDoc | None:
+    """The message we sent with this Message-ID (`<...>`), for matching a reply to it."""
+    return await outbox(db).find_one({"message_id": message_id}, {"raw": 0})
+
+
+# Preferences: {"_id": user id, "email": {kind: bool}}; a kind not stored is on.
+
+
+async def preferences(db: Database, user_id: ObjectId) -> dict[str, bool]:
+    found = await _preferences(db).find_one({"_id": user_id})
+    return dict(found["email"]) if found else {}
+
+
+async def set_preferences(db: Database, user_id: ObjectId, changes: dict[str, bool]) -> None:
+    await _preferences(db).update_one(
+        {"_id": user_id},
+        {"$set": {f"email.{kind}": on for kind, on in changes.items()}},
+        upsert=True,
+    )

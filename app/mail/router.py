@@ -1,0 +1,105 @@
+"""E-mail: /api/me/notifications/ (every user), /api/mail/unsubscribe/{token}/ (the link in
+each notification, no login) and /api/admin/mail/outbox/ (admins)."""
+
+from html import escape
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from app.auth.deps import AdminUser, CurrentUser
+from app.core.deps import DEFAULT_LIMIT, DbDep, PageLimit, SettingsDep
+from app.core.errors import responses
+from app.mail import service
+from app.mail.schemas import (
+    NotificationsIn,
+    NotificationsOut,
+    OutboxMessageOut,
+    OutboxOut,
+    UnsubscribedOut,
+)
+
+router = APIRouter(tags=["mail"])
+KIND_NAMES = {
+    "ticket_created": "the acknowledgement of a new ticket",
+    "staff_reply": "replies from support",
+    "ticket_resolved": "a ticket resolved",
+    "ticket_assigned": "tickets assigned to you",
+    "customer_reply": "customers' replies on your tickets",
+    "sla_breach": "SLA breaches on your tickets",
+    "agent_waiting": "agents waiting for approval",
+}
+PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+</head><body><main><h1>{title}</h1><p>{text}</p>{form}</main></body></html>"""
+
+
+def _page(title: str, text: str, form: str = "") -> HTMLResponse:
+    return HTMLResponse(PAGE.format(title=escape(title), text=escape(text), form=form))
+
+
+@router.get(
+    "/me/notifications/",
+    response_model=NotificationsOut,
+    responses=responses(401),
+    summary="The caller's e-mail notifications, by kind (every user)",
+)
+async def get_notifications(user: CurrentUser, db: DbDep) -> NotificationsOut:
+    return NotificationsOut(email=await service.notification_settings(db=db, user=user))
+
+
+@router.put(
+    "/me/notifications/",
+    response_model=NotificationsOut,
+    responses=responses(400, 401, 413),
+    summary="Turn kinds of e-mail on or off (every user; a kind not of the role: 400)",
+)
+async def put_notifications(
+    data: NotificationsIn, user: CurrentUser, db: DbDep
+) -> NotificationsOut:
+    changed = await service.change_notifications(db=db, user=user, changes=data.email)
+    return NotificationsOut(email=changed)
+
+
+@router.get(
+    "/mail/unsubscribe/{token}/",
+    response_class=HTMLResponse,
+    responses=responses(404),
+    summary="The unsubscribe link's page: a button that turns the kind off (changes nothing)",
+)
+async def unsubscribe_page(token: str, settings: SettingsDep) -> HTMLResponse:
+    # Mail scanners follow links: only the POST below changes anything.
+    _, kind = service.unsubscribe_target(settings=settings, token=token)
+    form = '<form method="post"><button type="submit">Stop these e-mails</button></form>'
+    return _page("Stop these e-mails", f"No more e-mail about {KIND_NAMES[kind]}?", form)
+
+
+@router.post(
+    "/mail/unsubscribe/{token}/",
+    response_model=UnsubscribedOut,
+    responses=responses(404),
+    summary="Turn one kind of e-mail off (RFC 8058 one-click; the link's token, no login)",
+)
+async def unsubscribe(
+    token: str, request: Request, db: DbDep, settings: SettingsDep
+) -> JSONResponse | HTMLResponse:
+    kind = await service.unsubscribe(db=db, settings=settings, token=token)
+    text = f"You will get no more e-mail about {KIND_NAMES[kind]}."
+    if "text/html" in request.headers.get("accept", ""):  # the page's button, in a browser
+        return _page("Unsubscribed", text)
+    return JSONResponse(UnsubscribedOut(message=text, kind=kind.value).model_dump())
+
+
+@router.get(
+    "/admin/mail/outbox/",
+    response_model=OutboxOut,
+    responses=responses(400, 401, 403),
+    summary="Messages in the outbox, newest first (admins)",
+)
+async def list_outbox(
+    admin: AdminUser,
+    db: DbDep,
+    status: Annotated[Literal["queued", "sent", "failed"] | None, Query()] = None,
+    limit: PageLimit = DEFAULT_LIMIT,
+) -> OutboxOut:
+    found = await service.outbox(db=db, status=status, limit=limit)
+    return OutboxOut(messages=[OutboxMessageOut.from_doc(m) for m in found])
