@@ -46,11 +46,11 @@ from app.events.stream import Broadcaster
 from app.faq import queries as faq_queries
 from app.faq import router as faq
 from app.faq.seed import seed_faqs
-from app.merges import router as merges
 from app.mail import queries as mail_queries
 from app.mail import router as mail
 from app.mail import service as mail_service
 from app.mail.delivery import Mailer
+from app.merges import router as merges
 from app.replies import queries as reply_queries
 from app.replies import router as replies
 from app.reports import router as reports
