@@ -23,6 +23,7 @@ TAGS = [
     {"name": "faq", "description": "Public answers to common questions; admins edit them"},
     {"name": "accounts", "description": "Agent approval, user (de)activation (admins)"},
     {"name": "assignment", "description": "Auto-assignment: settings and agents' availability"},
+    {"name": "mail", "description": "E-mail: notification settings, the outbox, unsubscribing"},
     {"name": "sla", "description": "The SLA policy: targets and business calendar (admins)"},
     {"name": "reports", "description": "Figures on the work and on satisfaction"},
     {"name": "webhooks", "description": "Signed HTTP callbacks for integrators (admins)"},
