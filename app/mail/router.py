@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from app.auth.deps import AdminUser, CurrentUser
 from app.core.deps import DEFAULT_LIMIT, DbDep, PageLimit, SettingsDep
-from app.core.errors import responses
+from app.core.errors import NotFound, responses
 from app.mail import service
 from app.mail.schemas import (
     NotificationsIn,
@@ -33,8 +33,9 @@ PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{tit
 </head><body><main><h1>{title}</h1><p>{text}</p>{form}</main></body></html>"""
 
 
-def _page(title: str, text: str, form: str = "") -> HTMLResponse:
-    return HTMLResponse(PAGE.format(title=escape(title), text=escape(text), form=form))
+def _page(title: str, text: str, form: str = "", status_code: int = 200) -> HTMLResponse:
+    page = PAGE.format(title=escape(title), text=escape(text), form=form)
+    return HTMLResponse(page, status_code=status_code)
 
 
 @router.get(
@@ -63,12 +64,16 @@ async def put_notifications(
 @router.get(
     "/mail/unsubscribe/{token}/",
     response_class=HTMLResponse,
-    responses=responses(404),
+    responses={404: {"description": "Not one of our links (a page saying so)"}},
     summary="The unsubscribe link's page: a button that turns the kind off (changes nothing)",
 )
 async def unsubscribe_page(token: str, settings: SettingsDep) -> HTMLResponse:
-    # Mail scanners follow links: only the POST below changes anything.
-    _, kind = service.unsubscribe_target(settings=settings, token=token)
+    # Mail scanners follow links: only the POST below changes anything. A person reads this
+    # page, so a link that is not ours gets a page too.
+    try:
+        _, kind = service.unsubscribe_target(settings=settings, token=token)
+    except NotFound as refused:
+        return _page("Stop these e-mails", refused.message, status_code=404)
     form = '<form method="post"><button type="submit">Stop these e-mails</button></form>'
     return _page("Stop these e-mails", f"No more e-mail about {KIND_NAMES[kind]}?", form)
 

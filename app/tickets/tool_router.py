@@ -38,7 +38,7 @@ fails as `not_found`, like one that does not exist. Send `Idempotency-Key` to re
 @router.post(
     "/support/tickets/bulk/",
     response_model=BulkOut,
-    responses=responses(400, 401, 403, 409, 413),
+    responses=responses(400, 401, 403, 404, 409, 413),
     summary="Change many tickets at once, each on its own (approved agents, admins)",
     description=BULK_DESCRIPTION,
 )
