@@ -16,6 +16,8 @@ from app.attachments import router as attachments
 from app.auth import queries as auth_queries
 from app.auth import router as auth
 from app.auth import service as auth_service
+from app.canned import queries as canned_queries
+from app.canned import router as canned
 from app.console.router import install_console
 from app.core import health, idempotency, ratelimit
 from app.core.config import Settings, get_settings
@@ -45,11 +47,13 @@ from app.events.stream import Broadcaster
 from app.faq import queries as faq_queries
 from app.faq import router as faq
 from app.faq.seed import seed_faqs
+from app.presence import queries as presence_queries
 from app.replies import queries as reply_queries
 from app.replies import router as replies
 from app.reports import router as reports
 from app.sla import router as sla
 from app.sla.sweeper import Sweeper
+from app.tickets import presence_router
 from app.tickets import queries as ticket_queries
 from app.tickets import router as tickets
 from app.webhooks import queries as webhook_queries
@@ -80,6 +84,8 @@ DOMAIN_INDEXES: list[Indexes] = [
     event_queries.INDEXES,
     stream_slots.INDEXES,
     webhook_queries.INDEXES,
+    canned_queries.INDEXES,
+    presence_queries.INDEXES,
 ]
 ROUTERS = (
     health.router,
@@ -93,6 +99,8 @@ ROUTERS = (
     faq.router,
     sla.router,
     reports.router,
+    canned.router,
+    presence_router.router,
 )
 
 

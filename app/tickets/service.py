@@ -26,6 +26,8 @@ from app.core.pagination import Filter
 from app.events import record as events
 from app.events.documents import EventType, actor_of
 from app.events.record import Session
+from app.presence import service as presence
+from app.presence.schemas import ViewerOut
 from app.tickets import breaches as breaches_
 from app.tickets import policy, queries, sla
 from app.tickets.documents import (
@@ -80,7 +82,12 @@ async def read_ticket(*, db: Database, permit: Permit) -> StaffTicketDetail | Cu
     if not permit.internal:
         return CustomerTicketDetail(ticket=shown)
     notes = await queries.newest_notes(db, ticket["_id"], limit=NOTES_SHOWN)
-    return StaffTicketDetail(ticket=shown, internal_notes=[NoteOut.from_doc(n) for n in notes])
+    others = await presence.viewers(db=db, ticket_id=ticket["_id"], besides=permit.user.id)
+    return StaffTicketDetail(
+        ticket=shown,
+        internal_notes=[NoteOut.from_doc(n) for n in notes],
+        viewers=[ViewerOut.from_doc(v) for v in others],
+    )
 
 
 # --- writing: each change and its events in one transaction (write.py) -------------------

@@ -11,9 +11,10 @@ LAYERS = [
     {"core"},
     {"auth", "console"},
     {"events"},
+    {"presence"},
     {"tickets"},
     {"replies"},
-    {"attachments", "faq", "accounts"},
+    {"attachments", "faq", "accounts", "canned"},
     {"webhooks", "sla", "reports"},
 ]
 COMPOSITION = {"main", "cli", "demo", "__main__"}  # wire the domains together; import any
