@@ -38,7 +38,7 @@ def owner_key(owner_id: ObjectId | None) -> str:
 
 def stored(doc: CannedDoc) -> Document:
     """The document as written: with its shortcut's unique key."""
-    written: Document = dict(doc)
+    written: Document = {k: v for k, v in doc.items() if k != "shortcut_key"}
     if doc["shortcut"]:
         written["shortcut_key"] = f"{owner_key(doc['owner_id'])}:{doc['shortcut']}"
     return written
