@@ -15,7 +15,7 @@ from app.tickets import policy
 from app.tickets.deps import CurrentTicket
 from app.tickets.policy import Action, Permit
 
-router = APIRouter(tags=["presence"])
+router = APIRouter(tags=["tickets"])
 URL = "/support/tickets/{ticket_id}/presence/"
 
 
