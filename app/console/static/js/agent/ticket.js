@@ -9,7 +9,9 @@ import {
   announce, ErrorMessage, Field, Form, html, Loading, navigate, PRIORITIES, StatusBadge,
   useAction, useEffect, useLive, useLoad, useState, When,
 } from "../ui.js";
+import { CannedPicker } from "./canned.js";
 import { lastQueue, Shortcuts, Sla } from "./common.js";
+import { Presence } from "./presence.js";
 
 // docs/api-guide.md, "Tickets and their workflow" (staying in a status is allowed too).
 const NEXT = { Open: ["In Progress"], "In Progress": ["On Hold", "Resolved"],
@@ -87,6 +89,7 @@ function Composer({ ticketId, compose, setMode, onSent }) {
     </fieldset>
     <${Field} label=${note ? "Note for the team (not visible to the customer)" : "Reply to the customer"}
       name=${name} as="textarea" value=${text} onInput=${(e) => setText(e.target.value)} error=${error} />
+    <${CannedPicker} ticketId=${ticketId} field=${name} />
     <${Field} key=${round} label="Attach files (optional)" name="file" type="file" multiple error=${error}
       accept="image/*,application/pdf,text/plain" onChange=${(e) => setFiles([...e.target.files])} />
     ${note && html`<${Field} label="Who may see the files" name="visibility" as="select" value=${visibility}
@@ -111,7 +114,7 @@ export default function AgentTicket({ params, user }) {
       reload();
     }
   });
-  useLive((event) => { if (event.ticket_id === params.id) reload(); }, [params.id, reload]);
+  useLive((event) => { if (event.ticket_id === params.id && event.type !== "ticket.presence") reload(); }, [params.id, reload]);
   if (!data) {
     return loading ? html`<${Loading} what="Loading the ticket" />`
       : html`<${ErrorMessage} error=${error} /><p><a href="#/agent/queue">Back to the queue</a></p>`;
@@ -119,7 +122,7 @@ export default function AgentTicket({ params, user }) {
   const { ticket } = data;
   const mine = ticket.agent_id === user.id;
   const closed = ticket.status === "Closed";
-  const writing = mine && !closed;
+  const writing = (mine || user.role === "admin") && !closed; // admins may work on any ticket
   const neighbour = (step) => {
     const ids = lastQueue.ids;
     const at = ids.indexOf(params.id);
@@ -140,6 +143,7 @@ export default function AgentTicket({ params, user }) {
       ${ticket.delivery_id && html`<span>Delivery ${ticket.delivery_id}</span>`}
       <span>${mine ? "Assigned to you" : ticket.agent_id ? "Assigned to another agent" : "Unassigned"}</span>
       <${Sla} ticket=${ticket} /></div>
+    <${Presence} ticketId=${ticket.id} user=${user} />
     <p class="body">${ticket.description}</p>
     <${ErrorMessage} error=${error} />
     ${!ticket.agent_id && !closed && html`<p><button type="button" onClick=${() => assign()}
