@@ -115,6 +115,26 @@ class TestEvents:
         assert await db.ticket_presence.count_documents({"ticket_id": ObjectId(ticket_id)}) == 1
 
 
+class TestWebhooks:
+    async def test_presence_goes_only_to_webhooks_that_name_it(
+        self, client: httpx.AsyncClient, db: Database, actors: Actors
+    ) -> None:
+        from app.webhooks.delivery import dispatch
+
+        hooks = {}
+        for name, types in (("all", []), ("presence", ["ticket.presence"])):
+            body = {"url": f"http://127.0.0.1:9/{name}", "event_types": types}
+            made = await client.post(
+                "/api/admin/webhooks/", json=body, headers=actors.admin.headers
+            )
+            hooks[name] = ObjectId(made.json()["webhook"]["id"])
+        await beat(client, await assigned_ticket(db, actors), actors.agent)
+        await dispatch(db)
+        for name, expected in (("all", 0), ("presence", 1)):
+            sent = {"webhook_id": hooks[name], "event_type": "ticket.presence"}
+            assert await db.webhook_deliveries.count_documents(sent) == expected, name
+
+
 class TestDetail:
     async def test_staff_see_the_others_and_customers_nothing(
         self, client: httpx.AsyncClient, db: Database, actors: Actors, clock: Clock
