@@ -17,6 +17,8 @@ from app.attachments import router as attachments
 from app.auth import queries as auth_queries
 from app.auth import router as auth
 from app.auth import service as auth_service
+from app.canned import queries as canned_queries
+from app.canned import router as canned
 from app.console.router import install_console
 from app.core import health, idempotency, ratelimit
 from app.core.config import Settings, get_settings
@@ -51,12 +53,14 @@ from app.mail import router as mail
 from app.mail import service as mail_service
 from app.mail.delivery import Mailer
 from app.merges import router as merges
+from app.presence import queries as presence_queries
 from app.replies import queries as reply_queries
 from app.replies import router as replies
 from app.reports import router as reports
 from app.sla import router as sla
 from app.sla.sweeper import Sweeper
 from app.tickets import loads as ticket_loads
+from app.tickets import presence_router
 from app.tickets import queries as ticket_queries
 from app.tickets import router as tickets
 from app.tickets import tool_router as ticket_tools
@@ -90,6 +94,8 @@ DOMAIN_INDEXES: list[Indexes] = [
     stream_slots.INDEXES,
     webhook_queries.INDEXES,
     mail_queries.INDEXES,
+    canned_queries.INDEXES,
+    presence_queries.INDEXES,
 ]
 ROUTERS = (
     health.router,
@@ -107,6 +113,8 @@ ROUTERS = (
     reports.router,
     assignment.router,
     mail.router,
+    canned.router,
+    presence_router.router,
 )
 
 

@@ -61,6 +61,8 @@ ERROR_CODES: dict[str, str] = {
     "cannot_deactivate_self": "an admin deactivating their own account",
     "idempotency_key_reused": "422: the same Idempotency-Key with another body",
     "idempotency_key_in_flight": "409: the first request with this key is still running",
+    "canned_shortcut_taken": "409: the owner has a canned response with this shortcut",
+    "canned_response_limit_reached": "an owner's canned responses are full",
 }
 
 

@@ -42,6 +42,7 @@ class EventType(StrEnum):
     SLA_RESOLUTION_BREACHED = "sla.resolution_breached"
     WEBHOOK_TEST = "webhook.test"
     WEBHOOK_DISABLED = "webhook.disabled"
+    TICKET_PRESENCE = "ticket.presence"
 
 
 Visibility = Literal["public", "internal"]

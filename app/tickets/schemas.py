@@ -9,6 +9,7 @@ from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 from app.auth.documents import Role
 from app.core.ids import IdStr
 from app.core.schemas import Id, RequestSchema, Schema, UtcDatetime, text
+from app.presence.schemas import ViewerOut
 from app.tickets.documents import Category, Priority, TicketStatus
 from app.tickets.sla import breached_now
 
@@ -182,6 +183,9 @@ class StaffTicketDetail(Schema):
     ticket: StaffTicketOut
     internal_notes: list[NoteOut] = Field(
         description=f"Oldest first; at most the newest {NOTES_SHOWN} of the ticket's notes"
+    )
+    viewers: list[ViewerOut] = Field(
+        description="Other staff on the ticket now (presence); not covered by the ETag"
     )
 
 

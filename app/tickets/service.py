@@ -10,6 +10,7 @@ never from a re-read that could show another writer's state. Every write goes th
 write.py.
 """
 
+import asyncio
 from typing import Any
 
 from bson import ObjectId
@@ -26,6 +27,8 @@ from app.core.pagination import Filter
 from app.events import record as events
 from app.events.documents import EventType, actor_of
 from app.events.record import Session
+from app.presence import service as presence
+from app.presence.schemas import ViewerOut
 from app.tickets import autoassign, policy, queries, sla
 from app.tickets import breaches as breaches_
 from app.tickets.documents import (
@@ -79,9 +82,14 @@ async def read_ticket(*, db: Database, permit: Permit) -> StaffTicketDetail | Cu
     ticket, now = permit.ticket_for(Action.VIEW), utcnow()
     if not permit.internal:
         return CustomerTicketDetail(ticket=TicketOut.at(ticket, now))
-    notes = await queries.newest_notes(db, ticket["_id"], limit=NOTES_SHOWN)
+    notes, others = await asyncio.gather(
+        queries.newest_notes(db, ticket["_id"], limit=NOTES_SHOWN),
+        presence.viewers(db=db, ticket_id=ticket["_id"], besides=permit.user.id),
+    )
     return StaffTicketDetail(
-        ticket=StaffTicketOut.at(ticket, now), internal_notes=[NoteOut.from_doc(n) for n in notes]
+        ticket=StaffTicketOut.at(ticket, now),
+        internal_notes=[NoteOut.from_doc(n) for n in notes],
+        viewers=[ViewerOut.from_doc(v) for v in others],
     )
 
 

@@ -46,10 +46,16 @@ KEPT_ATTEMPTS = 20
 STOP_WAIT_SECONDS = 5
 
 
+# Presence comes and goes by the second: only a webhook that names it gets it.
+OPT_IN_TYPES = frozenset({EventType.TICKET_PRESENCE.value})
+
+
 def _matches(webhook: WebhookDoc, event: EventDoc) -> bool:
     if event["type"] == EventType.WEBHOOK_TEST:
         return bool(event.get("webhook_id") == webhook["_id"])
-    return not webhook["event_types"] or event["type"] in webhook["event_types"]
+    if not webhook["event_types"]:
+        return event["type"] not in OPT_IN_TYPES
+    return event["type"] in webhook["event_types"]
 
 
 def _body(event: EventDoc) -> str:

@@ -13,7 +13,9 @@ EventTypes = Annotated[list[Annotated[str, text(1, 64)]], Field(max_length=50)]
 
 class WebhookIn(RequestSchema):
     url: Annotated[str, text(8, 2000)]
-    event_types: EventTypes = Field(default=[], description="Empty: every event type")
+    event_types: EventTypes = Field(
+        default=[], description="Empty: every event type but ticket.presence"
+    )
     description: Annotated[str, text(0, 500)] = ""
 
 

@@ -68,6 +68,10 @@ async def walk_every_change(client: httpx.AsyncClient, actors: Actors) -> str:
         json={"agent_id": actors.other_agent.id},
         headers=admin.headers,
     )
+    presence = {"state": "viewing"}
+    await client.post(
+        f"/api/support/tickets/{other}/presence/", json=presence, headers=admin.headers
+    )
     await client.post(
         f"/api/admin/users/{actors.other_agent.id}/deactivate/", headers=admin.headers
     )

@@ -12,9 +12,10 @@ LAYERS = [
     {"core"},
     {"auth", "console"},
     {"events"},
+    {"presence"},
     {"tickets"},
     {"replies", "assignment"},
-    {"attachments", "faq", "accounts", "merges"},
+    {"attachments", "faq", "accounts", "merges", "canned"},
     {"webhooks", "sla", "reports", "mail"},
 ]
 COMPOSITION = {"main", "cli", "demo", "__main__"}  # wire the domains together; import any

@@ -50,6 +50,13 @@ class World:
         await self.db.faqs.insert_one(dict(faq))
         return str(faq["_id"])
 
+    async def canned(self, *, shared: bool) -> str:
+        """A canned response: the assigned agent's own, or a shared one (made by the admin)."""
+        author = self.actors.admin if shared else self.actors.agent
+        body = {**CANNED, "shared": shared}
+        made = await self.client.post(CANNED_URL, json=body, headers=author.headers)
+        return str(made.json()["canned_response"]["id"])
+
     async def attachment(self, visibility: str = "public") -> str:
         """A file on one of the owner's tickets (assigned to the agent), uploaded by an admin."""
         ticket_id = await self.ticket()
@@ -197,6 +204,14 @@ def unsubscribe_link() -> Builder:
     return build
 
 
+def on_canned(path: str, body: dict[str, Any] | None = None, *, shared: bool = False) -> Builder:
+    async def build(world: World) -> Request:
+        ticket_id = await world.ticket() if "{ticket}" in path else ""
+        return path.format(id=await world.canned(shared=shared), ticket=ticket_id), body
+
+    return build
+
+
 def on_faq(path: str, body: dict[str, Any] | None = None) -> Builder:
     async def build(world: World) -> Request:
         return path.format(id=await world.faq()), body
@@ -215,6 +230,9 @@ SLA_POLICY = {
     }
 }
 ASSIGNMENT = {"mode": "load_balanced", "max_open_per_agent": 5, "match_categories": True}
+CANNED_URL = "/api/agent/canned-responses/"
+CANNED = {"title": "Hello", "body": "Hi {{ customer.name }}"}
+staff_only = (401, 403, 403, 403, 200, 200, 200, 401)
 FAQ = {"question": "Where is it?", "answer": "On its way.", "category": "Late"}
 
 # Expected status per caller, in the order of CALLERS.
@@ -395,6 +413,36 @@ MATRIX: dict[str, tuple[tuple[int, ...], Builder]] = {
     "PUT /api/agent/availability/": (
         (401, 403, 403, 403, 200, 200, 403, 401),
         fixed("/api/agent/availability/", {"available": True, "categories": ["Lost"]}),
+    ),
+    "GET /api/agent/canned-responses/": (staff_only, fixed(CANNED_URL)),
+    "POST /api/agent/canned-responses/": (
+        (401, 403, 403, 403, 201, 201, 201, 401),
+        fixed(CANNED_URL, CANNED),
+    ),
+    # Another agent's personal one is not found, even by an admin: it is its agent's alone.
+    "GET /api/agent/canned-responses/{canned_id}/": (
+        (401, 403, 403, 403, 200, 404, 404, 401),
+        on_canned(CANNED_URL + "{id}/"),
+    ),
+    "PUT /api/agent/canned-responses/{canned_id}/": (
+        (401, 403, 403, 403, 403, 403, 200, 401),
+        on_canned(CANNED_URL + "{id}/", {**CANNED, "shared": True}, shared=True),
+    ),
+    "DELETE /api/agent/canned-responses/{canned_id}/": (
+        (401, 403, 403, 403, 200, 404, 404, 401),
+        on_canned(CANNED_URL + "{id}/"),
+    ),
+    "POST /api/support/tickets/{ticket_id}/canned-responses/{canned_id}/render/": (
+        (401, 403, 403, 403, 200, 403, 200, 401),
+        on_canned("/api/support/tickets/{ticket}/canned-responses/{id}/render/", shared=True),
+    ),
+    "POST /api/support/tickets/{ticket_id}/presence/": (
+        (401, 403, 403, 403, 200, 403, 200, 401),
+        on_ticket("presence/", {"state": "typing"}),
+    ),
+    "DELETE /api/support/tickets/{ticket_id}/presence/": (
+        (401, 403, 403, 403, 200, 403, 200, 401),
+        on_ticket("presence/"),
     ),
 }
 

@@ -14,6 +14,7 @@ const TYPES = [
   "feedback.submitted", "sla.first_response_breached", "sla.resolution_breached",
   "agent.registered", "agent.approved", "user.deactivated", "user.activated", "faq.created",
   "faq.updated", "faq.deleted", "webhook.test", "webhook.disabled",
+  "ticket.presence",
 ];
 const RETRY_MS = [1000, 2000, 5000, 10000, 30000];
 

@@ -17,7 +17,7 @@ export const routes = [
   { path: "/tickets/:id", title: "Ticket", roles: ["user"], screen: () => import("./customer/ticket.js") },
   // Agent screens (js/agent/):
   { path: "/agent/queue", title: "Queue", roles: ["support_agent"], nav: "Queue", screen: () => import("./agent/queue.js") },
-  { path: "/agent/tickets/:id", title: "Ticket", roles: ["support_agent"], screen: () => import("./agent/ticket.js") },
+  { path: "/agent/tickets/:id", title: "Ticket", roles: ["support_agent", "admin"], screen: () => import("./agent/ticket.js") },
   // Admin screens (js/admin/):
   { path: "/admin/tickets", title: "All tickets", roles: ["admin"], nav: "All tickets", screen: () => import("./admin/tickets.js") },
   { path: "/admin/agents", title: "Agents", roles: ["admin"], nav: "Agents", screen: () => import("./admin/agents.js") },
@@ -28,6 +28,7 @@ export const routes = [
   { path: "/admin/webhooks", title: "Webhooks", roles: ["admin"], nav: "Webhooks", screen: () => import("./admin/webhooks.js") },
   { path: "/admin/mail", title: "Mail outbox", roles: ["admin"], nav: "Mail outbox", screen: () => import("./admin/mail.js") },
   { path: "/notifications", title: "Notifications", roles: ["user", "support_agent", "admin"], nav: "Notifications", screen: () => import("./account/notifications.js") },
+  { path: "/canned", title: "Canned responses", roles: ["support_agent", "admin"], nav: "Canned responses", screen: () => import("./agent/canned-editor.js") },
   // Last, so that each role's menu opens with its own screens:
   { path: "/faq", title: "Frequently asked questions", roles: ["public"], nav: "FAQ", screen: () => import("./customer/faq.js") },
 ];

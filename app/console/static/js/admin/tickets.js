@@ -40,7 +40,7 @@ export default function AllTickets() {
   const list = usePaged("/api/admin/support/tickets/", "tickets",
     { ...rest, agent_id: none ? "" : agent, unassigned: none ? "true" : "" }, [JSON.stringify(filters)]);
   useLive((event) => {
-    if (event.ticket_id) list.reload();
+    if (event.ticket_id && event.type !== "ticket.presence") list.reload();
     if (/^(agent|user)\./.test(event.type)) agents.reload();
   }, [list.reload, agents.reload]);
   const pick = (name, label, options) => html`<${Field} label=${label} name=${name} as="select"

@@ -60,7 +60,7 @@ export default function Queue({ user }) {
   latest.current = load;
   const shown = list.tickets ? list.tickets.length : 0;
   useEffect(() => { kept = filters; load(); }, [filters]);
-  useLive((event) => { if (event.ticket_id) latest.current({ keep: shown }); }, [shown]);
+  useLive((event) => { if (event.ticket_id && event.type !== "ticket.presence") latest.current({ keep: shown }); }, [shown]);
   const set = (name) => (e) => setFilters({ ...filters, [name]: e.target.value });
   const tickets = list.tickets || [];
   lastQueue.ids = tickets.map((t) => t.id);

@@ -13,6 +13,8 @@ import { MergedInto } from "../merged.js";
 import { lastQueue, Shortcuts, Sla } from "./common.js";
 import { MergeDialog } from "./merge.js";
 import { TagEditor } from "./tags.js";
+import { CannedPicker } from "./canned.js";
+import { Presence } from "./presence.js";
 
 // docs/api-guide.md, "Tickets and their workflow" (staying in a status is allowed too).
 const NEXT = { Open: ["In Progress"], "In Progress": ["On Hold", "Resolved"],
@@ -90,6 +92,7 @@ function Composer({ ticketId, compose, setMode, onSent }) {
     </fieldset>
     <${Field} label=${note ? "Note for the team (not visible to the customer)" : "Reply to the customer"}
       name=${name} as="textarea" value=${text} onInput=${(e) => setText(e.target.value)} error=${error} />
+    <${CannedPicker} ticketId=${ticketId} field=${name} />
     <${Field} key=${round} label="Attach files (optional)" name="file" type="file" multiple error=${error}
       accept="image/*,application/pdf,text/plain" onChange=${(e) => setFiles([...e.target.files])} />
     ${note && html`<${Field} label="Who may see the files" name="visibility" as="select" value=${visibility}
@@ -114,7 +117,7 @@ export default function AgentTicket({ params, user }) {
       reload();
     }
   });
-  useLive((event) => { if (event.ticket_id === params.id) reload(); }, [params.id, reload]);
+  useLive((event) => { if (event.ticket_id === params.id && event.type !== "ticket.presence") reload(); }, [params.id, reload]);
   if (!data) {
     return loading ? html`<${Loading} what="Loading the ticket" />`
       : html`<${ErrorMessage} error=${error} /><p><a href="#/agent/queue">Back to the queue</a></p>`;
@@ -122,7 +125,7 @@ export default function AgentTicket({ params, user }) {
   const { ticket } = data;
   const mine = ticket.agent_id === user.id;
   const closed = ticket.status === "Closed";
-  const writing = mine && !closed;
+  const writing = (mine || user.role === "admin") && !closed; // admins may work on any ticket
   const neighbour = (step) => {
     const ids = lastQueue.ids;
     const at = ids.indexOf(params.id);
@@ -144,6 +147,7 @@ export default function AgentTicket({ params, user }) {
       <span>${mine ? "Assigned to you" : ticket.agent_id ? "Assigned to another agent" : "Unassigned"}</span>
       <${Sla} ticket=${ticket} /></div>
     <${TagEditor} ticket=${ticket} editable=${writing} onChanged=${reload} />
+    <${Presence} ticketId=${ticket.id} user=${user} />
     <p class="body">${ticket.description}</p>
     <${MergedInto} ticket=${ticket} path="/agent/tickets/" />
     <${ErrorMessage} error=${error} />
