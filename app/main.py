@@ -45,6 +45,9 @@ from app.events.stream import Broadcaster
 from app.faq import queries as faq_queries
 from app.faq import router as faq
 from app.faq.seed import seed_faqs
+from app.inbound import queries as inbound_queries
+from app.inbound import router as inbound
+from app.inbound.limits import max_message_bytes
 from app.replies import queries as reply_queries
 from app.replies import router as replies
 from app.reports import router as reports
@@ -58,6 +61,7 @@ from app.webhooks.delivery import Deliverer
 
 API_PREFIX = "/api"
 UPLOAD_PATH = r"^/api/support/tickets/[^/]+/attachments/?$"
+INBOUND_EMAIL_PATH = r"^/api/inbound/email/?$"
 MULTIPART_OVERHEAD_BYTES = 64 * 1024  # part headers and the visibility field
 DESCRIPTION = """Customer-support ticketing: customers open tickets about their deliveries,
 approved support agents take and work them, admins oversee everything, customers rate the
@@ -80,6 +84,7 @@ DOMAIN_INDEXES: list[Indexes] = [
     event_queries.INDEXES,
     stream_slots.INDEXES,
     webhook_queries.INDEXES,
+    inbound_queries.INDEXES,
 ]
 ROUTERS = (
     health.router,
@@ -93,6 +98,7 @@ ROUTERS = (
     faq.router,
     sla.router,
     reports.router,
+    inbound.router,
 )
 
 
@@ -187,8 +193,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_bytes=settings.max_body_bytes,
-        upload_path=UPLOAD_PATH,
-        upload_bytes=settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES,
+        large_bodies={
+            UPLOAD_PATH: settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES,
+            INBOUND_EMAIL_PATH: max_message_bytes(settings),
+        },
     )
     app.add_middleware(
         RateLimitMiddleware,

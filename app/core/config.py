@@ -156,6 +156,9 @@ class Settings(BaseSettings):
     # The bearer secret of POST /api/inbound/email/ (unset: the endpoint refuses every call).
     inbound_email_secret: SecretStr | None = None
     inbound_unknown_senders: Literal["quarantine", "create_customer"] = "quarantine"
+    # Mail from one sender beyond this many in 10 minutes is quarantined (counted in MongoDB
+    # on the database server's clock: the limit holds across every instance).
+    inbound_flood_per_10_minutes: int = Field(default=20, ge=1)
 
     @field_validator("smtp_url", mode="after")
     @classmethod

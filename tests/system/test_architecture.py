@@ -14,7 +14,8 @@ LAYERS = [
     {"tickets"},
     {"replies"},
     {"attachments", "faq", "accounts"},
-    {"webhooks", "sla", "reports"},
+    {"webhooks", "sla", "reports", "mail"},
+    {"inbound"},  # mail that comes in: replies, tickets, attachments, accounts; mail's addresses
 ]
 COMPOSITION = {"main", "cli", "demo", "__main__"}  # wire the domains together; import any
 # Leaves: only the composition imports them (the console serves files and calls only the API).
