@@ -3,7 +3,6 @@ from the bytes, size, the ticket's limit) and cleaning (images re-encoded, metad
 
 from io import BytesIO
 
-from bson import ObjectId
 from fastapi import UploadFile
 
 from app.attachments import service as attachments
@@ -18,10 +17,10 @@ MAX_PER_REPLY = 10  # a reply names at most ten attachments
 
 async def attach_files(
     room: Mailroom, *, ticket: TicketDoc, user: User, files: list[Attachment]
-) -> list[ObjectId]:
+) -> list[str]:
     """The ids of the files accepted; a refused file (a type not allowed, too large, the
     ticket full) is left out, the rest of the message still counts."""
-    accepted: list[ObjectId] = []
+    accepted: list[str] = []
     for file in files[:MAX_PER_REPLY]:
         upload = UploadFile(BytesIO(file.data), filename=file.filename, size=len(file.data))
         try:
@@ -36,5 +35,5 @@ async def attach_files(
             )
         except AppError:
             continue
-        accepted.append(stored["_id"])
+        accepted.append(str(stored["_id"]))
     return accepted
