@@ -98,9 +98,7 @@ class Mail:
 
 
 async def start_mail(app_with: AppFactory, *, status: str = "In Progress", **settings: Any) -> Mail:
-    app, client = await app_with(
-        inbound_email_secret=SECRET, mail_from=MAIL_FROM, **settings
-    )
+    app, client = await app_with(inbound_email_secret=SECRET, mail_from=MAIL_FROM, **settings)
     db: Database = app.state.db
     actors = await make_actors(db, app.state.settings)
     ticket = await store_ticket(

@@ -17,7 +17,10 @@ CLIENT_REPLIES = [
         "Found it \u2013 my neighbour had the parcel all along. You can close this.",
     ),
     ("html_only.eml", "Hello,\n\nthe box arrived crushed & wet."),
-    ("latin1_reply.eml", "Gr\u00fc\u00dfe aus M\u00fcnchen: das Paket ist nicht da, die Stra\u00dfe stimmt."),
+    (
+        "latin1_reply.eml",
+        "Gr\u00fc\u00dfe aus M\u00fcnchen: das Paket ist nicht da, die Stra\u00dfe stimmt.",
+    ),
     ("signature_reply.eml", "Yes, please send a new one."),
 ]
 
@@ -28,7 +31,11 @@ class TestRepliesFromMailClients:
         self, mail: Mail, name: str, text: str
     ) -> None:
         answer = await mail.deliver(mail.corpus(name))
-        assert answer == {"message": "Email accepted", "result": "reply", "ticket_id": mail.ticket_id}
+        assert answer == {
+            "message": "Email accepted",
+            "result": "reply",
+            "ticket_id": mail.ticket_id,
+        }
         [reply] = await mail.replies()
         assert reply["body"] == text
         assert reply["via"] == "email"
@@ -81,7 +88,9 @@ class TestRepliesFromMailClients:
 class TestWhichTicket:
     async def test_the_token_wins_over_references_and_tag(self, mail: Mail) -> None:
         other = await store_ticket(mail.db, mail.customer, agent=mail.actors.agent)
-        raw = mail.corpus("gmail_reply.eml", REPLY_TO=mail.token_address(mail.customer, str(other["_id"])))
+        raw = mail.corpus(
+            "gmail_reply.eml", REPLY_TO=mail.token_address(mail.customer, str(other["_id"]))
+        )
         assert (await mail.deliver(raw))["ticket_id"] == str(other["_id"])
 
     async def test_our_message_id_alone_finds_the_ticket(self, mail: Mail) -> None:
@@ -121,7 +130,9 @@ class TestWhichTicket:
 
     async def test_the_assigned_agent_replies_with_their_own_token(self, mail: Mail) -> None:
         raw = mail.corpus(
-            "outlook_reply.eml", sender=mail.actors.agent, REPLY_TO=mail.token_address(mail.actors.agent)
+            "outlook_reply.eml",
+            sender=mail.actors.agent,
+            REPLY_TO=mail.token_address(mail.actors.agent),
         )
         assert (await mail.deliver(raw))["result"] == "reply"
         [reply] = await mail.replies()

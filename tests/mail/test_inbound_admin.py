@@ -64,7 +64,9 @@ class TestKeptMessages:
         assert response.status_code == 200
         [email] = response.json()["emails"]
         assert (email["from"], email["status"], email["size"]) == (
-            mail.customer.email, "reply", len(raw)
+            mail.customer.email,
+            "reply",
+            len(raw),
         )
         response = await mail.client.get(
             f"/api/support/emails/{email['id']}/raw/", headers=mail.actors.agent.headers
@@ -113,7 +115,9 @@ class TestRelease:
             f"/api/admin/mail/quarantine/{held['id']}/release/", headers=mail.actors.admin.headers
         )
         assert response.json() == {
-            "message": "Email accepted", "result": "reply", "ticket_id": mail.ticket_id
+            "message": "Email accepted",
+            "result": "reply",
+            "ticket_id": mail.ticket_id,
         }
         [reply] = await mail.replies()
         assert reply["via"] == "email"

@@ -14,7 +14,9 @@ from tests.mail.conftest import Mail, start_mail
 async def _nothing_happened(mail: Mail) -> None:
     assert await mail.replies() == []
     assert await mail.db.tickets.count_documents({}) == 1
-    events = await mail.db.events.count_documents({"type": {"$in": ["reply.created", "ticket.created"]}})
+    events = await mail.db.events.count_documents(
+        {"type": {"$in": ["reply.created", "ticket.created"]}}
+    )
     assert events == 0
 
 
@@ -44,13 +46,17 @@ class TestMachinesAreNeverAnswered:
         ],
     )
     async def test_headers(self, mail: Mail, header: str, reason: str) -> None:
-        raw = mail.corpus("gmail_reply.eml").replace(b"MIME-Version", f"{header}\nMIME-Version".encode(), 1)
+        raw = mail.corpus("gmail_reply.eml").replace(
+            b"MIME-Version", f"{header}\nMIME-Version".encode(), 1
+        )
         assert (await mail.deliver(raw))["result"] == "quarantined"
         assert (await mail.quarantine())[0]["reason"] == reason
         await _nothing_happened(mail)
 
     async def test_auto_submitted_no_is_a_person(self, mail: Mail) -> None:
-        raw = mail.corpus("gmail_reply.eml").replace(b"MIME-Version", b"Auto-Submitted: no\nMIME-Version", 1)
+        raw = mail.corpus("gmail_reply.eml").replace(
+            b"MIME-Version", b"Auto-Submitted: no\nMIME-Version", 1
+        )
         assert (await mail.deliver(raw))["result"] == "reply"
 
     async def test_a_delivery_report_without_auto_submitted(self, mail: Mail) -> None:

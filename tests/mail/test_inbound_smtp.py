@@ -51,7 +51,9 @@ class TestSmtpReceiver:
     async def test_other_recipients_are_refused_at_rcpt(self, smtp: tuple[Mail, int]) -> None:
         mail, port = smtp
         with pytest.raises(aiosmtplib.SMTPRecipientsRefused) as refused:
-            await send(port, mail.corpus("new_ticket.eml"), mail.customer.email, ["x@elsewhere.org"])
+            await send(
+                port, mail.corpus("new_ticket.eml"), mail.customer.email, ["x@elsewhere.org"]
+            )
         assert refused.value.recipients[0].code == 550
         assert await mail.db.inbound_emails.count_documents({}) == 0
 
