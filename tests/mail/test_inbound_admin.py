@@ -21,7 +21,7 @@ class TestInboundSecret:
         assert response.status_code == 401
 
     async def test_no_secret_configured_refuses_everyone(self, app_with: AppFactory) -> None:
-        app, client = await app_with()
+        _, client = await app_with()
         response = await client.post(
             "/api/inbound/email/",
             content=b"Subject: x\n\nbody",
