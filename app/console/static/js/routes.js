@@ -24,6 +24,7 @@ export const routes = [
   { path: "/admin/reports", title: "Reports", roles: ["admin"], nav: "Reports", screen: () => import("./admin/reports.js") },
   { path: "/admin/sla", title: "SLA policy", roles: ["admin"], nav: "SLA policy", screen: () => import("./admin/sla.js") },
   { path: "/admin/faq", title: "Edit the FAQ", roles: ["admin"], nav: "Edit FAQ", screen: () => import("./admin/faq.js") },
+  { path: "/admin/quarantine", title: "Mail quarantine", roles: ["admin"], nav: "Quarantine", screen: () => import("./admin/quarantine.js") },
   { path: "/admin/webhooks", title: "Webhooks", roles: ["admin"], nav: "Webhooks", screen: () => import("./admin/webhooks.js") },
   // Last, so that each role's menu opens with its own screens:
   { path: "/faq", title: "Frequently asked questions", roles: ["public"], nav: "FAQ", screen: () => import("./customer/faq.js") },
