@@ -22,6 +22,12 @@ from app.tickets.deps import MayWork
 router = APIRouter(tags=["mail"])
 ACCEPTED = "Email accepted"
 RFC822 = "message/rfc822"
+EXAMPLE_MESSAGE = (
+    "From: Ann Smith <ann@example.org>\r\nTo: support+k5v2...@example.com\r\n"
+    "Subject: Re: [#65f0aa11bb22cc33dd44ee55] Parcel never arrived\r\n"
+    "Message-ID: <CAF3x9Zq1YbQ2m@mail.gmail.com>\r\n\r\nThe tracking number is 4711.\r\n"
+)
+RAW_MESSAGE = {RFC822: {"schema": {"type": "string"}, "example": EXAMPLE_MESSAGE}}
 
 
 def _check_secret(request: Request, settings: Settings) -> None:
@@ -67,7 +73,7 @@ def _answer(outcome: Outcome) -> InboundOut:
     responses=responses(400, 401, 413),
     summary="Deliver one e-mail (raw RFC 822, Content-Type: message/rfc822), for a Postfix "
     "pipe or a provider's raw forwarding: Authorization: Bearer <INBOUND_EMAIL_SECRET>",
-    openapi_extra={"requestBody": {"content": {RFC822: {"schema": {"type": "string"}}}}},
+    openapi_extra={"requestBody": {"required": True, "content": RAW_MESSAGE}},
 )
 async def deliver_email(request: Request, room: MailroomDep) -> InboundOut:
     _check_secret(request, room.settings)
@@ -90,7 +96,7 @@ async def list_ticket_emails(permit: MayWork, db: DbDep) -> EmailListOut:
     "/support/emails/{email_id}/raw/",
     response_class=Response,
     responses={
-        200: {"content": {RFC822: {}}, "description": "The message as it came"},
+        200: {"content": RAW_MESSAGE, "description": "The message as it came"},
         **responses(400, 401, 403, 404),
     },
     summary="One e-mail as it came (staff who may work on its ticket; no ticket: admins)",
