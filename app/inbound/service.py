@@ -93,7 +93,10 @@ async def _settle(
     try:
         outcome = await _process(room, incoming, vouched=vouched)
     except BaseException:
-        await queries.forget_claim(room.db, email_id)  # the sender's retry starts afresh
+        if vouched:  # a failed release leaves the message in quarantine
+            await queries.record_outcome(room.db, email_id, {"status": "quarantined"})
+        else:  # the sending server's retry is processed afresh
+            await queries.forget_claim(room.db, email_id)
         raise
     await queries.record_outcome(
         room.db,
