@@ -1,4 +1,4 @@
-"""`python -m app serve | worker | create-admin | seed-demo`."""
+"""`python -m app serve | worker | smtp | create-admin | seed-demo`."""
 
 import argparse
 import asyncio
@@ -142,6 +142,33 @@ def worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def smtp(args: argparse.Namespace) -> int:
+    """The SMTP receiver for inbound mail (app/inbound/smtp.py), without the API."""
+    from app.core.offload import Slots
+    from app.inbound.mailroom import Mailroom
+    from app.inbound.smtp import start_receiver
+
+    settings = load_settings().with_dev_jwt_secret()  # reply tokens are signed with it
+    configure_logging(settings.log_level, settings.log_style)
+
+    async def run() -> None:
+        async with _database(settings) as db:
+            images = Slots(
+                concurrency=settings.image_concurrency,
+                wait_seconds=10,
+                busy_message="Too many images at once",
+            )
+            room = Mailroom(db, settings, images, PasswordHasher.from_settings(settings))
+            server = await start_receiver(room, host=args.host, port=args.port)
+            print(f"SMTP receiver on {args.host}:{args.port}", file=sys.stderr, flush=True)
+            async with server:
+                await server.serve_forever()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())
+    return 0
+
+
 def create_admin(args: argparse.Namespace) -> int:
     from app.accounts.service import create_user
     from app.auth.documents import Role
@@ -223,6 +250,11 @@ def main(argv: list[str] | None = None) -> int:
         help="number events, deliver webhooks and mail, sweep SLA breaches (without the API)",
     )
     p.set_defaults(func=worker)
+
+    p = commands.add_parser("smtp", help="receive inbound mail over SMTP (for an MX)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=2525)
+    p.set_defaults(func=smtp)
 
     p = commands.add_parser("create-admin", help="create an admin account")
     p.add_argument("email")

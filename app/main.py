@@ -48,6 +48,9 @@ from app.events.stream import Broadcaster
 from app.faq import queries as faq_queries
 from app.faq import router as faq
 from app.faq.seed import seed_faqs
+from app.inbound import queries as inbound_queries
+from app.inbound import router as inbound
+from app.inbound.limits import max_message_bytes
 from app.mail import queries as mail_queries
 from app.mail import router as mail
 from app.mail import service as mail_service
@@ -70,6 +73,7 @@ from app.webhooks.delivery import Deliverer
 
 API_PREFIX = "/api"
 UPLOAD_PATH = r"^/api/support/tickets/[^/]+/attachments/?$"
+INBOUND_EMAIL_PATH = r"^/api/inbound/email/?$"
 MULTIPART_OVERHEAD_BYTES = 64 * 1024  # part headers and the visibility field
 DESCRIPTION = """Customer-support ticketing: customers open tickets about their deliveries,
 approved support agents take and work them, admins oversee everything, customers rate the
@@ -96,6 +100,7 @@ DOMAIN_INDEXES: list[Indexes] = [
     mail_queries.INDEXES,
     canned_queries.INDEXES,
     presence_queries.INDEXES,
+    inbound_queries.INDEXES,
 ]
 ROUTERS = (
     health.router,
@@ -115,6 +120,7 @@ ROUTERS = (
     mail.router,
     canned.router,
     presence_router.router,
+    inbound.router,
 )
 
 
@@ -217,8 +223,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_bytes=settings.max_body_bytes,
-        upload_path=UPLOAD_PATH,
-        upload_bytes=settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES,
+        large_bodies={
+            UPLOAD_PATH: settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES,
+            INBOUND_EMAIL_PATH: max_message_bytes(settings),
+        },
     )
     app.add_middleware(
         RateLimitMiddleware,

@@ -162,6 +162,9 @@ class Settings(BaseSettings):
     mail_retry_seconds: Annotated[list[float], NoDecode] = [60, 300, 1800, 7200, 21600]
     mail_timeout_seconds: float = Field(default=30, gt=0, le=300)
     mail_poll_seconds: float = Field(default=2, gt=0, le=60)
+    # Mail from one sender beyond this many in 10 minutes is quarantined (counted in MongoDB
+    # on the database server's clock: the limit holds across every instance).
+    inbound_flood_per_10_minutes: int = Field(default=20, ge=1)
 
     @field_validator("smtp_url", mode="after")
     @classmethod

@@ -213,24 +213,26 @@ class JsonCorsMiddleware(CORSMiddleware):
 
 class BodySizeLimitMiddleware:
     """Refuses bodies over ``max_bytes`` with 413 without reading them into memory: at once
-    when Content-Length says so, else as soon as the streamed chunks pass the limit. Uploads
-    (`upload_path`, POST) have their own, larger limit."""
+    when Content-Length says so, else as soon as the streamed chunks pass the limit. Some
+    POSTs (`large_bodies`: path pattern -> bytes; uploads, inbound mail) have their own,
+    larger limit."""
 
     def __init__(
-        self, app: ASGIApp, max_bytes: int, upload_path: str = "", upload_bytes: int = 0
+        self, app: ASGIApp, max_bytes: int, large_bodies: dict[str, int] | None = None
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.upload_path = re.compile(upload_path) if upload_path else None
-        self.upload_bytes = upload_bytes
+        self.large_bodies = [(re.compile(p), n) for p, n in (large_bodies or {}).items()]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         max_bytes = self.max_bytes
-        if self.upload_path and scope["method"] == "POST" and self.upload_path.match(scope["path"]):
-            max_bytes = self.upload_bytes
+        if scope["method"] == "POST":
+            for path, limit in self.large_bodies:
+                if path.match(scope["path"]):
+                    max_bytes = limit
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > max_bytes:
             await _send_json_error(send, 413, "Request body too large", [(b"connection", b"close")])

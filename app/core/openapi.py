@@ -28,6 +28,7 @@ TAGS = [
     {"name": "sla", "description": "The SLA policy: targets and business calendar (admins)"},
     {"name": "reports", "description": "Figures on the work and on satisfaction"},
     {"name": "webhooks", "description": "Signed HTTP callbacks for integrators (admins)"},
+    {"name": "mail", "description": "E-mail in: replies and new tickets by mail, quarantine"},
     {"name": "health", "description": "Liveness and readiness probes"},
 ]
 CONTACT = {"name": "Customer Support API maintainers", "url": "https://example.com/support-api"}

@@ -1,13 +1,17 @@
 """The stored public reply and its one constructor."""
 
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 from bson import ObjectId
 
 from app.auth.principal import User
 from app.core.clock import utcnow
 from app.tickets.documents import order_key
+
+# How a reply was written: in the console/API, or by e-mail (app/inbound). Replies stored
+# before the field existed were written on the web.
+Via = Literal["web", "email"]
 
 
 class ReplyDoc(TypedDict):
@@ -18,10 +22,16 @@ class ReplyDoc(TypedDict):
     attachments: list[dict[str, Any]]  # summaries of public attachments of the same ticket
     created_at: datetime
     order_key: str  # the thread pages on it, oldest first (see core/pagination.py)
+    via: NotRequired[Via]
 
 
 def new_reply(
-    *, ticket_id: ObjectId, author: User, body: str, attachments: list[dict[str, Any]]
+    *,
+    ticket_id: ObjectId,
+    author: User,
+    body: str,
+    attachments: list[dict[str, Any]],
+    via: Via = "web",
 ) -> ReplyDoc:
     now, reply_id = utcnow(), ObjectId()
     return ReplyDoc(
@@ -32,4 +42,5 @@ def new_reply(
         attachments=attachments,
         created_at=now,
         order_key=order_key(now, reply_id),
+        via=via,
     )

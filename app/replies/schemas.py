@@ -1,6 +1,6 @@
 """The public reply thread."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -22,6 +22,9 @@ class ReplyOut(Schema):
     body: str
     attachments: list[AttachmentOut]
     created_at: UtcDatetime
+    via: Literal["web", "email"] = Field(
+        default="web", description="How it was written: in the console or API, or by e-mail"
+    )
 
 
 class ReplyCreatedOut(Schema):

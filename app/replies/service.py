@@ -5,22 +5,22 @@ from app.events import record as events
 from app.events.documents import EventType, actor_of
 from app.events.record import Session
 from app.replies import queries
-from app.replies.documents import ReplyDoc, new_reply
+from app.replies.documents import ReplyDoc, Via, new_reply
 from app.replies.schemas import ReplyIn
 from app.tickets import activity
 from app.tickets.policy import Action, Permit
 from app.tickets.write import TicketEvent
 
 
-async def add_reply(*, db: Database, permit: Permit, data: ReplyIn) -> ReplyDoc:
+async def add_reply(*, db: Database, permit: Permit, data: ReplyIn, via: Via = "web") -> ReplyDoc:
     """The ticket's bookkeeping (one conditional write through the tickets package), the
-    reply and its event: one transaction."""
+    reply and its event: one transaction. `via`: how it was written (the API, or e-mail)."""
     ticket, author = permit.ticket_for(Action.REPLY), permit.user
     attachments = await activity.resolve_attachments(
         db=db, ticket=ticket, ids=data.attachment_ids, internal_allowed=False
     )
     reply = new_reply(
-        ticket_id=ticket["_id"], author=author, body=data.body, attachments=attachments
+        ticket_id=ticket["_id"], author=author, body=data.body, attachments=attachments, via=via
     )
 
     created = TicketEvent(
@@ -31,6 +31,7 @@ async def add_reply(*, db: Database, permit: Permit, data: ReplyIn) -> ReplyDoc:
             "reply_id": reply["_id"],
             "body": reply["body"],
             "attachment_ids": [a["_id"] for a in attachments],
+            "via": via,
         },
     )
 

@@ -37,6 +37,7 @@ CHROMIUM_ARGS = [
 ]
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 PASSWORD = "password123"
+INBOUND_SECRET = "console-inbound-secret-5e1f"  # POST /api/inbound/email/ (issue 24)
 BOUND = 10_000  # ms: a bound on what the page shows next, not a speed assertion
 expect.set_options(timeout=BOUND)
 
@@ -103,6 +104,7 @@ def console(mongodb_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
             REGISTRATIONS_PER_HOUR="100000",
             EVENT_POLL_SECONDS="0.1",
             STREAM_HEARTBEAT_SECONDS="1",
+            INBOUND_EMAIL_SECRET=INBOUND_SECRET,
         ) as served:
             yield Console(served.base)
     finally:

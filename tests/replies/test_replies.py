@@ -58,7 +58,10 @@ class TestAddReply:
         body = response.json()
         assert body["message"] == "Reply added successfully"
         created = body["reply"]
-        assert set(created) == {"id", "ticket_id", "author", "body", "attachments", "created_at"}
+        assert set(created) == {
+            "id", "ticket_id", "author", "body", "attachments", "created_at", "via"
+        }  # fmt: skip
+        assert created["via"] == "web"
         assert created["author"] == {
             "id": actors.customer.id,
             "name": actors.customer.name,

@@ -17,6 +17,7 @@ LAYERS = [
     {"replies", "assignment"},
     {"attachments", "faq", "accounts", "merges", "canned"},
     {"webhooks", "sla", "reports", "mail"},
+    {"inbound"},  # mail that comes in: replies, tickets, attachments, accounts; mail's addresses
 ]
 COMPOSITION = {"main", "cli", "demo", "__main__"}  # wire the domains together; import any
 # Leaves: only the composition imports them (the console serves files and calls only the API).

@@ -29,6 +29,12 @@ class World:
     client: httpx.AsyncClient
     db: Database
     actors: Actors
+    app: FastAPI
+
+    @property
+    def settings(self) -> Settings:
+        settings: Settings = self.app.state.settings
+        return settings
 
     async def ticket(self, *, status: str = "In Progress", assigned: bool = True) -> str:
         ticket = await store_ticket(
@@ -84,6 +90,26 @@ class World:
         delivery = await self.db.webhook_deliveries.find_one({"webhook_id": ObjectId(webhook_id)})
         assert delivery is not None
         return webhook_id, str(delivery["_id"])
+
+    async def email(self, sender: str = "stranger@example.net") -> str:
+        """A message kept on one of the owner's tickets (assigned to the agent), quarantined:
+        a stranger quoting our Message-ID."""
+        from app.inbound import queries as inbound_queries
+        from app.inbound.mailroom import Mailroom
+        from app.inbound.service import receive
+        from app.mail.addresses import message_id
+
+        ticket_id = ObjectId(await self.ticket())
+        raw = (
+            f"From: {sender}\nTo: support@localhost\nSubject: hello\n"
+            f"Message-ID: <{uuid.uuid4().hex}@example.net>\n"
+            f"In-Reply-To: {message_id(self.settings, ticket_id=ticket_id)}\n\n{SECRET}\n"
+        ).encode()
+        room = Mailroom(self.db, self.settings, self.app.state.image_slots, self.app.state.hasher)
+        await receive(room=room, raw=raw)
+        found = await inbound_queries.inbound_emails(self.db).find_one({"ticket_id": ticket_id})
+        assert found is not None
+        return str(found["_id"])
 
     async def refresh_token(self) -> str:
         response = await self.client.post(
@@ -219,6 +245,14 @@ def on_faq(path: str, body: dict[str, Any] | None = None) -> Builder:
     return build
 
 
+def on_email(path: str) -> Builder:
+    async def build(world: World) -> Request:
+        return path.format(id=await world.email()), None
+
+    return build
+
+
+RAW_EMAIL = {"raw": "Subject: hi"}  # any body: every caller's token is refused (own secret)
 ok_for_all = (200,) * 8
 admins_only = (401, 403, 403, 403, 403, 403, 200, 401)
 admins_only_201 = (401, 403, 403, 403, 403, 403, 201, 401)
@@ -400,6 +434,22 @@ MATRIX: dict[str, tuple[tuple[int, ...], Builder]] = {
         (401, 403, 403, 403, 403, 403, 200, 401),
         on_faq("/api/admin/faq/{id}/", FAQ),
     ),
+    # Its own secret (INBOUND_EMAIL_SECRET, unset here): no user's token opens it
+    # (tests/mail/test_inbound_admin.py::TestInboundSecret).
+    "POST /api/inbound/email/": ((401,) * 8, fixed("/api/inbound/email/", RAW_EMAIL)),
+    "GET /api/support/tickets/{ticket_id}/emails/": (
+        (401, 403, 403, 403, 200, 403, 200, 401),
+        on_ticket("emails/"),
+    ),
+    "GET /api/support/emails/{email_id}/raw/": (
+        (401, 403, 403, 403, 200, 403, 200, 401),
+        on_email("/api/support/emails/{id}/raw/"),
+    ),
+    "GET /api/admin/mail/quarantine/": (admins_only, fixed("/api/admin/mail/quarantine/")),
+    "POST /api/admin/mail/quarantine/{email_id}/release/": (
+        admins_only,
+        on_email("/api/admin/mail/quarantine/{id}/release/"),
+    ),
     "DELETE /api/admin/faq/{faq_id}/": (
         (401, 403, 403, 403, 403, 403, 200, 401),
         on_faq("/api/admin/faq/{id}/"),
@@ -474,7 +524,7 @@ async def test_matrix(
 ) -> None:
     expected, build = MATRIX[operation]
     method, template = operation.split(" ", 1)
-    world = World(client, db, actors)
+    world = World(client, db, actors, app)
     got: dict[str, int] = {}
     for caller in CALLERS:
         path, body = await build(world)

@@ -76,6 +76,12 @@ def fuzz_schema(fuzz_app: tuple[FastAPI, dict[str, str | None]]) -> Any:
 schema = schemathesis.pytest.from_fixture("fuzz_schema")
 
 
+@schemathesis.serializer("message/rfc822")
+def _raw_email(ctx: Any, value: Any) -> bytes:
+    """POST /api/inbound/email/ takes a raw message: the generated string, as bytes."""
+    return value.encode() if isinstance(value, str) else str(value).encode()
+
+
 @schema.parametrize()
 @settings(
     max_examples=EXAMPLES,

@@ -62,3 +62,6 @@ export function Timeline({ events }) {
   return html`<ol class="timeline" aria-label="Timeline">${events.map((e) => html`<li key=${e.id}>
     <${When} at=${e.occurred_at} />: ${describeEvent(e)}</li>`)}</ol>`;
 }
+
+// A reply that came by e-mail (issue 24), marked in the thread.
+export const ByEmail = ({ reply }) => reply.via === "email" && html` <span class="badge">by e-mail</span>`;

@@ -25,6 +25,7 @@ export const routes = [
   { path: "/admin/assignment", title: "Auto-assignment", roles: ["admin"], nav: "Auto-assignment", screen: () => import("./admin/assignment.js") },
   { path: "/admin/sla", title: "SLA policy", roles: ["admin"], nav: "SLA policy", screen: () => import("./admin/sla.js") },
   { path: "/admin/faq", title: "Edit the FAQ", roles: ["admin"], nav: "Edit FAQ", screen: () => import("./admin/faq.js") },
+  { path: "/admin/quarantine", title: "Mail quarantine", roles: ["admin"], nav: "Quarantine", screen: () => import("./admin/quarantine.js") },
   { path: "/admin/webhooks", title: "Webhooks", roles: ["admin"], nav: "Webhooks", screen: () => import("./admin/webhooks.js") },
   { path: "/admin/mail", title: "Mail outbox", roles: ["admin"], nav: "Mail outbox", screen: () => import("./admin/mail.js") },
   { path: "/notifications", title: "Notifications", roles: ["user", "support_agent", "admin"], nav: "Notifications", screen: () => import("./account/notifications.js") },

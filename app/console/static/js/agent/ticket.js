@@ -4,7 +4,7 @@
 // shown); a composer for a public reply or an internal note (POST .../add-note/). The stream
 // reloads it. Keys: j/k the neighbours in the last queue, r reply, n note, a assign.
 import { get, post, request, uploadAttachment } from "../api.js";
-import { Attachments } from "../parts.js";
+import { Attachments, ByEmail } from "../parts.js";
 import {
   announce, ErrorMessage, Field, Form, html, Loading, navigate, PRIORITIES, StatusBadge,
   useAction, useEffect, useLive, useLoad, useState, When,
@@ -163,7 +163,7 @@ export default function AgentTicket({ params, user }) {
         ${data.replies.length === 0 ? html`<p class="muted">No replies yet.</p>`
           : html`<ol class="thread" aria-label="Replies">${data.replies.map((r) => html`<li key=${r.id}
               class=${r.author.role === "user" ? "" : "staff"}>
-              <div class="meta"><strong>${author(r, user)}</strong><${When} at=${r.created_at} /></div>
+              <div class="meta"><strong>${author(r, user)}</strong><${When} at=${r.created_at} /><${ByEmail} reply=${r} /></div>
               <p class="body">${r.body}</p>
               <${Attachments} attachments=${r.attachments} label="Files of this reply" /></li>`)}</ol>`}
       </section>

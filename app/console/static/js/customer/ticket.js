@@ -3,7 +3,7 @@
 // stream keeps it current: any event of this ticket reloads it.
 import { get, post, request, uploadAttachment } from "../api.js";
 import { MergedInto } from "../merged.js";
-import { Attachments, Timeline } from "../parts.js";
+import { Attachments, Timeline, ByEmail } from "../parts.js";
 import {
   announce, ErrorMessage, Field, Form, html, Loading, StatusBadge, useAction, useLive, useLoad,
   useState, When,
@@ -94,7 +94,7 @@ export default function Ticket({ params }) {
       : html`<ol class="thread" aria-label="Replies">${data.replies.map((r) => html`<li key=${r.id}
           class=${r.author.role === "user" ? "" : "staff"}>
           <div class="meta"><strong>${r.author.role === "user" ? "You" : `${r.author.name} (support)`}</strong>
-            <${When} at=${r.created_at} /></div>
+            <${When} at=${r.created_at} /><${ByEmail} reply=${r} /></div>
           <p class="body">${r.body}</p><${Attachments} attachments=${r.attachments} label="Files of this reply" />
         </li>`)}</ol>`}
     ${ticket.status === "Closed" ? html`<p>This ticket is closed.</p>`
