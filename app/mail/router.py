@@ -64,7 +64,10 @@ async def put_notifications(
 @router.get(
     "/mail/unsubscribe/{token}/",
     response_class=HTMLResponse,
-    responses={404: {"description": "Not one of our links (a page saying so)"}},
+    responses={
+        **responses(),  # 503: the request limits are counted in the database
+        404: {"description": "Not one of our links (a page saying so)"},
+    },
     summary="The unsubscribe link's page: a button that turns the kind off (changes nothing)",
 )
 async def unsubscribe_page(token: str, settings: SettingsDep) -> HTMLResponse:

@@ -24,8 +24,9 @@ from app.tickets.documents import (
     new_feedback,
     new_note,
 )
+from app.tickets.feedback_schemas import FeedbackIn
 from app.tickets.policy import Action, Permit
-from app.tickets.schemas import FeedbackIn, NoteIn
+from app.tickets.schemas import NoteIn
 from app.tickets.workflow import FEEDBACK_STATUSES, ensure_open_for_work
 from app.tickets.write import TicketChange, TicketEvent, status_changed, write_ticket
 

@@ -29,7 +29,7 @@ MayBePresent = Annotated[Permit, Depends(permit_presence)]
 @router.post(
     URL,
     response_model=PresenceOut,
-    responses=responses(400, 401, 403, 404),
+    responses=responses(400, 401, 403, 404, 413),
     summary="Heartbeat: the caller is viewing the ticket, or typing (staff who may see it)",
     description="Who: approved agents and admins who may see the ticket. Send it every few "
     "seconds while the ticket is open: it holds for 30 s. A change (arriving, starting or "

@@ -23,6 +23,7 @@ from app.tickets.deps import (
     StaffFilters,
 )
 from app.tickets.documents import etag, names_etag
+from app.tickets.feedback_schemas import FeedbackCreatedOut, FeedbackIn, FeedbackSummary
 from app.tickets.schemas import (
     AdminTicketList,
     AdminTicketListItem,
@@ -32,9 +33,6 @@ from app.tickets.schemas import (
     AssignmentSummary,
     CustomerTicketDetail,
     CustomerTicketList,
-    FeedbackCreatedOut,
-    FeedbackIn,
-    FeedbackSummary,
     NoteCreatedOut,
     NoteCreatedSummary,
     NoteIn,

@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
+from pydantic import Field, model_validator
 
 from app.auth.documents import Role
 from app.core.ids import IdStr
@@ -258,46 +258,3 @@ class NoteCreatedSummary(Schema):
 class NoteCreatedOut(Schema):
     message: str
     note: NoteCreatedSummary
-
-
-RATINGS = ("1", "2", "3", "4", "5")
-
-
-def _parse_rating(value: object) -> int:
-    # The reference sends "5"; integrators send 5. Both mean the same rating.
-    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 5:
-        return value
-    if isinstance(value, str) and value.strip() in RATINGS:
-        return int(value)
-    raise ValueError("Rating must be one of 1, 2, 3, 4, 5.")
-
-
-Rating = Annotated[
-    int,
-    BeforeValidator(_parse_rating),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "string", "enum": list(RATINGS)},
-                {"type": "integer", "minimum": 1, "maximum": 5},
-            ],
-            "description": '1-5, as a string ("5") or a number',
-        }
-    ),
-]
-
-
-class FeedbackIn(RequestSchema):
-    rating: Rating
-    comment: Annotated[str, text(0, 2000)] | None = None
-
-
-class FeedbackSummary(Schema):
-    id: Id
-    rating: Literal["1", "2", "3", "4", "5"] = Field(description="As the reference: a string")
-    created_at: UtcDatetime
-
-
-class FeedbackCreatedOut(Schema):
-    message: str
-    feedback: FeedbackSummary

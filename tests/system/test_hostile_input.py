@@ -44,7 +44,7 @@ async def test_operator_objects_in_every_string_field_of_every_body(
     app: FastAPI, client: httpx.AsyncClient, db: Database, actors: Actors
 ) -> None:
     spec = app.openapi()
-    world = World(client, db, actors)
+    world = World(client, db, actors, app)
     tried = 0
     for name, operation in _operations(app):
         fields = _string_fields(spec, operation)
@@ -86,7 +86,7 @@ async def test_operator_objects_in_every_query_parameter(
             continue
         expected, build = MATRIX[name]
         if "{" in path:  # a real resource, so the parameters are what is refused
-            path = (await build(World(client, db, actors)))[0]
+            path = (await build(World(client, db, actors, app)))[0]
         caller = next(c for c, status in zip(CALLERS, expected, strict=True) if status < 300)
         for parameter in operation.get("parameters", []):
             if parameter["in"] != "query" or parameter["name"] in FREE_TEXT:
