@@ -161,7 +161,9 @@ class TestDeflection:
         self, client: httpx.AsyncClient, customer: Actor
     ) -> None:
         body = {**TICKET, "suggestion_session": "bad id!"}
-        response = await client.post("/api/support/tickets/create/", json=body, headers=customer.headers)
+        response = await client.post(
+            "/api/support/tickets/create/", json=body, headers=customer.headers
+        )
         assert response.status_code == 400 and list(response.json()) == ["suggestion_session"]
 
 

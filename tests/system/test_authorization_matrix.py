@@ -318,6 +318,16 @@ MATRIX: dict[str, tuple[tuple[int, ...], Builder]] = {
         on_webhook("deliveries/{delivery}/retry/"),
     ),
     "GET /api/support/faq/": (ok_for_all, fixed("/api/support/faq/")),
+    "GET /api/support/faq/suggest/": (ok_for_all, fixed("/api/support/faq/suggest/?q=late")),
+    "POST /api/support/faq/{faq_id}/opened/": (
+        (201,) * 8,
+        on_faq("/api/support/faq/{id}/opened/", {}),
+    ),
+    "POST /api/support/faq/{faq_id}/feedback/": (
+        (201,) * 8,
+        on_faq("/api/support/faq/{id}/feedback/", {"helpful": True}),
+    ),
+    "GET /api/admin/faq/unanswered/": (admins_only, fixed("/api/admin/faq/unanswered/")),
     "GET /api/admin/sla-policy/": (admins_only, fixed("/api/admin/sla-policy/")),
     "PUT /api/admin/sla-policy/": (admins_only, fixed("/api/admin/sla-policy/", SLA_POLICY)),
     "GET /api/admin/reports/overview/": (
