@@ -23,6 +23,7 @@ export const routes = [
   { path: "/admin/agents", title: "Agents", roles: ["admin"], nav: "Agents", screen: () => import("./admin/agents.js") },
   { path: "/admin/reports", title: "Reports", roles: ["admin"], nav: "Reports", screen: () => import("./admin/reports.js") },
   { path: "/admin/sla", title: "SLA policy", roles: ["admin"], nav: "SLA policy", screen: () => import("./admin/sla.js") },
+  { path: "/admin/faq-unanswered", title: "Unanswered questions", roles: ["admin"], nav: "Unanswered", screen: () => import("./admin/faq-unanswered.js") },
   { path: "/admin/faq", title: "Edit the FAQ", roles: ["admin"], nav: "Edit FAQ", screen: () => import("./admin/faq.js") },
   { path: "/admin/webhooks", title: "Webhooks", roles: ["admin"], nav: "Webhooks", screen: () => import("./admin/webhooks.js") },
   // Last, so that each role's menu opens with its own screens:
