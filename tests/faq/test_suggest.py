@@ -103,7 +103,7 @@ class TestReactions:
     @pytest.mark.parametrize("faq_id", ["0123456789abcdef01234567", "nope"])
     async def test_unknown_faq(self, client: httpx.AsyncClient, faq_id: str) -> None:
         response = await client.post(f"/api/support/faq/{faq_id}/feedback/", json={"helpful": 1})
-        assert response.status_code == 404
+        assert response.status_code == 404 and response.json()["error"] == "FAQ not found"
 
     @pytest.mark.parametrize("body", [{}, {"helpful": "maybe"}, {"helpful": True, "x": 1}])
     async def test_invalid_body(self, client: httpx.AsyncClient, body: dict[str, Any]) -> None:
@@ -157,13 +157,14 @@ class TestDeflection:
             "tickets_created_after_suggestion": 1,
         }
 
-    async def test_invalid_session_on_a_ticket(
-        self, client: httpx.AsyncClient, customer: Actor
-    ) -> None:
-        body = {**TICKET, "suggestion_session": "bad id!"}
-        response = await client.post(
-            "/api/support/tickets/create/", json=body, headers=customer.headers
+    async def test_session_on_a_ticket(self, client: httpx.AsyncClient, customer: Actor) -> None:
+        url, headers = "/api/support/tickets/create/", customer.headers
+        good = await client.post(
+            url, json={**TICKET, "suggestion_session": SESSION}, headers=headers
         )
+        assert good.status_code == 201
+        body = {**TICKET, "suggestion_session": "bad id!"}
+        response = await client.post(url, json=body, headers=headers)
         assert response.status_code == 400 and list(response.json()) == ["suggestion_session"]
 
 
