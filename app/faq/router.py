@@ -134,7 +134,7 @@ async def suggest_faqs(
     "/support/faq/{faq_id}/opened/",
     status_code=status.HTTP_201_CREATED,
     response_model=MessageOut,
-    responses=responses(400, 404, 429),
+    responses=responses(400, 404, 413, 429),
     summary="Record that a suggested answer was opened (public)",
     description="Anyone may call it (throttled per address); counted in the reports.",
 )
@@ -151,7 +151,7 @@ async def open_faq(
     "/support/faq/{faq_id}/feedback/",
     status_code=status.HTTP_201_CREATED,
     response_model=MessageOut,
-    responses=responses(400, 404, 429),
+    responses=responses(400, 404, 413, 429),
     summary="Say whether an FAQ answer helped (public)",
     description="Anyone may call it (throttled per address); counted in the reports.",
 )
