@@ -1,18 +1,34 @@
-"""The FAQ's queries and indexes."""
+"""The FAQ's queries and indexes: the entries, their version (what tells each process's
+suggestion index that it is stale), and what the suggestions record (sessions, reactions)."""
 
-from typing import cast
+from datetime import datetime, timedelta
+from typing import Any, cast
 
-from pymongo import ASCENDING, IndexModel
+from bson import ObjectId
+from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 
-from app.core.db import Database
+from app.core.db import Database, Document, update_or_create
 from app.core.pagination import OLDEST_FIRST, Filter, read_page
+from app.events.record import Session
 from app.faq.documents import FaqDoc
+
+FAQ_VERSION = "faq_version"  # the meta document counting changes of the FAQ
+KEPT = timedelta(days=90)  # what the suggestions record is kept for (TTL)
 
 INDEXES = {
     "faqs": [
         # public FAQ list, ?category=
         IndexModel([("category", ASCENDING), ("_id", ASCENDING)], name="faqs_by_category"),
+    ],
+    "faq_sessions": [
+        IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),
+        IndexModel([("shown_at", ASCENDING)], name="faq_sessions_by_shown"),  # deflection
+        IndexModel([("at", ASCENDING)], name="faq_sessions_by_at"),  # unanswered questions
+    ],
+    "faq_reactions": [
+        IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),
+        IndexModel([("kind", ASCENDING), ("at", ASCENDING)], name="faq_reactions_by_kind"),
     ],
 }
 
@@ -26,3 +42,86 @@ async def page_of_faqs(
 ) -> tuple[list[FaqDoc], str | None]:
     query: Filter = {} if category is None else {"category": category}
     return await read_page(faqs(db), [query], keyset=OLDEST_FIRST, limit=limit, cursor=cursor)
+
+
+async def all_faqs(db: Database) -> list[FaqDoc]:
+    return await faqs(db).find({}).to_list()
+
+
+async def faq_exists(db: Database, faq_id: ObjectId) -> bool:
+    return await faqs(db).find_one({"_id": faq_id}, {"_id": 1}) is not None
+
+
+async def faq_version(db: Database) -> int:
+    found = await db.meta.find_one({"_id": FAQ_VERSION})
+    return int(found["n"]) if found else 0
+
+
+async def bump_faq_version(db: Database, session: Session | None = None) -> None:
+    await db.meta.update_one({"_id": FAQ_VERSION}, {"$inc": {"n": 1}}, upsert=True, session=session)
+
+
+async def record_suggestion(
+    db: Database, *, session: str, query: str, best: float, shown: bool, now: datetime
+) -> bool:
+    """Remembers the latest query of a suggestion session (one new-ticket form); True when
+    this call showed the session its first suggestions. `query` is normalised (letters,
+    digits, spaces), so never read as a field path in the pipeline."""
+    first_shown = {"$ifNull": ["$shown_at", now if shown else None]}
+    pipeline: list[Document] = [
+        {"$set": {"was_shown": {"$eq": [{"$type": "$shown_at"}, "date"]}}},
+        {
+            "$set": {
+                "query": query,
+                "best": best,
+                "at": now,
+                "expires_at": now + KEPT,
+                "shown_at": first_shown,
+            }
+        },
+    ]
+    state = await update_or_create(db.faq_sessions, session, pipeline)
+    return state is not None and shown and not state["was_shown"]
+
+
+async def record_reaction(
+    db: Database, *, faq_id: ObjectId, kind: str, session: str | None, now: datetime
+) -> None:
+    reaction = {"faq_id": faq_id, "kind": kind, "session": session, "at": now}
+    await db.faq_reactions.insert_one({**reaction, "expires_at": now + KEPT})
+
+
+async def count_shown(db: Database, start: datetime, end: datetime) -> int:
+    return await db.faq_sessions.count_documents({"shown_at": {"$gte": start, "$lt": end}})
+
+
+async def count_reactions(db: Database, kind: str, start: datetime, end: datetime) -> int:
+    return await db.faq_reactions.count_documents({"kind": kind, "at": {"$gte": start, "$lt": end}})
+
+
+async def count_sessions_shown(db: Database, sessions: list[str]) -> int:
+    """How many of `sessions` were shown suggestions (by _id)."""
+    if not sessions:
+        return 0
+    found = {"_id": {"$in": sessions}, "shown_at": {"$ne": None}}
+    return await db.faq_sessions.count_documents(found)
+
+
+async def unanswered(db: Database, *, since: datetime, below: float, limit: int) -> list[Document]:
+    """The most frequent latest queries of sessions since `since` whose best score was below
+    `below`: the range of the `at` index, grouped."""
+    pipeline: list[dict[str, Any]] = [
+        {"$match": {"at": {"$gte": since}}},
+        {"$match": {"best": {"$lt": below}, "query": {"$ne": ""}}},
+        {
+            "$group": {
+                "_id": "$query",
+                "count": {"$sum": 1},
+                "best": {"$max": "$best"},
+                "last": {"$max": "$at"},
+            }
+        },
+        {"$sort": {"count": DESCENDING, "last": DESCENDING}},
+        {"$limit": limit},
+    ]
+    return await (await db.faq_sessions.aggregate(pipeline)).to_list()

@@ -33,6 +33,7 @@ async def _changed(
     await events.record(
         db, session, event, actor=actor_of(admin), visibility="internal", data={"faq_id": faq_id}
     )
+    await queries.bump_faq_version(db, session)  # each process's suggestion index rebuilds
 
 
 async def create_faq(*, db: Database, admin: User, data: FaqIn) -> FaqDoc:

@@ -49,12 +49,24 @@ class GroupFigures(Figures):
     label: str = Field(description="The agent's name, or the key")
 
 
+class Deflection(Schema):
+    """What the FAQ suggestions on the new-ticket form did in the period (kept 90 days)."""
+
+    suggestions_shown: int = Field(description="New-ticket forms shown at least one suggestion")
+    answers_opened: int
+    marked_helpful: int
+    tickets_created_after_suggestion: int = Field(
+        description="Tickets created from a form that was shown suggestions"
+    )
+
+
 class OverviewOut(Schema):
     from_: UtcDatetime = Field(alias="from", serialization_alias="from")
     to: UtcDatetime
     group_by: Literal["agent", "category", "priority", "day"] | None
     totals: Figures
     groups: list[GroupFigures]
+    deflection: Deflection
 
 
 class PeriodFigures(Figures):

@@ -18,6 +18,7 @@ from app.auth.principal import User
 from app.core.clock import utcnow
 from app.core.db import Database
 from app.core.errors import FieldError
+from app.faq import suggestions
 from app.reports.figures import figures, resolved
 from app.tickets import queries as ticket_queries
 from app.tickets.documents import timestamp
@@ -38,6 +39,7 @@ FIELDS = (
     "resolution_due_at",
     "sla_breached",
     "reopened_at",
+    "suggestion_session",
 )
 PROJECTION = dict.fromkeys(FIELDS, 1)
 Doc = Mapping[str, Any]
@@ -209,12 +211,19 @@ async def overview(
     if group_by == "agent":
         ids = {ObjectId(k) for k, _ in groups if k != "unassigned"}
         labels = {str(i): name for i, name in (await user_queries.names_by_id(db, ids)).items()}
+    sessions = [
+        t["suggestion_session"]
+        for t in tickets.values()
+        if t.get("suggestion_session") and start <= t["created_at"] < end
+    ]
+    deflection = await suggestions.deflection(db=db, start=start, end=end, ticket_sessions=sessions)
     return {
         "from": start,
         "to": end,
         "group_by": group_by,
         "totals": totals,
         "groups": [{"key": k, "label": labels.get(k, k), **figs} for k, figs in groups],
+        "deflection": deflection,
     }
 
 

@@ -78,6 +78,7 @@ class TicketDoc(TypedDict):
     priority_key: str  # "<rank, 3 = High>|<order_key>"
     due_key: str  # "<next running deadline>|<order_key>", "~|<order_key>" without one
     merged_into: NotRequired[ObjectId | None]  # the target of a merge (app/merges); Closed
+    suggestion_session: NotRequired[str]  # the new-ticket form's FAQ suggestions (app/faq)
 
 
 class NoteDoc(TypedDict):

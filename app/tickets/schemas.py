@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from app.auth.documents import Role
 from app.core.ids import IdStr
@@ -19,6 +19,8 @@ NOTES_SHOWN = 500
 Subject = Annotated[str, text(1, 200)]
 LongText = Annotated[str, text(1, 5000)]
 DeliveryId = Annotated[str, text(1, 64)]
+# A new-ticket form's random id, sent with its FAQ suggestions and its ticket (deflection).
+SuggestionSession = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{16,64}$")]
 
 
 class TicketCreate(RequestSchema):
@@ -26,6 +28,9 @@ class TicketCreate(RequestSchema):
     description: LongText
     category: Category
     delivery_id: DeliveryId | None = None
+    suggestion_session: SuggestionSession | None = Field(
+        default=None, description="The form's id sent with its FAQ suggestions, if any"
+    )
 
 
 class TicketCreatedSummary(Schema):

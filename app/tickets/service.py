@@ -109,6 +109,8 @@ async def create_ticket(*, db: Database, customer: User, data: TicketCreate) -> 
         created_at=created_at,
         clock=sla.start_clock(promise, priority=Priority.MEDIUM.value, created_at=created_at),
     )
+    if data.suggestion_session:  # the reports count tickets written after FAQ suggestions
+        ticket["suggestion_session"] = data.suggestion_session
 
     async def work(session: Session) -> None:
         auto = await autoassign.assign_new(db, session, ticket)

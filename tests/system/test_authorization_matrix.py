@@ -416,6 +416,16 @@ MATRIX: dict[str, tuple[tuple[int, ...], Builder]] = {
     "GET /api/mail/unsubscribe/{token}/": (ok_for_all, unsubscribe_link()),
     "POST /api/mail/unsubscribe/{token}/": (ok_for_all, unsubscribe_link()),
     "GET /api/admin/mail/outbox/": (admins_only, fixed("/api/admin/mail/outbox/")),
+    "GET /api/support/faq/suggest/": (ok_for_all, fixed("/api/support/faq/suggest/?q=late")),
+    "POST /api/support/faq/{faq_id}/opened/": (
+        (201,) * 8,
+        on_faq("/api/support/faq/{id}/opened/", {}),
+    ),
+    "POST /api/support/faq/{faq_id}/feedback/": (
+        (201,) * 8,
+        on_faq("/api/support/faq/{id}/feedback/", {"helpful": True}),
+    ),
+    "GET /api/admin/faq/unanswered/": (admins_only, fixed("/api/admin/faq/unanswered/")),
     "GET /api/admin/sla-policy/": (admins_only, fixed("/api/admin/sla-policy/")),
     "PUT /api/admin/sla-policy/": (admins_only, fixed("/api/admin/sla-policy/", SLA_POLICY)),
     "GET /api/admin/reports/overview/": (

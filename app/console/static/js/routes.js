@@ -24,6 +24,7 @@ export const routes = [
   { path: "/admin/reports", title: "Reports", roles: ["admin"], nav: "Reports", screen: () => import("./admin/reports.js") },
   { path: "/admin/assignment", title: "Auto-assignment", roles: ["admin"], nav: "Auto-assignment", screen: () => import("./admin/assignment.js") },
   { path: "/admin/sla", title: "SLA policy", roles: ["admin"], nav: "SLA policy", screen: () => import("./admin/sla.js") },
+  { path: "/admin/faq-unanswered", title: "Unanswered questions", roles: ["admin"], nav: "Unanswered", screen: () => import("./admin/faq-unanswered.js") },
   { path: "/admin/faq", title: "Edit the FAQ", roles: ["admin"], nav: "Edit FAQ", screen: () => import("./admin/faq.js") },
   { path: "/admin/quarantine", title: "Mail quarantine", roles: ["admin"], nav: "Quarantine", screen: () => import("./admin/quarantine.js") },
   { path: "/admin/webhooks", title: "Webhooks", roles: ["admin"], nav: "Webhooks", screen: () => import("./admin/webhooks.js") },

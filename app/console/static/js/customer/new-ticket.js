@@ -2,6 +2,7 @@
 // (POST .../attachments/), previewed before upload.
 import { post, uploadAttachment } from "../api.js";
 import { CATEGORIES, ErrorMessage, Field, Form, html, navigate, useAction, useEffect, useMemo, useState } from "../ui.js";
+import FaqSuggestions, { newSession } from "./faq-suggest.js";
 
 const FIELDS = ["subject", "description", "category", "delivery_id"];
 
@@ -9,6 +10,7 @@ export default function NewTicket() {
   const [form, setForm] = useState({ subject: "", description: "", category: "Damaged", delivery_id: "" });
   const [files, setFiles] = useState([]);
   const [created, setCreated] = useState(null); // a ticket made whose photos failed
+  const session = useMemo(newSession, []);
   const set = (name) => (e) => setForm({ ...form, [name]: e.target.value });
   const previews = useMemo(() => files.map((file) =>
     ({ file, url: file.type.startsWith("image/") ? URL.createObjectURL(file) : null })), [files]);
@@ -16,7 +18,7 @@ export default function NewTicket() {
   const [submit, busy, error] = useAction(async () => {
     let ticket = created;
     if (!ticket) {
-      const body = { ...form, delivery_id: form.delivery_id.trim() || undefined };
+      const body = { ...form, delivery_id: form.delivery_id.trim() || undefined, suggestion_session: session };
       ticket = (await post("/api/support/tickets/create/", body)).ticket;
       setCreated(ticket);
     }
@@ -30,6 +32,7 @@ export default function NewTicket() {
     <${Field} label="Subject" name="subject" value=${form.subject} onInput=${set("subject")} error=${error} disabled=${!!created} />
     <${Field} label="What happened?" name="description" as="textarea" value=${form.description}
       onInput=${set("description")} error=${error} disabled=${!!created} />
+    <${FaqSuggestions} text=${`${form.subject} ${form.description}`} session=${session} />
     <${Field} label="Category" name="category" as="select" options=${CATEGORIES} value=${form.category}
       onChange=${set("category")} error=${error} disabled=${!!created} />
     <${Field} label="Delivery id (optional)" name="delivery_id" value=${form.delivery_id}
