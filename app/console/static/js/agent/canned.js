@@ -9,12 +9,16 @@ const TRIGGER = /::([\w-]*)$/;
 export function CannedPicker({ ticketId, field }) {
   const [all, setAll] = useState(null);
   const [found, setFound] = useState(null); // {typed, items, at} while the list is open
+  const asked = useRef(false); // one request for the list, however fast the typing
   const area = () => document.getElementById(`field-${field}`);
   const look = () => {
     const el = area();
     const typed = TRIGGER.exec(el.value.slice(0, el.selectionStart));
     if (!typed) return setFound(null);
-    if (!all) get("/api/agent/canned-responses/").then((r) => setAll(r.canned_responses), () => setAll([]));
+    if (!asked.current) {
+      asked.current = true;
+      get("/api/agent/canned-responses/").then((r) => setAll(r.canned_responses), () => setAll([]));
+    }
     const q = typed[1].toLowerCase();
     const items = (all || []).filter((c) => c.title.toLowerCase().includes(q) || (c.shortcut || "").includes(q));
     return setFound({ typed: typed[0], items, at: 0 });
