@@ -1,5 +1,4 @@
-// Macros: sets of actions staff apply to a ticket from its screen (reply and note may use
-// the template variables).
+// Macros: actions staff apply to a ticket from its screen (agent/macros.js).
 import { del, get, post } from "../api.js";
 import { describe } from "../agent/macros.js";
 import { announce, ErrorMessage, Field, Form, html, PRIORITIES, STATUSES, useAction, useLoad, useState } from "../ui.js";
@@ -23,7 +22,7 @@ export default function Macros() {
   const keep = (o) => ({ as: "select", options: [["", "Leave as is"], ...o] });
   return html`<${Form} onSubmit=${save} aria-label="New macro">
       ${field("Title", "title")}
-      ${field("Public reply", "reply", { as: "textarea", hint: "May use {{ customer.name }}, {{ ticket.id }}, {{ ticket.subject }}, {{ agent.name }}" })}
+      ${field("Public reply", "reply", { as: "textarea", hint: "{{ customer.name }}, {{ ticket.id }}, {{ ticket.subject }}, {{ agent.name }} are filled in" })}
       ${field("Internal note", "note", { as: "textarea" })}
       ${field("Set status", "set_status", keep(STATUSES))}
       ${field("Set priority", "set_priority", keep(PRIORITIES))}

@@ -1,5 +1,4 @@
-// Macros: pick one to preview what it changes here (nothing written), then Apply with the
-// previewed ETag as If-Match (a change meanwhile is a 412, said) or Cancel.
+// Macros: a preview (nothing written), then Apply with its ETag as If-Match, or Cancel.
 import { get, request } from "../api.js";
 import { announce, ErrorMessage, html, useAction, useRef, useState } from "../ui.js";
 
