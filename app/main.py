@@ -51,6 +51,8 @@ from app.faq.seed import seed_faqs
 from app.inbound import queries as inbound_queries
 from app.inbound import router as inbound
 from app.inbound.limits import max_message_bytes
+from app.macros import queries as macro_queries
+from app.macros import router as macros
 from app.mail import queries as mail_queries
 from app.mail import router as mail
 from app.mail import service as mail_service
@@ -99,6 +101,7 @@ DOMAIN_INDEXES: list[Indexes] = [
     webhook_queries.INDEXES,
     mail_queries.INDEXES,
     canned_queries.INDEXES,
+    macro_queries.INDEXES,
     presence_queries.INDEXES,
     inbound_queries.INDEXES,
 ]
@@ -119,6 +122,7 @@ ROUTERS = (
     assignment.router,
     mail.router,
     canned.router,
+    macros.router,
     presence_router.router,
     inbound.router,
 )

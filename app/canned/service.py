@@ -6,7 +6,6 @@ from pymongo.errors import DuplicateKeyError
 
 from app.auth import policy
 from app.auth.principal import User
-from app.auth.queries import names_by_id
 from app.canned import queries
 from app.canned.documents import CannedDoc, new_canned
 from app.canned.schemas import CannedIn
@@ -18,6 +17,7 @@ from app.core.ids import object_id_or_404
 from app.events import record as events
 from app.events.record import Session
 from app.tickets.policy import Action, Permit
+from app.tickets.template_values import template_values
 
 CANNED_NOT_FOUND = "Canned response not found"
 SHORTCUT_TAKEN = "A canned response with this shortcut exists already"
@@ -112,12 +112,6 @@ async def render_canned(*, db: Database, permit: Permit, canned_id: str) -> str:
     caller's name (the agent who will send it)."""
     ticket = permit.ticket_for(Action.WORK)
     found = await get_canned(db=db, user=permit.user, canned_id=canned_id)
-    names = await names_by_id(db, {ticket["customer_id"]})
     return templates.render(
-        found["body"],
-        {
-            "customer": {"name": names.get(ticket["customer_id"], "")},
-            "ticket": {"id": str(ticket["_id"]), "subject": ticket["subject"]},
-            "agent": {"name": permit.user.name},
-        },
+        found["body"], await template_values(db=db, ticket=ticket, agent=permit.user)
     )

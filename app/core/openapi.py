@@ -19,6 +19,7 @@ TAGS = [
     {"name": "tickets", "description": "Tickets: create, list, filter, search, work, rate"},
     {"name": "replies", "description": "The public conversation of a ticket"},
     {"name": "canned responses", "description": "Saved replies staff insert (templates)"},
+    {"name": "macros", "description": "Saved sets of actions staff apply to a ticket at once"},
     {"name": "attachments", "description": "Files on tickets, replies and notes"},
     {"name": "events", "description": "Timeline, feed and live stream of changes"},
     {"name": "faq", "description": "Public answers to common questions; admins edit them"},

@@ -1,6 +1,8 @@
 """The public thread between the customer and the staff working their ticket."""
 
+from app.auth.principal import User
 from app.core.db import Database
+from app.core.pagination import Filter
 from app.events import record as events
 from app.events.documents import EventType, actor_of
 from app.events.record import Session
@@ -8,21 +10,23 @@ from app.replies import queries
 from app.replies.documents import ReplyDoc, Via, new_reply
 from app.replies.schemas import ReplyIn
 from app.tickets import activity
+from app.tickets.documents import TicketDoc
 from app.tickets.policy import Action, Permit
-from app.tickets.write import TicketEvent
+from app.tickets.write import TicketChange, TicketEvent, write_ticket
 
 
-async def add_reply(*, db: Database, permit: Permit, data: ReplyIn, via: Via = "web") -> ReplyDoc:
-    """The ticket's bookkeeping (one conditional write through the tickets package), the
-    reply and its event: one transaction. `via`: how it was written (the API, or e-mail)."""
-    ticket, author = permit.ticket_for(Action.REPLY), permit.user
+async def reply_change(
+    *, db: Database, ticket: TicketDoc, author: User, data: ReplyIn, via: Via = "web"
+) -> tuple[ReplyDoc, TicketChange, Filter]:
+    """A reply by `author` (who may reply on `ticket`, as read), to insert in the transaction
+    that writes the ticket's change (its bookkeeping and the `reply.created` event), and the
+    guard that write relies on. (Also one step of a macro, app/macros.)"""
     attachments = await activity.resolve_attachments(
         db=db, ticket=ticket, ids=data.attachment_ids, internal_allowed=False
     )
     reply = new_reply(
         ticket_id=ticket["_id"], author=author, body=data.body, attachments=attachments, via=via
     )
-
     created = TicketEvent(
         EventType.REPLY_CREATED,
         actor_of(author),
@@ -34,11 +38,22 @@ async def add_reply(*, db: Database, permit: Permit, data: ReplyIn, via: Via = "
             "via": via,
         },
     )
+    change, guard = await activity.reply_bookkeeping(
+        db=db, ticket=ticket, author=author, body=data.body, reply_event=created
+    )
+    return reply, change, guard
+
+
+async def add_reply(*, db: Database, permit: Permit, data: ReplyIn, via: Via = "web") -> ReplyDoc:
+    """The ticket's bookkeeping (one conditional write through the tickets package), the
+    reply and its event: one transaction. `via`: how it was written (the API, or e-mail)."""
+    ticket = permit.ticket_for(Action.REPLY)
+    reply, change, guard = await reply_change(
+        db=db, ticket=ticket, author=permit.user, data=data, via=via
+    )
 
     async def work(session: Session) -> None:
-        await activity.record_reply(
-            db=db, session=session, permit=permit, body=data.body, reply_event=created
-        )
+        await write_ticket(db=db, session=session, ticket=ticket, guard=guard, change=change)
         await queries.replies(db).insert_one(reply, session=session)
 
     await events.in_transaction(db, work)

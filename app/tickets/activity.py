@@ -11,6 +11,7 @@ from app.auth.principal import User
 from app.core.clock import utcnow
 from app.core.db import Database, Document
 from app.core.errors import BadRequest, Conflict, FieldError
+from app.core.pagination import Filter
 from app.events import record as events
 from app.events.documents import EventType, actor_of
 from app.events.record import Session
@@ -95,15 +96,15 @@ async def note_change(
     return note, TicketChange(counts={"note_count": 1}, events=[created])
 
 
-async def record_reply(
-    *, db: Database, session: Session, permit: Permit, body: str, reply_event: TicketEvent
-) -> TicketDoc:
-    """The ticket's side of a public reply, one conditional write in the caller's transaction:
-    counts and times, the reply's search terms; the first staff reply sets first_response_at
-    (never overwritten) and meets the first-response deadline; a customer's reply to a Resolved
-    or On Hold ticket moves it to In Progress (with its event, and the SLA clock's change).
-    Records `reply_event` last; returns the ticket as it is after."""
-    ticket, author = permit.ticket_for(Action.REPLY), permit.user
+async def reply_bookkeeping(
+    *, db: Database, ticket: TicketDoc, author: User, body: str, reply_event: TicketEvent
+) -> tuple[TicketChange, Filter]:
+    """The ticket's side of a public reply by `author` (who may reply), to write in the
+    transaction that inserts the reply, and the guard it relies on: counts and times, the
+    reply's search terms; the first staff reply sets first_response_at (never overwritten)
+    and meets the first-response deadline; a customer's reply to a Resolved or On Hold ticket
+    moves it to In Progress (with its event, and the SLA clock's change). `reply_event` comes
+    last."""
     current = TicketStatus(ticket["status"])
     ensure_open_for_work(current)
     now = utcnow()
@@ -139,7 +140,7 @@ async def record_reply(
         },
         events=[*happened, reply_event],
     )
-    return await write_ticket(db=db, session=session, ticket=ticket, guard=guard, change=change)
+    return change, guard
 
 
 async def reserve_attachment_slot(

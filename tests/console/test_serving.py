@@ -11,7 +11,7 @@ from app.console.router import CONSOLE_CSP, STATIC_DIR
 from app.core.config import Settings
 from app.core.log import start_banner
 
-JS_BUDGET = 128 * 1024  # bytes of JavaScript, vendored libraries included, uncompressed
+JS_BUDGET = 136 * 1024  # bytes of JavaScript, vendored libraries included, uncompressed
 
 
 class TestConsoleFiles:

@@ -15,7 +15,7 @@ LAYERS = [
     {"presence"},
     {"tickets"},
     {"replies", "assignment"},
-    {"attachments", "faq", "accounts", "merges", "canned"},
+    {"attachments", "faq", "accounts", "merges", "canned", "macros"},
     {"webhooks", "sla", "reports", "mail"},
     {"inbound"},  # mail that comes in: replies, tickets, attachments, accounts; mail's addresses
 ]

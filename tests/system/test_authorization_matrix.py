@@ -238,6 +238,17 @@ def on_canned(path: str, body: dict[str, Any] | None = None, *, shared: bool = F
     return build
 
 
+def on_macro(path: str, body: dict[str, Any] | None = None) -> Builder:
+    """A macro saved by the admin; `{ticket}`: one of the owner's tickets, the agent's."""
+
+    async def build(world: World) -> Request:
+        made = await world.client.post(MACROS_URL, json=MACRO, headers=world.actors.admin.headers)
+        ticket_id = await world.ticket() if "{ticket}" in path else ""
+        return path.format(id=made.json()["macro"]["id"], ticket=ticket_id), body
+
+    return build
+
+
 def on_faq(path: str, body: dict[str, Any] | None = None) -> Builder:
     async def build(world: World) -> Request:
         return path.format(id=await world.faq()), body
@@ -267,6 +278,8 @@ ASSIGNMENT = {"mode": "load_balanced", "max_open_per_agent": 5, "match_categorie
 CANNED_URL = "/api/agent/canned-responses/"
 CANNED = {"title": "Hello", "body": "Hi {{ customer.name }}"}
 staff_only = (401, 403, 403, 403, 200, 200, 200, 401)
+MACROS_URL = "/api/admin/macros/"
+MACRO = {"title": "VIP", "add_tags": ["vip"], "note": "For {{ agent.name }}"}
 FAQ = {"question": "Where is it?", "answer": "On its way.", "category": "Late"}
 
 # Expected status per caller, in the order of CALLERS.
@@ -495,6 +508,15 @@ MATRIX: dict[str, tuple[tuple[int, ...], Builder]] = {
     "POST /api/support/tickets/{ticket_id}/canned-responses/{canned_id}/render/": (
         (401, 403, 403, 403, 200, 403, 200, 401),
         on_canned("/api/support/tickets/{ticket}/canned-responses/{id}/render/", shared=True),
+    ),
+    "GET /api/admin/macros/": (admins_only, fixed(MACROS_URL)),
+    "POST /api/admin/macros/": (admins_only_201, fixed(MACROS_URL, MACRO)),
+    "PUT /api/admin/macros/{macro_id}/": (admins_only, on_macro(MACROS_URL + "{id}/", MACRO)),
+    "DELETE /api/admin/macros/{macro_id}/": (admins_only, on_macro(MACROS_URL + "{id}/")),
+    "GET /api/agent/macros/": (staff_only, fixed("/api/agent/macros/")),
+    "POST /api/support/tickets/{ticket_id}/macros/{macro_id}/apply/": (
+        (401, 403, 403, 403, 200, 403, 200, 401),
+        on_macro("/api/support/tickets/{ticket}/macros/{id}/apply/"),
     ),
     "POST /api/support/tickets/{ticket_id}/presence/": (
         (401, 403, 403, 403, 200, 403, 200, 401),

@@ -28,6 +28,7 @@ export const routes = [
   { path: "/admin/faq", title: "Edit the FAQ", roles: ["admin"], nav: "Edit FAQ", screen: () => import("./admin/faq.js") },
   { path: "/admin/quarantine", title: "Mail quarantine", roles: ["admin"], nav: "Quarantine", screen: () => import("./admin/quarantine.js") },
   { path: "/admin/webhooks", title: "Webhooks", roles: ["admin"], nav: "Webhooks", screen: () => import("./admin/webhooks.js") },
+  { path: "/admin/macros", title: "Macros", roles: ["admin"], nav: "Macros", screen: () => import("./admin/macros.js") },
   { path: "/admin/mail", title: "Mail outbox", roles: ["admin"], nav: "Mail outbox", screen: () => import("./admin/mail.js") },
   { path: "/notifications", title: "Notifications", roles: ["user", "support_agent", "admin"], nav: "Notifications", screen: () => import("./account/notifications.js") },
   { path: "/canned", title: "Canned responses", roles: ["support_agent", "admin"], nav: "Canned responses", screen: () => import("./agent/canned-editor.js") },

@@ -12,6 +12,7 @@ import {
 import { MergedInto } from "../merged.js";
 import { lastQueue, Shortcuts, Sla } from "./common.js";
 import { MergeDialog } from "./merge.js";
+import { MacroMenu } from "./macros.js";
 import { TagEditor } from "./tags.js";
 import { CannedPicker } from "./canned.js";
 import { Presence } from "./presence.js";
@@ -155,6 +156,7 @@ export default function AgentTicket({ params, user }) {
       disabled=${assigning}>Assign to me</button></p><${ErrorMessage} error=${assignError} />`}
     ${writing && html`<${Controls} ticket=${ticket} etag=${data.etag} onChanged=${reload} />`}
     ${writing && html`<${MergeDialog} ticket=${ticket} onMerged=${reload} />`}
+    ${writing && html`<${MacroMenu} ticket=${ticket} onApplied=${reload} />`}
     ${closed && html`<p>This ticket is closed: it takes no more changes.</p>`}
     <div class="desk">
       <section aria-labelledby="thread-title">
