@@ -45,6 +45,10 @@ class Draft:
     subject: str
     values: dict[str, Any]
     author: str | None = None  # a person's reply: their name in From
+    # The hash of the token its link carries (a survey's, a sign-in link's), kept with the
+    # queued message; a survey's names the resolution cycle.
+    token_hash: str | None = None
+    survey_cycle: int | None = None
 
 
 def one_line(text: str) -> str:

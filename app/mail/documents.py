@@ -54,6 +54,9 @@ class OutboxDoc(TypedDict):
     lease_token: NotRequired[ObjectId]
     created_at: datetime
     sent_at: datetime | None
+    # The SHA-256 of the token of the link it carries (a survey, a sign-in): queued with the
+    # message, so of repeated dispatches the one whose message was queued names the token.
+    token_hash: NotRequired[str]
 
 
 def new_message(
@@ -66,9 +69,10 @@ def new_message(
     ticket_id: ObjectId | None,
     message_id: str,
     raw: bytes,
+    token_hash: str | None = None,
 ) -> OutboxDoc:
     now = utcnow()
-    return OutboxDoc(
+    message = OutboxDoc(
         _id=ObjectId(),
         event_seq=event_seq,
         kind=kind.value,
@@ -87,3 +91,6 @@ def new_message(
         created_at=now,
         sent_at=None,
     )
+    if token_hash is not None:
+        message["token_hash"] = token_hash
+    return message

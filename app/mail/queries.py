@@ -122,6 +122,16 @@ async def queue_message(db: Database, message: OutboxDoc) -> bool:
     return True
 
 
+async def queued_token_hash(
+    db: Database, *, event_seq: int, recipient_id: ObjectId, kind: str
+) -> str | None:
+    """The link token's hash of the message queued for this event, recipient and kind."""
+    found = await outbox(db).find_one(
+        {"event_seq": event_seq, "recipient_id": recipient_id, "kind": kind}, {"token_hash": 1}
+    )
+    return found.get("token_hash") if found else None
+
+
 # Delivery
 
 
