@@ -20,6 +20,7 @@ class MailKind(StrEnum):
     CUSTOMER_REPLY = "customer_reply"  # agents: the customer answered on their ticket
     SLA_BREACH = "sla_breach"  # agents: a deadline of their ticket missed
     AGENT_WAITING = "agent_waiting"  # admins: an agent signed up, waiting for approval
+    SIGN_IN_LINK = "sign_in_link"  # anyone who asked for one: not a notification, always sent
 
 
 KINDS_BY_ROLE: dict[str, tuple[MailKind, ...]] = {
@@ -29,13 +30,17 @@ KINDS_BY_ROLE: dict[str, tuple[MailKind, ...]] = {
 }
 # Written by a person to a person (not a notification): no Auto-Submitted, no List-Unsubscribe.
 PERSONAL = {MailKind.STAFF_REPLY}
+# Asked for by the recipient (no preference turns them off): no List-Unsubscribe.
+REQUESTED = {MailKind.SIGN_IN_LINK}
 
 OutboxStatus = Literal["queued", "sent", "failed"]
 
 
 class OutboxDoc(TypedDict):
     _id: ObjectId
-    event_seq: int  # unique with (recipient_id, kind): an event makes a message once
+    # unique with (recipient_id, kind): an event makes a message once. A message asked for
+    # directly (a sign-in link) is numbered below zero, from its own counter (queries.py).
+    event_seq: int
     kind: str  # a MailKind value
     recipient_id: ObjectId
     to: str

@@ -12,7 +12,7 @@ from pymongo.errors import DuplicateKeyError
 
 from app.auth.documents import Role, UserDoc
 from app.auth.queries import users
-from app.core.db import SERVER_NOW_MS, Database, Document
+from app.core.db import SERVER_NOW_MS, Database, Document, update_or_create
 from app.events import queries as event_queries
 from app.events.documents import EventDoc
 from app.mail.documents import OutboxDoc, OutboxStatus
@@ -68,6 +68,14 @@ async def start_cursor(db: Database, *, skip_past: bool) -> None:
     else:
         update = {"$setOnInsert": {"seq": latest}}
     await _cursors(db).update_one({"_id": CURSOR_ID}, update, upsert=True)
+
+
+async def next_direct_seq(db: Database) -> int:
+    """The number of a message no event made (below zero: never an event's)."""
+    counted = [{"$set": {"seq": {"$add": [{"$ifNull": ["$seq", 0]}, 1]}}}]
+    counter = await update_or_create(_cursors(db), "direct", counted)
+    assert counter is not None  # a counter has no TTL
+    return -int(counter["seq"])
 
 
 async def cursor(db: Database) -> int:
