@@ -21,8 +21,9 @@ TICKET_ROUTES = {  # app/console/static/js/routes.js
 }
 AGENTS_ROUTE = "/app/admin/agents"
 SETTINGS_ROUTE = "/app/notifications"
-SURVEY_ROUTE = "/app/survey/{token}"
-SIGN_IN_ROUTE = "/app/login?magic={token}"
+# The console routes in the URL's fragment: the token never reaches a server's log.
+SURVEY_ROUTE = "/app/#/survey/{token}"
+SIGN_IN_ROUTE = "/app/#/login?magic={token}"
 
 
 def _base(settings: Settings) -> str | None:

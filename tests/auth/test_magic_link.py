@@ -18,7 +18,7 @@ __all__ = ["mail", "smtp_server"]
 ASK = "/api/auth/magic-link/"
 VERIFY = "/api/auth/magic-link/verify/"
 SENT = {"message": "If the address is registered, a sign-in link is on its way"}
-LINK = re.compile(re.escape(PUBLIC_URL) + r"/app/login\?magic=([A-Za-z0-9_-]+)")
+LINK = re.compile(re.escape(PUBLIC_URL) + r"/app/#/login\?magic=([A-Za-z0-9_-]+)")
 
 
 async def ask(mail: Mail, email: str, **headers: str) -> httpx.Response:

@@ -10,7 +10,7 @@ from tests.conftest import Clock
 from tests.factories import assign, create_ticket, set_status, ticket_events
 from tests.mail.conftest import PUBLIC_URL, Mail
 
-LINK = re.compile(re.escape(PUBLIC_URL) + r"/app/survey/([A-Za-z0-9_-]+)")
+LINK = re.compile(re.escape(PUBLIC_URL) + r"/app/#/survey/([A-Za-z0-9_-]+)")
 
 
 async def resolve(mail: Mail, ticket_id: str | None = None) -> str:

@@ -122,6 +122,13 @@ export async function login(email, password) {
   return answer.user;
 }
 
+// Sign-in by the token of an e-mailed link (single use).
+export async function loginByLink(token) {
+  const answer = await post("/api/auth/magic-link/verify/", { token, session: "cookie" }, { auth: false });
+  setSession(answer);
+  return answer.user;
+}
+
 // A new access token from the refresh cookie; false when there is no session to refresh.
 // Tabs of one browser share the cookie: they take turns (Web Locks), so a second tab sends the
 // cookie the first one's refresh set, never the spent one (a reuse would end the login).
