@@ -1,29 +1,21 @@
-// The satisfaction survey of a resolved ticket, from the link in its mail (no sign-in).
+// A resolved ticket's satisfaction survey, from its mail's link (no sign-in).
 import { get, post } from "../api.js";
-import { ErrorMessage, Field, Form, html, Loading, useAction, useLoad, useState } from "../ui.js";
-
-const LABELS = ["1 (poor)", "2", "3", "4", "5 (excellent)"];
+import { ErrorMessage, Field, Form, html, useAction, useLoad, useState } from "../ui.js";
 
 export default function Survey({ params }) {
-  const url = `/api/surveys/${encodeURIComponent(params.token)}/`;
-  const { data, error, setData } = useLoad(() => get(url, { auth: false }), [url]);
-  const [rating, setRating] = useState("");
+  const url = `/api/surveys/${params.token}/`, opt = { auth: false };
+  const { data, error, setData } = useLoad(() => get(url, opt), [url]);
+  const [rating, setRating] = useState();
   const [comment, setComment] = useState("");
-  const [send, busy, failed] = useAction(async () =>
-    setData(await post(url, { rating, comment }, { auth: false })));
-  if (!data) return error ? html`<${ErrorMessage} error=${error} />` : html`<${Loading} />`;
-  const { survey } = data;
-  const given = survey.rating && html`<p role="status">You rated it ${survey.rating} of 5. Thank you!</p>`;
-  if (survey.status === "expired") return html`<p>This survey about “${survey.ticket_subject}” has closed.</p>${given}`;
-  return html`<p>How did we do with “${survey.ticket_subject}”?</p>${given}
-    <${Form} onSubmit=${send} aria-label="Rate the answer">
-      <fieldset><legend>Your rating</legend>
-        ${LABELS.map((label, i) => html`<label><input type="radio" name="rating" value=${i + 1}
-          checked=${rating === String(i + 1)} onChange=${() => setRating(String(i + 1))} /> ${label}</label>`)}
-      </fieldset>
-      <${Field} label="Comment (optional)" name="comment" as="textarea" value=${comment}
-        onInput=${(e) => setComment(e.target.value)} error=${failed} />
-      <${ErrorMessage} error=${failed} shown=${["comment"]} />
-      <button type="submit" disabled=${busy || !rating}>${survey.rating ? "Change my rating" : "Send my rating"}</button>
-    </${Form}>`;
+  const [send, , failed] = useAction(async () => setData(await post(url, { rating, comment }, opt)));
+  const s = data?.survey;
+  return html`<${ErrorMessage} error=${error || failed} />${s && html`<p>${s.status === "expired"
+    ? "This survey has closed" : "How did we do"}: “${s.ticket_subject}”</p>
+    ${s.rating && html`<p role="status">You rated it ${s.rating} of 5. Thank you!</p>`}
+    ${s.status !== "expired" && html`<${Form} onSubmit=${send} aria-label="Rate the answer">
+      <fieldset><legend>Your rating (5 is best)</legend>${"12345".split("").map((n) => html`<label>
+        <input type="radio" name="rating" onChange=${() => setRating(n)} />${n}</label>`)}</fieldset>
+      <${Field} label="Comment" name="comment" as="textarea" value=${comment}
+        onInput=${(e) => setComment(e.target.value)} />
+      <button type="submit">Send</button></${Form}>`}`}`;
 }
