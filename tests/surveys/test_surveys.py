@@ -205,3 +205,32 @@ class TestOneTokenPerSurvey:
         assert off.status_code == 200, off.text
         assert "token_hash" not in stored
         assert stored["cycle"] == 1
+
+
+class TestReports:
+    async def test_response_rate_is_answered_over_sent_by_the_resolutions_agent(
+        self, mail: Mail
+    ) -> None:
+        a = mail.actors
+        first = await resolve(mail)
+        await rate(mail, await survey_token(mail), "4")
+        await resolve(mail)
+        await survey_token(mail)  # sent, not answered
+        # Reopened and given to another agent: the survey keeps the agent of its resolution.
+        await set_status(mail.client, first, a.agent, "In Progress")
+        await mail.app.state.db.tickets.update_one(
+            {"_id": ObjectId(first)}, {"$set": {"agent_id": ObjectId(a.other_agent.id)}}
+        )
+        report = await mail.client.get(
+            "/api/admin/reports/overview/?group_by=agent", headers=a.admin.headers
+        )
+        assert report.status_code == 200, report.text
+        surveys = report.json()["surveys"]
+        assert (surveys["sent"], surveys["answered"], surveys["response_rate_percent"]) == (
+            2,
+            1,
+            50.0,
+        )
+        assert [(g["key"], g["sent"], g["answered"]) for g in surveys["groups"]] == [
+            (a.agent.id, 2, 1)
+        ]
