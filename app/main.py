@@ -65,7 +65,7 @@ from app.reports import router as reports
 from app.sla import router as sla
 from app.sla.sweeper import Sweeper
 from app.tickets import loads as ticket_loads
-from app.tickets import presence_router
+from app.tickets import presence_router, survey_router
 from app.tickets import queries as ticket_queries
 from app.tickets import router as tickets
 from app.tickets import tool_router as ticket_tools
@@ -125,6 +125,7 @@ ROUTERS = (
     macros.router,
     presence_router.router,
     inbound.router,
+    survey_router.router,
 )
 
 
@@ -134,6 +135,7 @@ async def prepare_database(
     """Idempotent start-up work, safe with several workers starting at once. Returns the
     development admin's credentials when this start created it."""
     await event_queries.retire_old_indexes(db)
+    await ticket_queries.retire_old_indexes(db)
     await ensure_indexes(db, DOMAIN_INDEXES)
     await ticket_queries.add_missing_keys(db)
     created = await account_service.ensure_bootstrap_admin(db=db, settings=settings, hasher=hasher)

@@ -30,6 +30,11 @@ INDEXES = {
         # deactivation ends all of a user's logins
         IndexModel([("user_id", ASCENDING)], name="sessions_by_user"),
     ],
+    "magic_links": [
+        # a sign-in link is found by its token's hash, and gone once it has expired
+        IndexModel([("token_hash", ASCENDING)], unique=True, name="magic_links_token"),
+        IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),
+    ],
     "throttles": [
         # one document per throttled key (read and written by _id), gone a window after
         IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),
@@ -69,6 +74,19 @@ async def find_account(db: Database, user_id: ObjectId) -> Document | None:
 
 async def set_password_hash(db: Database, user_id: ObjectId, password_hash: str) -> None:
     await db.users.update_one({"_id": user_id}, {"$set": {"password_hash": password_hash}})
+
+
+async def insert_magic_link(db: Database, link: Document) -> None:
+    await db.magic_links.insert_one(link)
+
+
+async def spend_magic_link(db: Database, token_hash: str, now: datetime) -> Document | None:
+    """The link, spent now if it was not and has not expired: one conditional update, so of
+    simultaneous uses exactly one gets it."""
+    return await db.magic_links.find_one_and_update(
+        {"token_hash": token_hash, "used_at": None, "expires_at": {"$gt": now}},
+        {"$set": {"used_at": now}},
+    )
 
 
 async def insert_session(db: Database, login: Document) -> None:

@@ -3,7 +3,7 @@ the accounts package.)"""
 
 from fastapi import APIRouter
 
-from app.auth import service
+from app.auth import magic_link, service
 from app.auth.cookie_session import (
     COOKIE_MODE,
     SETS_COOKIE,
@@ -12,7 +12,14 @@ from app.auth.cookie_session import (
     RefreshCookie,
 )
 from app.auth.deps import CurrentUser
-from app.auth.schemas import LoginIn, LogoutIn, MeOut, RefreshIn, TokenPairOut
+from app.auth.schemas import (
+    LoginIn,
+    LogoutIn,
+    MagicLinkVerifyIn,
+    MeOut,
+    RefreshIn,
+    TokenPairOut,
+)
 from app.core.deps import ClientAddress, DbDep, HasherDep, SettingsDep
 from app.core.errors import responses
 from app.core.schemas import MessageOut
@@ -40,6 +47,23 @@ async def login(
     pair = await service.login(
         db=db, settings=settings, hasher=hasher, credentials=data, client_address=client
     )
+    return browser.answer(pair, in_cookie=in_cookie)
+
+
+@router.post(
+    "/magic-link/verify/",
+    response_model=TokenPairOut,
+    responses=responses(400, 401, 403, 413, 429) | SETS_COOKIE,
+    summary="Exchange a sign-in link's token for the answer of a login (public)",
+    description="Exchange a sign-in link's token (from POST /api/auth/magic-link/'s mail) for "
+    "the answer of a login. Each link works once (a second use is 401) for 15 minutes. A "
+    "deactivated account or an agent awaiting approval gets no session (403)." + COOKIE_MODE,
+)
+async def verify_sign_in_link(
+    data: MagicLinkVerifyIn, db: DbDep, settings: SettingsDep, browser: CookieSessionDep
+) -> TokenPairOut:
+    in_cookie = browser.wants_cookie(data.session)
+    pair = await magic_link.verify(db=db, settings=settings, token=data.token)
     return browser.answer(pair, in_cookie=in_cookie)
 
 

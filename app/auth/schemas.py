@@ -71,6 +71,16 @@ class LoginIn(RequestSchema):
     session: SessionMode = "token"
 
 
+class MagicLinkIn(RequestSchema):
+    # Not validated as an email: the answer is the same for any string (no enumeration).
+    email: Annotated[str, text(1, 254)]
+
+
+class MagicLinkVerifyIn(RequestSchema):
+    token: Annotated[str, Field(min_length=1, max_length=200)]
+    session: SessionMode = "token"
+
+
 class LoginUserOut(UserOut):
     is_approved: bool
 

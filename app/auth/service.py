@@ -10,6 +10,7 @@ token has expired (an ended one stays ended that long, whatever happens to other
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -127,6 +128,13 @@ async def login(
         raise PermissionDenied("This account has been deactivated")
     if new_hash is not None:
         await queries.set_password_hash(db, doc["_id"], new_hash)
+    return await start_session(db=db, settings=settings, doc=doc)
+
+
+async def start_session(
+    *, db: Database, settings: Settings, doc: Mapping[str, Any]
+) -> TokenPairOut:
+    """A new login of the user `doc` (checked by the caller): its session and first pair."""
     user = User.from_doc(doc, session=ObjectId())
     now = utcnow()
     await queries.insert_session(

@@ -63,6 +63,7 @@ ERROR_CODES: dict[str, str] = {
     "idempotency_key_in_flight": "409: the first request with this key is still running",
     "canned_shortcut_taken": "409: the owner has a canned response with this shortcut",
     "canned_response_limit_reached": "an owner's canned responses are full",
+    "survey_expired": "410: rating by a survey link after the survey closed (14 days)",
 }
 
 
@@ -253,6 +254,7 @@ _DESCRIPTIONS = {
     403: "Forbidden for this caller",
     404: "Not found",
     409: "Changed concurrently; reload and retry",
+    410: "Gone: no longer open",
     412: "If-Match names an older version (`precondition_failed`): reload and retry",
     413: "Request body too large",
     429: "Too many requests",

@@ -15,7 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from app.core.clock import utcnow
 from app.core.config import Settings
 from app.mail import addresses, links
-from app.mail.documents import PERSONAL, MailKind
+from app.mail.documents import PERSONAL, REQUESTED, MailKind
 
 _templates = Environment(
     loader=PackageLoader("app.mail", "templates"),
@@ -45,6 +45,10 @@ class Draft:
     subject: str
     values: dict[str, Any]
     author: str | None = None  # a person's reply: their name in From
+    # The hash of the token its link carries (a survey's, a sign-in link's), kept with the
+    # queued message; a survey's names the resolution cycle.
+    token_hash: str | None = None
+    survey_cycle: int | None = None
 
 
 def one_line(text: str) -> str:
@@ -77,7 +81,9 @@ def compose(
         else None
     )
     unsubscribe = (
-        links.unsubscribe_link(settings, user_id=recipient.id, kind=kind) if notification else None
+        links.unsubscribe_link(settings, user_id=recipient.id, kind=kind)
+        if notification and kind not in REQUESTED
+        else None
     )
     values = {
         **draft.values,

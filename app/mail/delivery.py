@@ -19,14 +19,17 @@ from datetime import datetime, timedelta
 from email import policy
 from pathlib import Path
 
+from bson import ObjectId
+
 from app.core.clock import utcnow
 from app.core.config import Settings
 from app.core.db import Database, Document
 from app.core.tasks import stop_task
 from app.mail import addresses, queries, smtp
-from app.mail.compose import compose, subject_of
+from app.mail.compose import Draft, compose, subject_of
 from app.mail.documents import OutboxDoc, new_message
 from app.mail.drafts import drafts_of
+from app.tickets import surveys
 
 log = logging.getLogger("app.mail")
 MAX_ERROR = 1000
@@ -67,11 +70,28 @@ async def dispatch(db: Database, settings: Settings, *, batch: int = 200) -> int
                     ticket_id=draft.ticket_id,
                     message_id=message_id,
                     raw=message.as_bytes(policy=policy.SMTP),
+                    token_hash=draft.token_hash,
                 ),
             )
+            if draft.survey_cycle is not None and draft.ticket_id is not None:
+                await _attach_survey_token(db, event["seq"], draft, draft.ticket_id)
     if found:
         await queries.advance_cursor(db, found[-1]["seq"])
     return queued
+
+
+async def _attach_survey_token(
+    db: Database, event_seq: int, draft: Draft, ticket_id: ObjectId
+) -> None:
+    """The survey takes the token of the message queued (this dispatch's, or an earlier one's
+    that stopped before this step): one valid token per survey, at least once."""
+    queued = await queries.queued_token_hash(
+        db, event_seq=event_seq, recipient_id=draft.recipient.id, kind=draft.kind.value
+    )
+    if queued is not None and draft.survey_cycle is not None:
+        await surveys.attach_token(
+            db, ticket_id=ticket_id, cycle=draft.survey_cycle, token_hash=queued
+        )
 
 
 def _retry_delay(settings: Settings, attempts: int) -> timedelta | None:

@@ -20,6 +20,7 @@ class MailKind(StrEnum):
     CUSTOMER_REPLY = "customer_reply"  # agents: the customer answered on their ticket
     SLA_BREACH = "sla_breach"  # agents: a deadline of their ticket missed
     AGENT_WAITING = "agent_waiting"  # admins: an agent signed up, waiting for approval
+    SIGN_IN_LINK = "sign_in_link"  # anyone who asked for one: not a notification, always sent
 
 
 KINDS_BY_ROLE: dict[str, tuple[MailKind, ...]] = {
@@ -29,13 +30,17 @@ KINDS_BY_ROLE: dict[str, tuple[MailKind, ...]] = {
 }
 # Written by a person to a person (not a notification): no Auto-Submitted, no List-Unsubscribe.
 PERSONAL = {MailKind.STAFF_REPLY}
+# Asked for by the recipient (no preference turns them off): no List-Unsubscribe.
+REQUESTED = {MailKind.SIGN_IN_LINK}
 
 OutboxStatus = Literal["queued", "sent", "failed"]
 
 
 class OutboxDoc(TypedDict):
     _id: ObjectId
-    event_seq: int  # unique with (recipient_id, kind): an event makes a message once
+    # unique with (recipient_id, kind): an event makes a message once. A message asked for
+    # directly (a sign-in link) is numbered below zero, from its own counter (queries.py).
+    event_seq: int
     kind: str  # a MailKind value
     recipient_id: ObjectId
     to: str
@@ -54,6 +59,9 @@ class OutboxDoc(TypedDict):
     lease_token: NotRequired[ObjectId]
     created_at: datetime
     sent_at: datetime | None
+    # The SHA-256 of the token of the link it carries (a survey, a sign-in): queued with the
+    # message, so of repeated dispatches the one whose message was queued names the token.
+    token_hash: NotRequired[str]
 
 
 def new_message(
@@ -66,9 +74,10 @@ def new_message(
     ticket_id: ObjectId | None,
     message_id: str,
     raw: bytes,
+    token_hash: str | None = None,
 ) -> OutboxDoc:
     now = utcnow()
-    return OutboxDoc(
+    message = OutboxDoc(
         _id=ObjectId(),
         event_seq=event_seq,
         kind=kind.value,
@@ -87,3 +96,6 @@ def new_message(
         created_at=now,
         sent_at=None,
     )
+    if token_hash is not None:
+        message["token_hash"] = token_hash
+    return message

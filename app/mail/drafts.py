@@ -12,6 +12,7 @@ from app.events.documents import EventDoc
 from app.mail import links, notify, queries
 from app.mail.compose import Draft, Recipient
 from app.mail.documents import MailKind
+from app.tickets import surveys
 from app.tickets.documents import TicketDoc
 
 DEADLINES = {"first_response": "first response", "resolution": "resolution"}
@@ -38,6 +39,8 @@ def _values(
             return {"deadline": deadline, "due_at": due, "priority": ticket["priority"]}
         case MailKind.AGENT_WAITING:
             return {"agent": data["name"], "agent_email": data["email"]}
+        case MailKind.TICKET_RESOLVED:
+            return {"survey_link": None}
     return {}
 
 
@@ -60,6 +63,11 @@ async def drafts_of(db: Database, settings: Settings, event: EventDoc) -> list[D
             continue
         actor = people.get(actor_id) if actor_id else None
         values = _values(notice.kind, event, ticket, actor)
+        cycle, token_hash = event["data"].get("cycle"), None
+        if notice.kind == MailKind.TICKET_RESOLVED and cycle and links.console_link(settings, ""):
+            # A new token each time: only the one of the message queued counts (delivery.py).
+            token, token_hash = surveys.mint_token()
+            values["survey_link"] = links.survey_link(settings, token)
         if notice.kind == MailKind.AGENT_WAITING:
             values["agents_link"] = links.console_link(settings, links.AGENTS_ROUTE)
             subject = f"Agent waiting for approval: {event['data']['name']}"
@@ -77,6 +85,8 @@ async def drafts_of(db: Database, settings: Settings, event: EventDoc) -> list[D
                 subject=subject,
                 values=values,
                 author=values.get("author") if notice.kind == MailKind.STAFF_REPLY else None,
+                token_hash=token_hash,
+                survey_cycle=cycle if token_hash else None,
             )
         )
     return drafts

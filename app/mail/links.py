@@ -21,6 +21,9 @@ TICKET_ROUTES = {  # app/console/static/js/routes.js
 }
 AGENTS_ROUTE = "/app/admin/agents"
 SETTINGS_ROUTE = "/app/notifications"
+# The console routes in the URL's fragment: the token never reaches a server's log.
+SURVEY_ROUTE = "/app/#/survey/{token}"
+SIGN_IN_ROUTE = "/app/#/login?magic={token}"
 
 
 def _base(settings: Settings) -> str | None:
@@ -63,3 +66,11 @@ def unsubscribe_link(settings: Settings, *, user_id: ObjectId, kind: MailKind) -
     token = unsubscribe_token(settings, user_id=user_id, kind=kind)
     base = _base(settings)
     return f"{base}/api/mail/unsubscribe/{token}/" if base else None
+
+
+def survey_link(settings: Settings, token: str) -> str | None:
+    return console_link(settings, SURVEY_ROUTE.format(token=token))
+
+
+def sign_in_link(settings: Settings, token: str) -> str | None:
+    return console_link(settings, SIGN_IN_ROUTE.format(token=token))

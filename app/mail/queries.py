@@ -12,7 +12,7 @@ from pymongo.errors import DuplicateKeyError
 
 from app.auth.documents import Role, UserDoc
 from app.auth.queries import users
-from app.core.db import SERVER_NOW_MS, Database, Document
+from app.core.db import SERVER_NOW_MS, Database, Document, update_or_create
 from app.events import queries as event_queries
 from app.events.documents import EventDoc
 from app.mail.documents import OutboxDoc, OutboxStatus
@@ -70,6 +70,14 @@ async def start_cursor(db: Database, *, skip_past: bool) -> None:
     await _cursors(db).update_one({"_id": CURSOR_ID}, update, upsert=True)
 
 
+async def next_direct_seq(db: Database) -> int:
+    """The number of a message no event made (below zero: never an event's)."""
+    counted = [{"$set": {"seq": {"$add": [{"$ifNull": ["$seq", 0]}, 1]}}}]
+    counter = await update_or_create(_cursors(db), "direct", counted)
+    assert counter is not None  # a counter has no TTL
+    return -int(counter["seq"])
+
+
 async def cursor(db: Database) -> int:
     found = await _cursors(db).find_one({"_id": CURSOR_ID})
     return int(found["seq"]) if found else 0
@@ -120,6 +128,16 @@ async def queue_message(db: Database, message: OutboxDoc) -> bool:
     except DuplicateKeyError:
         return False
     return True
+
+
+async def queued_token_hash(
+    db: Database, *, event_seq: int, recipient_id: ObjectId, kind: str
+) -> str | None:
+    """The link token's hash of the message queued for this event, recipient and kind."""
+    found = await outbox(db).find_one(
+        {"event_seq": event_seq, "recipient_id": recipient_id, "kind": kind}, {"token_hash": 1}
+    )
+    return found.get("token_hash") if found else None
 
 
 # Delivery

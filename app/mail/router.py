@@ -4,12 +4,15 @@ each notification, no login) and /api/admin/mail/outbox/ (admins)."""
 from html import escape
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Query, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from app.auth import magic_link
 from app.auth.deps import AdminUser, CurrentUser
-from app.core.deps import DEFAULT_LIMIT, DbDep, PageLimit, SettingsDep
+from app.auth.schemas import MagicLinkIn
+from app.core.deps import DEFAULT_LIMIT, ClientAddress, DbDep, PageLimit, SettingsDep
 from app.core.errors import NotFound, responses
+from app.core.schemas import MessageOut
 from app.mail import service
 from app.mail.schemas import (
     NotificationsIn,
@@ -18,6 +21,7 @@ from app.mail.schemas import (
     OutboxOut,
     UnsubscribedOut,
 )
+from app.mail.sign_in import queue_sign_in_link
 
 router = APIRouter(tags=["mail"])
 KIND_NAMES = {
@@ -28,6 +32,7 @@ KIND_NAMES = {
     "customer_reply": "customers' replies on your tickets",
     "sla_breach": "SLA breaches on your tickets",
     "agent_waiting": "agents waiting for approval",
+    "sign_in_link": "sign-in links you asked for",
 }
 PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 </head><body><main><h1>{title}</h1><p>{text}</p>{form}</main></body></html>"""
@@ -111,3 +116,29 @@ async def list_outbox(
 ) -> OutboxOut:
     found = await service.outbox(db=db, status=status, limit=limit)
     return OutboxOut(messages=[OutboxMessageOut.from_doc(m) for m in found])
+
+
+@router.post(
+    "/auth/magic-link/",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=MessageOut,
+    responses=responses(400, 413, 429),
+    summary="Mail a sign-in link to a registered address (public)",
+    description="Anyone may call it; throttled like login (per address and per email). The "
+    "answer is the same whether or not the address is registered, and so is the work done "
+    "before it; the mail (a link to the console's sign-in page, single use, 15 minutes) is "
+    "queued after the answer, for an active account only.",
+    tags=["auth"],
+)
+async def ask_for_sign_in_link(
+    data: MagicLinkIn,
+    db: DbDep,
+    settings: SettingsDep,
+    client: ClientAddress,
+    background: BackgroundTasks,
+) -> MessageOut:
+    issued = await magic_link.issue(
+        db=db, settings=settings, email=data.email, client_address=client
+    )
+    background.add_task(queue_sign_in_link, db, settings, issued)
+    return MessageOut(message=magic_link.LINK_SENT)

@@ -60,6 +60,25 @@ class Deflection(Schema):
     )
 
 
+class SurveyFigures(Schema):
+    sent: int = Field(description="Surveys of the period's resolutions whose link was mailed")
+    answered: int = Field(description="Of those sent, the ones rated (by link or feedback/)")
+    response_rate_percent: float | None = Field(description="answered / sent")
+    rated: int = Field(description="The period's resolutions rated, sent or not")
+    average: float | None = Field(description="Their average rating")
+
+
+class SurveyGroup(SurveyFigures):
+    key: str = Field(description="The agent id ('unassigned') or category at the resolution")
+
+
+class Surveys(SurveyFigures):
+    """The satisfaction surveys of the resolutions in the period, grouped (with group_by agent
+    or category) by the agent and category at each resolution."""
+
+    groups: list[SurveyGroup]
+
+
 class OverviewOut(Schema):
     from_: UtcDatetime = Field(alias="from", serialization_alias="from")
     to: UtcDatetime
@@ -67,6 +86,7 @@ class OverviewOut(Schema):
     totals: Figures
     groups: list[GroupFigures]
     deflection: Deflection
+    surveys: Surveys
 
 
 class PeriodFigures(Figures):

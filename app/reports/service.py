@@ -19,6 +19,7 @@ from app.core.clock import utcnow
 from app.core.db import Database
 from app.core.errors import FieldError
 from app.faq import suggestions
+from app.reports import surveys
 from app.reports.figures import figures, resolved
 from app.tickets import queries as ticket_queries
 from app.tickets.documents import timestamp
@@ -224,6 +225,7 @@ async def overview(
         "totals": totals,
         "groups": [{"key": k, "label": labels.get(k, k), **figs} for k, figs in groups],
         "deflection": deflection,
+        "surveys": await surveys.survey_figures(db=db, start=start, end=end, group_by=group_by),
     }
 
 

@@ -189,7 +189,8 @@ async def forget_attachment(
 
 
 async def submit_feedback(*, db: Database, permit: Permit, data: FeedbackIn) -> FeedbackDoc:
-    """Once per ticket (a unique index settles concurrent submissions), after it is resolved."""
+    """Once per resolution (a unique index settles concurrent submissions, and a survey's
+    rating of the same resolution is the same feedback: surveys.py), after it is resolved."""
     ticket, customer = permit.ticket_for(Action.GIVE_FEEDBACK), permit.user
     if ticket.get("merged_into") is not None:
         raise BadRequest(MERGED_NO_FEEDBACK, code="ticket_merged")
@@ -207,7 +208,11 @@ async def submit_feedback(*, db: Database, permit: Permit, data: FeedbackIn) -> 
             EventType.FEEDBACK_SUBMITTED,
             actor=actor_of(customer),
             visibility="public",
-            data={"feedback_id": feedback["_id"], "rating": feedback["rating"]},
+            data={
+                "feedback_id": feedback["_id"],
+                "rating": feedback["rating"],
+                "cycle": feedback["cycle"],
+            },
             ticket=ticket,
         )
 
@@ -215,7 +220,7 @@ async def submit_feedback(*, db: Database, permit: Permit, data: FeedbackIn) -> 
         await events.in_transaction(db, work)
     except DuplicateKeyError:
         raise BadRequest(
-            "Feedback has already been submitted for this ticket",
+            "Feedback has already been submitted for this ticket",  # in this resolution
             code="feedback_already_submitted",
         ) from None
     return feedback

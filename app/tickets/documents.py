@@ -79,6 +79,9 @@ class TicketDoc(TypedDict):
     due_key: str  # "<next running deadline>|<order_key>", "~|<order_key>" without one
     merged_into: NotRequired[ObjectId | None]  # the target of a merge (app/merges); Closed
     suggestion_session: NotRequired[str]  # the new-ticket form's FAQ suggestions (app/faq)
+    # How often it became Resolved (write.py counts it): each time opens a survey (surveys.py)
+    # and allows one rating. Tickets resolved before surveys existed have none.
+    resolution_cycle: NotRequired[int]
 
 
 class NoteDoc(TypedDict):
@@ -92,7 +95,8 @@ class NoteDoc(TypedDict):
 
 class FeedbackDoc(TypedDict):
     _id: ObjectId
-    ticket_id: ObjectId  # unique: one feedback per ticket
+    ticket_id: ObjectId  # unique with cycle: one rating per resolution
+    cycle: int | None  # the ticket's resolution_cycle rated (None: resolved before surveys)
     customer_id: ObjectId
     agent_id: ObjectId | None
     rating: int
@@ -281,6 +285,7 @@ def new_feedback(
     return FeedbackDoc(
         _id=ObjectId(),
         ticket_id=ticket["_id"],
+        cycle=ticket.get("resolution_cycle"),
         customer_id=ticket["customer_id"],
         agent_id=ticket["agent_id"],
         rating=rating,

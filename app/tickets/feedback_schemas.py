@@ -47,3 +47,16 @@ class FeedbackSummary(Schema):
 class FeedbackCreatedOut(Schema):
     message: str
     feedback: FeedbackSummary
+
+
+class SurveyOut(Schema):
+    ticket_subject: str
+    status: Literal["open", "answered", "expired"]
+    rating: Literal["1", "2", "3", "4", "5"] | None = Field(
+        default=None, description="The rating given, when there is one"
+    )
+    comment: str | None = Field(default=None, description="The comment given with the rating")
+
+
+class SurveyEnvelopeOut(Schema):
+    survey: SurveyOut

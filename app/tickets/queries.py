@@ -75,10 +75,22 @@ INDEXES = {
         IndexModel([("metadata.ticket_id", ASCENDING), ("_id", ASCENDING)]),
     ],
     "feedback": [
-        # one feedback per ticket, also under concurrent submissions
-        IndexModel([("ticket_id", ASCENDING)], unique=True),
+        # one rating per resolution of a ticket, also under concurrent submissions
+        IndexModel(
+            [("ticket_id", ASCENDING), ("cycle", ASCENDING)], unique=True, name="feedback_once"
+        ),
         # reports: feedback given in a period
         IndexModel([("created_at", ASCENDING)]),
+    ],
+    "surveys": [
+        # one survey per resolution, however often the mail of it is dispatched
+        IndexModel(
+            [("ticket_id", ASCENDING), ("cycle", ASCENDING)], unique=True, name="surveys_once"
+        ),
+        # the link's token (its hash; a survey whose mail was not sent has none)
+        IndexModel([("token_hash", ASCENDING)], unique=True, sparse=True, name="surveys_token"),
+        # reports: surveys of the resolutions in a period
+        IndexModel([("resolved_at", ASCENDING)], name="surveys_resolved_at"),
     ],
 }
 
@@ -117,6 +129,16 @@ def notes(db: Database) -> AsyncCollection[NoteDoc]:
 
 def feedback(db: Database) -> AsyncCollection[FeedbackDoc]:
     return cast(AsyncCollection[FeedbackDoc], db.feedback)
+
+
+def surveys(db: Database) -> AsyncCollection[Document]:
+    return db.surveys
+
+
+async def retire_old_indexes(db: Database) -> None:
+    """Feedback was once per ticket; it is once per resolution now (`feedback_once`)."""
+    if "ticket_id_1" in await feedback(db).index_information():
+        await feedback(db).drop_index("ticket_id_1")
 
 
 async def find_ticket(db: Database, ticket_id: ObjectId) -> TicketDoc | None:

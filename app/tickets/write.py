@@ -10,7 +10,7 @@ version included). Nothing else updates the tickets collection (tests/system/tes
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from app.auth.principal import User
@@ -20,8 +20,8 @@ from app.core.pagination import Filter
 from app.events import record as events
 from app.events.documents import Actor, EventType, Visibility, actor_of
 from app.events.record import Session
-from app.tickets import loads, queries
-from app.tickets.documents import TicketDoc, sort_keys
+from app.tickets import loads, queries, surveys
+from app.tickets.documents import TicketDoc, TicketStatus, sort_keys
 
 CHANGED_CONCURRENTLY = "The ticket was changed by someone else; reload it and try again"
 # What an agent's load counts (loads.py): a write that sets them is applied only while they
@@ -67,7 +67,13 @@ async def write_ticket(
     """Applies `change` to `ticket` (as the caller read it) in the session's transaction if
     the stored ticket still matches `guard`, records the change's events, and returns the
     ticket as it is after the change. Raises Conflict (changed_concurrently) when the guard
-    no longer holds."""
+    no longer holds. Becoming Resolved counts a resolution cycle and opens its survey."""
+    resolving = (
+        change.fields.get("status") == TicketStatus.RESOLVED.value
+        and ticket["status"] != TicketStatus.RESOLVED.value
+    )
+    if resolving:
+        change = _resolution(change, cycle=ticket.get("resolution_cycle", 0) + 1)
     after: dict[str, Any] = {**ticket, **change.fields}
     stored = {**change.fields, **sort_keys(after)} if change.fields else {}
     after |= stored
@@ -81,6 +87,8 @@ async def write_ticket(
         raise Conflict(CHANGED_CONCURRENTLY, code="changed_concurrently")
     after |= versions
     await loads.shift(db, session, ticket, after)
+    if resolving:
+        await surveys.open_survey(db, session, cast(TicketDoc, after))
     for event in change.events:
         await events.record(
             db,
@@ -104,6 +112,18 @@ async def change_ticket(
             db=db, session=session, ticket=ticket, guard=guard, change=change
         ),
     )
+
+
+def _resolution(change: TicketChange, *, cycle: int) -> TicketChange:
+    """The change counting one more resolution; its Resolved event names the cycle."""
+    resolved = [
+        replace(e, data={**e.data, "cycle": cycle})
+        if e.type == EventType.TICKET_STATUS_CHANGED and e.data.get("to") == TicketStatus.RESOLVED
+        else e
+        for e in change.events
+    ]
+    counts = {**change.counts, "resolution_cycle": 1}
+    return replace(change, counts=counts, events=resolved)
 
 
 def _update(stored: dict[str, Any], counts: Mapping[str, int], computed: Mapping[str, Any]) -> Any:

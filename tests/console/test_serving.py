@@ -11,7 +11,9 @@ from app.console.router import CONSOLE_CSP, STATIC_DIR
 from app.core.config import Settings
 from app.core.log import start_banner
 
-JS_BUDGET = 136 * 1024  # bytes of JavaScript, vendored libraries included, uncompressed
+# Bytes of JavaScript, vendored libraries included, uncompressed. Issue 22 asked for about
+# 100 KB; the agent tools, mail and self-service screens took it to what docs/console.md says.
+JS_BUDGET = 144 * 1024
 
 
 class TestConsoleFiles:

@@ -4,6 +4,7 @@ kind of caller. A new endpoint cannot ship without its row: the completeness tes
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -264,6 +265,58 @@ def on_email(path: str) -> Builder:
 
 
 RAW_EMAIL = {"raw": "Subject: hi"}  # any body: every caller's token is refused (own secret)
+
+
+def on_survey() -> Builder:
+    """A survey of a ticket of the owner's, with its link's token: the link is the credential."""
+
+    async def build(world: World) -> Request:
+        from app.core.clock import utcnow
+        from app.tickets.surveys import mint_token
+
+        token, token_hash = mint_token()
+        survey = {"ticket_id": ObjectId(await world.ticket()), "cycle": 1, "agent_id": None}
+        customer = {"customer_id": ObjectId(world.actors.customer.id), "category": "Lost"}
+        await world.db.surveys.insert_one(
+            {
+                **survey,
+                **customer,
+                "token_hash": token_hash,
+                "expires_at": utcnow() + timedelta(days=14),
+            }
+        )
+        return f"/api/surveys/{token}/", {"rating": "5"}
+
+    return build
+
+
+def sign_in_link() -> Builder:
+    """A sign-in link of the other customer's: the token is the credential, whoever sends it."""
+
+    async def build(world: World) -> Request:
+        import secrets
+
+        from app.auth.magic_link import hash_token
+        from app.core.clock import utcnow
+
+        token = secrets.token_urlsafe(32)
+        user = ObjectId(world.actors.other_customer.id)
+        await world.db.magic_links.insert_one(
+            {"token_hash": hash_token(token), "user_id": user, "used_at": None}
+            | {"expires_at": utcnow() + timedelta(minutes=15)}
+        )
+        return "", {"token": token}
+
+    return build
+
+
+def sign_in_request() -> Builder:
+    async def build(world: World) -> Request:
+        return "", {"email": f"someone-{uuid.uuid4().hex[:8]}@example.com"}
+
+    return build
+
+
 ok_for_all = (200,) * 8
 admins_only = (401, 403, 403, 403, 403, 403, 200, 401)
 admins_only_201 = (401, 403, 403, 403, 403, 403, 201, 401)
@@ -518,6 +571,10 @@ MATRIX: dict[str, tuple[tuple[int, ...], Builder]] = {
         (401, 403, 403, 403, 200, 403, 200, 401),
         on_macro("/api/support/tickets/{ticket}/macros/{id}/apply/"),
     ),
+    "GET /api/surveys/{token}/": (ok_for_all, on_survey()),
+    "POST /api/surveys/{token}/": (ok_for_all, on_survey()),
+    "POST /api/auth/magic-link/": ((202,) * 8, sign_in_request()),
+    "POST /api/auth/magic-link/verify/": (ok_for_all, sign_in_link()),
     "POST /api/support/tickets/{ticket_id}/presence/": (
         (401, 403, 403, 403, 200, 403, 200, 401),
         on_ticket("presence/", {"state": "typing"}),

@@ -116,8 +116,9 @@ export async function attachmentUrl(attachmentId) {
   return URL.createObjectURL(data);
 }
 
-export async function login(email, password) {
-  const answer = await post("/api/auth/login/", { email, password, session: "cookie" }, { auth: false });
+export async function login(email, password, token) { // token: an e-mailed link's
+  const answer = await post(`/api/auth/${token ? "magic-link/verify" : "login"}/`,
+    { ...(token ? { token } : { email, password }), session: "cookie" }, { auth: false });
   setSession(answer);
   return answer.user;
 }

@@ -32,6 +32,7 @@ export const routes = [
   { path: "/admin/mail", title: "Mail outbox", roles: ["admin"], nav: "Mail outbox", screen: () => import("./admin/mail.js") },
   { path: "/notifications", title: "Notifications", roles: ["user", "support_agent", "admin"], nav: "Notifications", screen: () => import("./account/notifications.js") },
   { path: "/canned", title: "Canned responses", roles: ["support_agent", "admin"], nav: "Canned responses", screen: () => import("./agent/canned-editor.js") },
+  { path: "/survey/:token", title: "How did we do?", roles: ["public"], screen: () => import("./customer/survey.js") },
   // Last, so that each role's menu opens with its own screens:
   { path: "/faq", title: "Frequently asked questions", roles: ["public"], nav: "FAQ", screen: () => import("./customer/faq.js") },
 ];
