@@ -14,14 +14,15 @@ from app.core.ids import to_object_id
 from app.mail.documents import MailKind
 
 MAC_BYTES = 16
-TICKET_ROUTES = {  # app/console/static/js/routes.js
-    Role.CUSTOMER.value: "/app/tickets/{id}",
-    Role.AGENT.value: "/app/agent/tickets/{id}",
-    Role.ADMIN.value: "/app/admin/tickets",
+# app/console/static/js/routes.js: the console routes in the URL's fragment (the server serves
+# /app/ only), which also keeps a link's token out of every server's log.
+TICKET_ROUTES = {
+    Role.CUSTOMER.value: "/app/#/tickets/{id}",
+    Role.AGENT.value: "/app/#/agent/tickets/{id}",
+    Role.ADMIN.value: "/app/#/agent/tickets/{id}",  # admins open tickets on the agents' screen
 }
-AGENTS_ROUTE = "/app/admin/agents"
-SETTINGS_ROUTE = "/app/notifications"
-# The console routes in the URL's fragment: the token never reaches a server's log.
+AGENTS_ROUTE = "/app/#/admin/agents"
+SETTINGS_ROUTE = "/app/#/notifications"
 SURVEY_ROUTE = "/app/#/survey/{token}"
 SIGN_IN_ROUTE = "/app/#/login?magic={token}"
 

@@ -80,7 +80,7 @@ class TestWhoGetsWhat:
         assert await sent_to(mail) == [(mail.actors.admin.email, "agent_waiting")]
         (message,) = mail.sink.messages()
         assert "Ana" in message["Subject"] and "Reply-To" not in message
-        assert f"{PUBLIC_URL}/app/admin/agents" in message.get_body(("plain",)).get_content()
+        assert f"{PUBLIC_URL}/app/#/admin/agents" in message.get_body(("plain",)).get_content()
 
     async def test_a_kind_turned_off_is_not_sent(self, mail: Mail) -> None:
         customer = mail.actors.customer
@@ -129,7 +129,7 @@ class TestHeaders:
             )
             assert read == (ObjectId(ticket["id"]), ObjectId(customer.id))
             text = message.get_body(("plain",)).get_content()
-            assert f"{PUBLIC_URL}/app/tickets/{ticket['id']}" in text
+            assert f"{PUBLIC_URL}/app/#/tickets/{ticket['id']}" in text
         for notification in (ack, resolved):
             assert header(notification, "Auto-Submitted") == "auto-generated"
             assert header(notification, "X-Auto-Response-Suppress") == "All"
