@@ -6,6 +6,7 @@ Chromium is CHROMIUM_PATH (default /usr/bin/chromium); `make test` installs it w
 Playwright's own browser download is never used."""
 
 import os
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -184,6 +185,9 @@ def log_in(page: Page, console: Console, user: dict[str, str]) -> Page:
     page.get_by_label("Password").fill(user["password"])
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    # The shell shows the session before the login screen sends the user home: a test that
+    # goes somewhere next must not be sent home after it.
+    expect(page).not_to_have_url(re.compile(r"#/login"))
     return page
 
 
