@@ -167,3 +167,12 @@ def clock() -> Iterator[Clock]:
     test_clock = Clock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))  # a Monday
     with driven(test_clock):
         yield test_clock
+
+
+# The longest tests first: pytest-xdist hands tests out in this order, so none of them ends the
+# run alone while the other processes wait (the fuzz test alone takes minutes).
+LONGEST_FIRST = ("test_fuzz.py", "test_serve_stop.py", "test_query_plans.py", "test_demo.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.nodeid.split("::")[0].rsplit("/", 1)[-1] not in LONGEST_FIRST)
