@@ -19,9 +19,9 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)
 	$(PY) -m app serve
 
-# The suite in TEST_PROCESSES processes (pytest-xdist), each with its own database server: 3 on
-# 2 cores, as much of the suite waits (on its database, the browser, the network).
-TEST_PROCESSES ?= 3
+# The suite in TEST_PROCESSES processes (pytest-xdist), each with its own database server (3 on
+# 2 cores was no faster).
+TEST_PROCESSES ?= 2
 test: lint chromium
 	$(PY) -m pytest -n $(TEST_PROCESSES)
 
