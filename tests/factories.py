@@ -114,8 +114,7 @@ async def make_actors(db: Database, settings: Settings) -> Actors:
     )
 
 
-async def store_ticket(
-    db: Database,
+def a_ticket(
     customer: Actor,
     *,
     status: str = "Open",
@@ -129,10 +128,10 @@ async def store_ticket(
     updated_at: datetime | None = None,
     sla: bool = True,
 ) -> TicketDoc:
-    """A ticket in any state, straight through the constructor (no workflow walk), with the
-    default SLA policy's deadlines unless `sla=False`."""
+    """A ticket in any state, made by the constructor (no workflow walk), with the default
+    SLA policy's deadlines unless `sla=False`; not stored (store_ticket, store_tickets)."""
     created_at = created_at or utcnow()
-    ticket = new_ticket(
+    return new_ticket(
         customer_id=ObjectId(customer.id),
         subject=subject,
         description=description,
@@ -147,8 +146,19 @@ async def store_ticket(
         if sla
         else None,
     )
+
+
+async def store_ticket(db: Database, customer: Actor, **fields: Any) -> TicketDoc:
+    """A ticket in any state (a_ticket's fields), stored."""
+    ticket = a_ticket(customer, **fields)
     await ticket_queries.tickets(db).insert_one(ticket)
     return ticket
+
+
+async def store_tickets(db: Database, tickets: list[TicketDoc]) -> list[TicketDoc]:
+    """Many tickets (a_ticket's) stored in one command: a fixture's hundreds in a moment."""
+    await ticket_queries.tickets(db).insert_many(tickets)
+    return tickets
 
 
 async def create_ticket(

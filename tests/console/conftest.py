@@ -48,15 +48,21 @@ class Console:
     """The served app: its base URL, and setup through the API (users, tickets)."""
 
     base: str
+    # One login per user for the session (its access token outlives the suite): a login is an
+    # argon2 hash, the costliest thing a test's setup asks of the served app.
+    _tokens: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def url(self, route: str = "/") -> str:
         return f"{self.base}/app/#{route}"
 
     def headers(self, user: dict[str, str]) -> dict[str, str]:
         credentials = {"email": user["email"], "password": user["password"]}
-        answer = httpx.post(f"{self.base}/api/auth/login/", json=credentials, timeout=10)
-        assert answer.status_code == 200, answer.text
-        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+        key = (credentials["email"], credentials["password"])
+        if key not in self._tokens:
+            answer = httpx.post(f"{self.base}/api/auth/login/", json=credentials, timeout=10)
+            assert answer.status_code == 200, answer.text
+            self._tokens[key] = answer.json()["access_token"]
+        return {"Authorization": f"Bearer {self._tokens[key]}"}
 
     def customer(self, name: str = "Cora Customer") -> dict[str, str]:
         """A new customer's credentials (email, password, name, id)."""

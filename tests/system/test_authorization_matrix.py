@@ -2,13 +2,14 @@
 kind of caller. A new endpoint cannot ship without its row: the completeness test fails."""
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
+import pytest_asyncio
 from bson import ObjectId
 from fastapi import FastAPI
 
@@ -16,7 +17,8 @@ from app.core.config import Settings
 from app.core.db import Database
 from app.faq.documents import new_faq
 from app.tickets.documents import Category
-from tests.factories import PASSWORD, Actor, Actors, make_user, store_ticket
+from tests.conftest import http_client, make_settings, running_app
+from tests.factories import PASSWORD, Actor, Actors, make_actors, make_user, store_ticket
 
 CALLERS = (
     "anonymous", "owner", "other_customer", "pending_agent",
@@ -607,13 +609,21 @@ def caller_headers(actors: Actors, caller: str) -> dict[str, str]:
     return actor.headers if actor else {}
 
 
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def world(mongodb_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World]:
+    """One app and one set of callers for every row (each row builds the tickets and users it
+    changes): an app per row would cost the suite more than its rows do."""
+    settings = make_settings(mongodb_url, tmp_path_factory.mktemp("matrix"))
+    async with running_app(settings) as app, http_client(app) as client:
+        yield World(client, app.state.db, await make_actors(app.state.db, settings), app)
+
+
+@pytest.mark.asyncio(loop_scope="module")
 @pytest.mark.parametrize("operation", list(MATRIX))
-async def test_matrix(
-    operation: str, app: FastAPI, client: httpx.AsyncClient, db: Database, actors: Actors
-) -> None:
+async def test_matrix(operation: str, world: World) -> None:
     expected, build = MATRIX[operation]
     method, template = operation.split(" ", 1)
-    world = World(client, db, actors, app)
+    client, actors = world.client, world.actors
     got: dict[str, int] = {}
     for caller in CALLERS:
         path, body = await build(world)

@@ -15,13 +15,14 @@ from app.sla.sweeper import sweep_once
 from tests.factories import (
     PASSWORD,
     Actors,
+    a_ticket,
     assign,
     create_ticket,
     make_actor,
     make_actors,
     resolved_ticket,
     set_status,
-    store_ticket,
+    store_tickets,
 )
 from tests.system.conftest import CommandRecorder
 
@@ -207,12 +208,11 @@ async def test_a_page_of_100_costs_the_same_round_trips_as_a_page_of_1(
     one = await commands_for_one_page()
     # 99 more, half of them assigned, from several customers (more names to resolve).
     customers = [await make_actor(application.state.db, settings, role="user") for _ in range(5)]
-    for n in range(99):
-        ticket = await create_ticket(
-            client, customers[n % 5] if who != "customer" else actors.customer
-        )
-        if n % 2:
-            await assign(client, ticket["id"], actors.agent)
+    owners = [customers[n % 5] if who != "customer" else actors.customer for n in range(99)]
+    await store_tickets(
+        application.state.db,
+        [a_ticket(owner, agent=actors.agent if n % 2 else None) for n, owner in enumerate(owners)],
+    )
     hundred = await commands_for_one_page()
     body = (await client.get(f"{path}?limit=100", headers=actor.headers)).json()
     assert len(body["tickets"]) == 100
@@ -260,9 +260,9 @@ async def test_every_filter_and_sort_is_planned_on_an_index(
     db = application.state.db
     actors = await make_actors(db, settings)
     rng = random.Random(4)
+    tickets = []
     for n in range(300):
-        await store_ticket(
-            db,
+        tickets.append(a_ticket(
             rng.choice([actors.customer, actors.other_customer]),
             status=rng.choice(["Open", "In Progress", "On Hold", "Resolved", "Closed"]),
             agent=rng.choice([actors.agent, actors.other_agent, None]),
@@ -270,7 +270,8 @@ async def test_every_filter_and_sort_is_planned_on_an_index(
             category=rng.choice(["Damaged", "Lost", "Late"]),
             priority=rng.choice(["High", "Medium", "Low"]),
             created_at=utcnow() - timedelta(hours=rng.randint(0, 200), milliseconds=n),
-        )
+        ))  # fmt: skip
+    await store_tickets(db, tickets)
     recorder.commands.clear()
     calls = [
         (actor, path, params)

@@ -14,7 +14,7 @@ from bson import ObjectId
 from app.core.db import Database
 from app.tickets.documents import sort_keys
 from tests.conftest import Clock
-from tests.factories import Actor, Actors, create_ticket, store_ticket
+from tests.factories import Actor, Actors, a_ticket, create_ticket, store_tickets
 
 SUBJECTS = [
     "Colis endommagé à la livraison",
@@ -134,10 +134,10 @@ async def every_page(
 @pytest.fixture
 async def generated(db: Database, actors: Actors, clock: Clock) -> list[dict[str, Any]]:
     rng = random.Random(13)
+    tickets = []
     for n in range(90):
         created = START + timedelta(hours=rng.randint(0, 240), milliseconds=n)
-        ticket = await store_ticket(
-            db,
+        ticket = a_ticket(
             rng.choice([actors.customer, actors.other_customer]),
             status=rng.choice(STATUSES),
             agent=rng.choice([actors.agent, actors.other_agent, None]),
@@ -158,9 +158,10 @@ async def generated(db: Database, actors: Actors, clock: Clock) -> list[dict[str
         if ticket["status"] == "On Hold" and n % 2:
             changes["sla_paused_at"] = created + timedelta(hours=1)
         if changes:
-            after = {**ticket, **changes}
-            changes |= sort_keys(after)
-            await db.tickets.update_one({"_id": ticket["_id"]}, {"$set": changes})
+            ticket = {**ticket, **changes}  # type: ignore[typeddict-item]
+            ticket |= sort_keys(ticket)
+        tickets.append(ticket)
+    await store_tickets(db, tickets)
     clock.set(START + timedelta(hours=130))
     return await db.tickets.find().to_list()
 

@@ -91,8 +91,11 @@ function App() {
     return () => { window.removeEventListener("hashchange", onHash); unsubscribe(); unwatch(); unresync(); };
   }, []);
   // Signed out: screens that need a login go to it (and back after); signed in: no login page.
+  // Only from where the browser still is: a render of a place already left (the login screen
+  // has sent the user on, or they went elsewhere meanwhile) must not send them back from there.
   useEffect(() => {
     if (user === undefined || !at.route || allows(at.route, user)) return;
+    if (parse().path !== at.path) return;
     if (!user && !at.route.roles.includes("guest")) navigate(`/login?next=${encodeURIComponent(at.path)}`);
     else if (user && at.route.roles.includes("guest")) navigate(at.query.get("next") || homeOf(user));
   }, [user, at]);
