@@ -48,6 +48,7 @@ from app.events.stream import Broadcaster
 from app.faq import queries as faq_queries
 from app.faq import router as faq
 from app.faq.seed import seed_faqs
+from app.faq.suggestions import SuggestionIndex
 from app.inbound import queries as inbound_queries
 from app.inbound import router as inbound
 from app.inbound.limits import max_message_bytes
@@ -150,8 +151,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings: Settings = app.state.settings  # what the app was made with
         async with open_database(settings) as db:
             app.state.db = db
+            app.state.faq_suggestions = SuggestionIndex()
             created_admin = await prepare_database(db, settings, app.state.hasher)
             sequencer = Sequencer(
                 db,

@@ -22,6 +22,7 @@ import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -391,9 +392,22 @@ def print_table(report: dict[str, Any]) -> None:
     )
 
 
-def add_scope_tickets(db: Database, email: str, count: int) -> None:
-    """A dense scope: `count` more tickets of one customer, over the last 90 days."""
-    from datetime import timedelta
+# When the dense scope's tickets were made (issue 26): what real data looks like, not only the
+# convenient even spread. Each maps the n-th ticket (0: the newest) of `count` to its creation.
+HISTORIES: dict[str, Callable[[Any, int, int], Any]] = {
+    # one every 90 days / count, over the last 90 days
+    "spread": lambda now, n, count: now - timedelta(minutes=n * 90 * 24 * 60 // max(count, 1)),
+    # one burst just before the read: one a millisecond
+    "burst": lambda now, n, count: now - timedelta(seconds=1, milliseconds=n),
+    # one burst a week before the read, nothing since
+    "burst-week-ago": lambda now, n, count: now - timedelta(days=7, milliseconds=n),
+    # imported: every one with the same time
+    "import": lambda now, n, count: now - timedelta(days=30),
+}
+
+
+def add_scope_tickets(db: Database, email: str, count: int, history: str = "spread") -> None:
+    """A dense scope: `count` more tickets of one customer, made as `history` says."""
 
     from pymongo import MongoClient
 
@@ -409,7 +423,9 @@ def add_scope_tickets(db: Database, email: str, count: int) -> None:
         now = utcnow()
         docs = []
         for n in range(count):
-            created = now - timedelta(minutes=n * 90 * 24 * 60 // max(count, 1), milliseconds=n)
+            created = HISTORIES[history](now, n, count) - timedelta(
+                milliseconds=0 if history == "import" else n
+            )
             created = created.replace(microsecond=created.microsecond // 1000 * 1000)
             ticket = new_ticket(
                 customer_id=customer["_id"], subject="Parcel damaged in transit",
@@ -438,6 +454,10 @@ def main() -> int:
     parser.add_argument(
         "--max-requests", type=int, default=200_000, help="per scenario, upper bound"
     )
+    parser.add_argument(
+        "--history", choices=sorted(HISTORIES), default="spread",
+        help="when the dense scope's tickets were made",
+    )  # fmt: skip
     parser.add_argument("--customers", type=int, default=200)
     parser.add_argument("--agents", type=int, default=20)
     parser.add_argument("--tickets", type=int, default=10_000)
@@ -458,7 +478,7 @@ def main() -> int:
         )
         print(f"seeding {args.tickets} tickets into {db.description} ...", file=sys.stderr)
         seed(env, customers=args.customers, agents=args.agents, tickets=args.tickets)
-        add_scope_tickets(db, "customer1@demo.example", args.scope_tickets)
+        add_scope_tickets(db, "customer1@demo.example", args.scope_tickets, args.history)
         with (
             service(env, workers=args.workers, log_path=RESULTS / "bench-service.log") as handle,
             floor_service(env, workers=args.workers, log_path=RESULTS / "bench-floor.log") as floor,
@@ -471,7 +491,7 @@ def main() -> int:
         "duration_s": args.duration,
         "concurrency": args.concurrency,
         "data": {"customers": args.customers, "agents": args.agents, "tickets": args.tickets,
-                 "scope_tickets": args.scope_tickets},
+                 "scope_tickets": args.scope_tickets, "history": args.history},
         "load": "wrk" if shutil.which("wrk") and not args.python_load else "python",
     })  # fmt: skip
     print_table(report)

@@ -5,7 +5,7 @@ in-process through httpx's ASGITransport with its lifespan run."""
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -71,17 +71,37 @@ def settings(mongodb_url: str, tmp_path: Path) -> Settings:
     return make_settings(mongodb_url, tmp_path)
 
 
+# Apps made in this process, by their settings but for the database and the data directory:
+# a test gets a new database and lifespan in an app made before with the same settings. (An
+# app's routes are compiled at its first request, which costs more than most tests do.)
+# Two instances at once (tests/system/test_two_instances.py) are two apps. What an app keeps
+# of its database lives in what its lifespan makes (app.state), made anew for each.
+_MADE: dict[str, list[FastAPI]] = {}
+
+
+@contextmanager
+def _app_for(settings: Settings) -> Iterator[FastAPI]:
+    shape = settings.model_copy(update={"mongodb_db": "", "data_dir": Path()}).model_dump_json()
+    idle = _MADE.setdefault(shape, [])
+    application = idle.pop() if idle else create_app(settings)
+    application.state.settings = settings.with_dev_jwt_secret()
+    routes = len(application.routes)
+    yield application
+    if len(application.routes) == routes:  # a test that added a route keeps its app
+        idle.append(application)
+
+
 @asynccontextmanager
 async def running_app(settings: Settings) -> AsyncIterator[FastAPI]:
     """The app with its lifespan run (indexes, bootstrap), its database dropped once it has
     stopped (its background work, stopped first, would otherwise write into it again)."""
-    application = create_app(settings)
-    try:
-        async with application.router.lifespan_context(application):
-            yield application
-    finally:
-        async with AsyncMongoClient(settings.mongodb_url) as client:
-            await client.drop_database(settings.mongodb_db)
+    with _app_for(settings) as application:
+        try:
+            async with application.router.lifespan_context(application):
+                yield application
+        finally:
+            async with AsyncMongoClient(settings.mongodb_url) as client:
+                await client.drop_database(settings.mongodb_db)
 
 
 def http_client(application: FastAPI) -> httpx.AsyncClient:

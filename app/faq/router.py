@@ -82,11 +82,8 @@ async def delete_faq(faq_id: str, admin: AdminUser, db: DbDep) -> MessageOut:
 
 
 def get_suggestion_index(request: Request) -> SuggestionIndex:
-    """This app's in-memory FAQ ranking, made at its first use."""
-    state = request.app.state
-    if getattr(state, "faq_suggestions", None) is None:
-        state.faq_suggestions = SuggestionIndex()
-    index: SuggestionIndex = state.faq_suggestions
+    """The in-memory FAQ ranking of this app's database (made with it, in the lifespan)."""
+    index: SuggestionIndex = request.app.state.faq_suggestions
     return index
 
 

@@ -82,6 +82,9 @@ class World:
         """A webhook with one queued delivery (its test event)."""
         from app.webhooks.delivery import dispatch
 
+        # The rows share one database: earlier webhooks would each get every event from here on.
+        await self.db.webhooks.delete_many({})
+        await self.db.webhook_deliveries.delete_many({})
         created = await self.client.post(
             "/api/admin/webhooks/", json=HOOK, headers=self.actors.admin.headers
         )

@@ -6,7 +6,7 @@ import { html, useCallback, useEffect, useRef, useState } from "../vendor/htm-pr
 import { ApiError } from "./api.js";
 import { subscribe } from "./live.js";
 
-export { html, render, useCallback, useEffect, useMemo, useRef, useState } from "../vendor/htm-preact.js";
+export { html, render, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "../vendor/htm-preact.js";
 
 export const CATEGORIES = ["Damaged", "Lost", "Late", "Quality", "Other"];
 export const STATUSES = ["Open", "In Progress", "On Hold", "Resolved", "Closed"];

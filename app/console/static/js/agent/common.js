@@ -1,6 +1,6 @@
 // What the agent screens share: the last queue shown (j/k in a ticket go to its neighbours),
 // single-key shortcuts with their help dialog, and a ticket's SLA state in words.
-import { html, useEffect, useRef, When } from "../ui.js";
+import { html, useLayoutEffect, useRef, When } from "../ui.js";
 
 // The ticket ids of the queue as last shown, in its order.
 export const lastQueue = { ids: [] };
@@ -18,7 +18,8 @@ export function Shortcuts({ keys }) {
   const dialog = useRef(null);
   const current = useRef(keys);
   current.current = keys;
-  useEffect(() => {
+  // Before the screen is painted: a key pressed as soon as it shows is not lost.
+  useLayoutEffect(() => {
     const onKey = (event) => {
       if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
       const fn = event.key === "?" ? () => dialog.current.showModal() : current.current[event.key];
