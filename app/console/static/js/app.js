@@ -51,13 +51,16 @@ function Page({ at, user }) {
   const heading = useRef(null);
   const { route } = at;
   useEffect(() => {
+    let shown = true; // a screen that loads after the person has gone on is not shown
     setScreen(null);
     setFailed(null);
     if (route && allows(route, user)) {
-      route.screen().then((module) => setScreen(() => module.default), setFailed);
+      route.screen().then((module) => shown && setScreen(() => module.default),
+        (error) => shown && setFailed(error));
     }
     document.title = `${route ? route.title : "Not found"} · Support console`;
     if (heading.current) heading.current.focus();
+    return () => { shown = false; };
   }, [route, at.path, user && user.id]);
   if (!route) {
     return html`<h1 ref=${heading} tabindex="-1">Page not found</h1>
