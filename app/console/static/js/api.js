@@ -6,7 +6,6 @@
 let accessToken = null;
 let currentUser = null;
 let refreshing = null; // one refresh at a time: a refresh token works once
-let logins = 0; // counts logins: a refresh begun before one must not undo it
 const sessionListeners = new Set();
 
 export class ApiError extends Error {
@@ -120,8 +119,6 @@ export async function attachmentUrl(attachmentId) {
 export async function login(email, password, token) { // token: an e-mailed link's
   const answer = await post(`/api/auth/${token ? "magic-link/verify" : "login"}/`,
     { ...(token ? { token } : { email, password }), session: "cookie" }, { auth: false });
-  logins += 1;
-  refreshing = null;
   setSession(answer);
   return answer.user;
 }
@@ -132,14 +129,11 @@ export async function login(email, password, token) { // token: an e-mailed link
 const inTurn = (fn) => (navigator.locks ? navigator.locks.request("support-refresh", fn) : fn());
 
 export function refresh() {
-  if (refreshing) return refreshing;
-  const since = logins; // a login meanwhile (the page's restore still in flight) stands
-  const current = inTurn(() => post("/api/auth/refresh/", { session: "cookie" }, { auth: false }))
-    .then((answer) => { if (since === logins) setSession(answer); return true; })
-    .catch(() => { if (since === logins) setSession(null); return since !== logins; })
-    .finally(() => { if (refreshing === current) refreshing = null; });
-  refreshing = current;
-  return current;
+  refreshing ||= inTurn(() => post("/api/auth/refresh/", { session: "cookie" }, { auth: false }))
+    .then((answer) => { setSession(answer); return true; })
+    .catch(() => { setSession(null); return false; })
+    .finally(() => { refreshing = null; });
+  return refreshing;
 }
 
 // On page load: the session the cookie still holds, if any (the user, or null).
