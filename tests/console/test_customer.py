@@ -171,6 +171,26 @@ def ticket_id(page: Page) -> str:
     return found.group(1)
 
 
+class TestNavigation:
+    def test_a_screen_that_loads_after_the_person_went_on_is_not_shown(
+        self, customer_page: Page
+    ) -> None:
+        page = customer_page
+        held: list[Route] = []  # the new-ticket screen's code, answered only when we say
+        page.route(re.compile(r"/js/customer/new-ticket\.js$"), lambda route: held.append(route))
+        menu = page.get_by_role("navigation", name="Main")
+        with page.expect_request(re.compile(r"/js/customer/new-ticket\.js$")):
+            menu.get_by_role("link", name="New ticket").click()
+        menu.get_by_role("link", name="My tickets").click()
+        expect(page.get_by_text("No tickets yet.")).to_be_visible()
+        held[0].continue_()
+        # The page's own import of that code settles after the console's (the same module):
+        page.evaluate("() => import('/app/js/customer/new-ticket.js')")
+        expect(page.get_by_role("heading", name="My tickets", level=1)).to_be_visible()
+        expect(page.get_by_text("No tickets yet.")).to_be_visible()
+        expect(page.get_by_role("form", name="New ticket")).to_have_count(0)
+
+
 class TestLiveUpdates:
     def test_the_open_ticket_and_my_tickets_follow_the_agent_without_a_reload(
         self, customer_page: Page, console: Console
