@@ -21,14 +21,12 @@ A number is only given to an event still pending, so none is numbered twice.
 import asyncio
 import contextlib
 import logging
-import os
-import socket
-import uuid
 from typing import Any
 
 from bson import ObjectId
 
 from app.core.db import Database
+from app.core.leases import lease_owner
 from app.core.tasks import stop_task
 from app.events import queries
 from app.events.queries import LostLease
@@ -47,7 +45,7 @@ class Sequencer:
         self.db = db
         self.lease_seconds = lease_seconds
         self.wait_seconds = min(wait_seconds, lease_seconds / 3)
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.owner = lease_owner()
         self.fence: int | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()

@@ -11,10 +11,7 @@ message is written as an .eml file under DATA_DIR/mail instead."""
 
 import asyncio
 import logging
-import os
 import random
-import socket
-import uuid
 from datetime import datetime, timedelta
 from email import policy
 from pathlib import Path
@@ -24,6 +21,7 @@ from bson import ObjectId
 from app.core.clock import utcnow
 from app.core.config import Settings
 from app.core.db import Database, Document
+from app.core.leases import lease_owner
 from app.core.tasks import stop_task
 from app.mail import addresses, queries, smtp
 from app.mail.compose import Draft, compose, subject_of
@@ -180,7 +178,7 @@ class Mailer:
     def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
         self.settings = settings
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.owner = lease_owner()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
 

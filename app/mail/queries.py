@@ -6,13 +6,14 @@ from datetime import datetime
 from typing import Any, cast
 
 from bson import ObjectId
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from app.auth.documents import Role, UserDoc
 from app.auth.queries import users
-from app.core.db import SERVER_NOW_MS, Database, Document, update_or_create
+from app.core import leases
+from app.core.db import Database, Document, update_or_create
 from app.events import queries as event_queries
 from app.events.documents import EventDoc
 from app.mail.documents import OutboxDoc, OutboxStatus
@@ -144,26 +145,9 @@ async def queued_token_hash(
 
 
 async def claim_due(db: Database, now: datetime, *, lease_ms: int, owner: str) -> OutboxDoc | None:
-    """The most overdue queued message no live lease holds, leased to `owner` for `lease_ms`
-    with a new fencing token. Leases are compared and set on the database server's clock;
-    `now`, the process's, says which messages are due."""
-    return await outbox(db).find_one_and_update(
-        {
-            "status": "queued",
-            "next_attempt_at": {"$lte": now},
-            "$expr": {"$lte": [{"$toLong": "$lease_until"}, SERVER_NOW_MS]},
-        },
-        [
-            {
-                "$set": {
-                    "lease_until": {"$add": ["$$NOW", lease_ms]},
-                    "lease_owner": {"$literal": owner},
-                    "lease_token": {"$literal": ObjectId()},
-                }
-            }
-        ],
-        sort=[("next_attempt_at", 1)],
-        return_document=ReturnDocument.AFTER,
+    """The most overdue queued message no live lease holds, leased to `owner`."""
+    return await leases.claim_due(
+        outbox(db), {"status": "queued"}, now=now, lease_ms=lease_ms, owner=owner
     )
 
 

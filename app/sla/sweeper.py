@@ -7,14 +7,12 @@ SLA_SWEEPER_IN_API=false, and by `python -m app worker`."""
 import asyncio
 import contextlib
 import logging
-import os
-import socket
-import uuid
 from datetime import datetime, timedelta
 
 from app.core.clock import utcnow
 from app.core.config import Settings
 from app.core.db import Database
+from app.core.leases import lease_owner
 from app.sla import queries
 from app.tickets import autoassign, breaches
 
@@ -44,7 +42,7 @@ class Sweeper:
     def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
         self.period = timedelta(seconds=settings.sla_sweep_seconds)
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.owner = lease_owner()
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
 

@@ -18,11 +18,8 @@ jitter. A webhook failing for WEBHOOK_DISABLE_AFTER_HOURS is disabled (`webhook.
 import asyncio
 import json
 import logging
-import os
 import random
-import socket
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -32,6 +29,8 @@ from app.core import metrics
 from app.core.clock import utcnow
 from app.core.config import Settings
 from app.core.db import Database, Document
+from app.core.leases import lease_owner
+from app.core.tasks import stop_task
 from app.events import record as events
 from app.events.documents import SYSTEM, EventDoc, EventType
 from app.events.record import Session
@@ -43,7 +42,6 @@ from app.webhooks.documents import DeliveryDoc, WebhookDoc, new_delivery
 log = logging.getLogger("app.webhooks")
 MAX_BODY_READ = 1024  # of a receiver's answer, for the delivery log
 KEPT_ATTEMPTS = 20
-STOP_WAIT_SECONDS = 5
 
 
 # Presence comes and goes by the second: only a webhook that names it gets it.
@@ -268,7 +266,7 @@ class Deliverer:
     def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
         self.settings = settings
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.owner = lease_owner()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
 
@@ -293,5 +291,4 @@ class Deliverer:
         that moment, handled as a failed attempt) ends the loop at its next turn instead."""
         if self._task is not None:
             self._stopping = True
-            self._task.cancel()
-            await asyncio.wait({self._task}, timeout=STOP_WAIT_SECONDS)
+            await stop_task(self._task)

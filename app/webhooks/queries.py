@@ -9,7 +9,8 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 
-from app.core.db import SERVER_NOW_MS, Database, Document
+from app.core import leases
+from app.core.db import Database, Document
 from app.events import queries as event_queries
 from app.events.documents import EventDoc
 from app.webhooks.documents import DeliveryDoc, WebhookDoc
@@ -122,26 +123,9 @@ async def queue_deliveries(db: Database, queued: list[DeliveryDoc]) -> int:
 async def claim_due(
     db: Database, now: datetime, *, lease_ms: int, owner: str
 ) -> DeliveryDoc | None:
-    """The most overdue pending delivery no live lease holds, leased to `owner` for
-    `lease_ms` with a new fencing token (`lease_token`). Leases are compared and set on the
-    database server's clock; `now`, the process's, says which attempts are due."""
-    return await deliveries(db).find_one_and_update(
-        {
-            "status": "pending",
-            "next_attempt_at": {"$lte": now},
-            "$expr": {"$lte": [{"$toLong": "$lease_until"}, SERVER_NOW_MS]},
-        },
-        [
-            {
-                "$set": {
-                    "lease_until": {"$add": ["$$NOW", lease_ms]},
-                    "lease_owner": {"$literal": owner},
-                    "lease_token": {"$literal": ObjectId()},
-                }
-            }
-        ],
-        sort=[("next_attempt_at", 1)],
-        return_document=ReturnDocument.AFTER,
+    """The most overdue pending delivery no live lease holds, leased to `owner`."""
+    return await leases.claim_due(
+        deliveries(db), {"status": "pending"}, now=now, lease_ms=lease_ms, owner=owner
     )
 
 
