@@ -197,6 +197,13 @@ async def checkpoint(db: Database) -> tuple[int, Any]:
     return (int(found.get("seq", 0)), found.get("resume_token")) if found else (0, None)
 
 
+# An awaited read of a change stream may come back empty whenever the database moves on (a write
+# anywhere, such as a rate-limit count); the next read of a stream whose last one brought
+# nothing waits this long first, so such reads stay under 1 / QUIET_GAP_SECONDS a second per
+# stream whatever the write rate, at the price of that much delay for a change arriving then.
+QUIET_GAP_SECONDS = 0.01
+
+
 async def watch_outbox(
     db: Database, resume_token: Any, *, wait_seconds: float
 ) -> AsyncChangeStream[Any] | None:

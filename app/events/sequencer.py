@@ -121,6 +121,8 @@ class Sequencer:
                 change = await stream.try_next()
                 if change is not None:
                     inserts.put_nowait(change)
+                else:
+                    await asyncio.sleep(queries.QUIET_GAP_SECONDS)
             if not self._stopping.is_set():
                 raise ConnectionError("the change stream of events ended")  # say, dropped
         except Exception as error:  # handed to the batching loop, which starts again
