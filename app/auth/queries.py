@@ -2,7 +2,6 @@
 sends, and the indexes behind them."""
 
 import contextlib
-from collections import OrderedDict
 from datetime import datetime
 from typing import cast
 
@@ -14,6 +13,7 @@ from pymongo.errors import DuplicateKeyError
 
 from app.auth.documents import UserDoc
 from app.core.db import Database, Document
+from app.core.lru import Lru
 
 INDEXES = {
     "users": [
@@ -160,7 +160,7 @@ async def forget_throttle_attempt(db: Database, key: str, attempt_id: ObjectId) 
 # whose people were all shown before needs no read for them. An endpoint that renamed or
 # deleted users would have to forget them here.
 MAX_REMEMBERED_NAMES = 50_000
-_NAMES: OrderedDict[tuple[str, ObjectId], str] = OrderedDict()
+_NAMES = Lru[tuple[str, ObjectId], str](MAX_REMEMBERED_NAMES)
 
 
 async def names_by_id(db: Database, ids: set[ObjectId]) -> dict[ObjectId, str]:
@@ -169,11 +169,9 @@ async def names_by_id(db: Database, ids: set[ObjectId]) -> dict[ObjectId, str]:
     for user_id in ids:
         if (name := _NAMES.get((db.name, user_id))) is not None:
             names[user_id] = name
-            _NAMES.move_to_end((db.name, user_id))
     if missing := ids - names.keys():
         found = await db.users.find({"_id": {"$in": list(missing)}}, {"name": 1}).to_list()
         for user in found:
-            names[user["_id"]] = _NAMES[(db.name, user["_id"])] = user["name"]
-        while len(_NAMES) > MAX_REMEMBERED_NAMES:
-            _NAMES.popitem(last=False)
+            names[user["_id"]] = user["name"]
+            _NAMES.put((db.name, user["_id"]), user["name"])
     return names

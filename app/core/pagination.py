@@ -5,15 +5,11 @@ cursor's position on that key, read up to limit + 1 (the extra one only says whe
 page exists). One field compared with `$lt`/`$gt` is an index range on every server; a keyset
 over two fields needs an `$or`, which is not (tests/system/test_db_contract.py pins what the
 embedded server plans for each form).
-
-Cursors are opaque to clients: the position, base64url without padding.
 """
 
 import asyncio
-import base64
-import binascii
 import heapq
-from collections import OrderedDict
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -22,32 +18,15 @@ from typing import Any, Generic, TypeVar
 from bson import ObjectId
 from pymongo.asynchronous.collection import AsyncCollection
 
-from app.core.errors import FieldError
+from app.core.cursors import decode_cursor, encode_cursor, invalid_cursor
 from app.core.ids import to_object_id
+from app.core.lru import Lru
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 
 Filter = dict[str, Any]
 T = TypeVar("T", bound=Mapping[str, Any])
-
-
-def encode_cursor(position: str) -> str:
-    return base64.urlsafe_b64encode(position.encode()).decode().rstrip("=")
-
-
-def _invalid_cursor() -> FieldError:
-    return FieldError("cursor", "Invalid cursor.")
-
-
-def decode_cursor(cursor: str) -> str:
-    try:
-        position = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise _invalid_cursor() from None
-    if not position or not position.isprintable():
-        raise _invalid_cursor()
-    return position
 
 
 @dataclass(frozen=True)
@@ -64,8 +43,8 @@ class Keyset:
     # `span` ends; None: no end (read the rest). Given, a page reads bounded windows of the
     # index, not the whole range (a server may read a range whole before it sorts and limits).
     edge: Callable[[Any, timedelta, Filter], Any] | None = None
-    # The span from a window's start (None: the list's start) to a stored key: how wide a
-    # window had to be, learned for the next page of the same scope.
+    # The span between two stored keys: how wide a window had to be to hold a page, learned
+    # for the next page of the same scope.
     distance: Callable[[Any, Any], timedelta] | None = None
 
     def bound(self, cursor: str | None) -> Filter:
@@ -76,7 +55,7 @@ class Keyset:
         else:
             position = self.parse(decode_cursor(cursor))
             if position is None:
-                raise _invalid_cursor()
+                raise invalid_cursor()
         return {self.field: {"$lt" if self.descending else "$gt": position}}
 
     @property
@@ -90,45 +69,28 @@ OLDEST_FIRST = Keyset("_id", descending=False, parse=to_object_id, first=ObjectI
 
 
 # A page is read in rounds, at most MAX_ROUNDS (a page can then come back short, with a cursor
-# to go on from where the reading stopped). With windows (Keyset.edge), the first round reads
-# the span that held a page of the same scope last time (FIRST_SPAN when none is known), each
-# round after an exhausted window a span sized by what the last one held (at most
-# WINDOW_GROWTH times more); a round that fills its batch goes on in the same window. The
-# batch is the page, then ROUND_GROWTH times more while filters drop documents.
+# to go on from where the reading stopped). With windows (Keyset.edge), a page that was read
+# before from the same start (the list's start or a cursor) of the same scope reads first up to
+# where it ended then (PAGE_ENDS: the key, exactly, so a burst of tickets made at one moment is
+# no wider than a page); any other page reads first the span a page of the scope took last time
+# (FIRST_SPAN when none is known), and each round after an exhausted window a span sized by what
+# the last one held (at most WINDOW_GROWTH times more); a round that fills its batch goes on in
+# the same window. The batch is the page, then ROUND_GROWTH times more while filters drop
+# documents.
 MAX_ROUNDS = 8
 ROUND_GROWTH = 8
 FIRST_SPAN = timedelta(hours=6)
 WINDOW_GROWTH = 8
-# A learned span is the distance to the page's last document, this much wider (so a page
-# usually takes one window), and never narrower than SMALLEST_SPAN.
+# A learned span is the distance from a page's first document to the one after its last, this
+# much wider (so a page usually takes one window), and never narrower than SMALLEST_SPAN.
 SPAN_MARGIN = 1.25
 SMALLEST_SPAN = timedelta(seconds=1)
-MAX_LEARNED_SPANS = 4096
-
-
-class SpanMemory:
-    """What a window of each scope (collection, key, the query's fields) had to span to hold
-    a page, least recently used forgotten first. Per process; it changes what a page costs,
-    never what it holds."""
-
-    def __init__(self, size: int = MAX_LEARNED_SPANS) -> None:
-        self._spans: OrderedDict[tuple[str, str, str], timedelta] = OrderedDict()
-        self._size = size
-
-    def recall(self, scope: tuple[str, str, str]) -> timedelta | None:
-        span = self._spans.get(scope)
-        if span is not None:
-            self._spans.move_to_end(scope)
-        return span
-
-    def learn(self, scope: tuple[str, str, str], span: timedelta) -> None:
-        self._spans[scope] = max(span, SMALLEST_SPAN)
-        self._spans.move_to_end(scope)
-        while len(self._spans) > self._size:
-            self._spans.popitem(last=False)
-
-
-LEARNED_SPANS = SpanMemory()
+MAX_LEARNED = 4096
+Scope = tuple[str, str, str]  # collection, key, the query's fields
+# The span a page of each scope took; where a page from a start (None: the list's start) ended.
+# Per process: they change what a page costs, never what it holds.
+LEARNED_SPANS = Lru[Scope, timedelta](MAX_LEARNED)
+PAGE_ENDS = Lru[tuple[Scope, Any], Any](MAX_LEARNED)
 
 
 def _tighter(*bounds: Filter) -> Filter:
@@ -143,6 +105,13 @@ def _tighter(*bounds: Filter) -> Filter:
         value, op = min(uppers, key=lambda v: (v[0], v[1] == "$lte"))
         merged[op] = value
     return merged
+
+
+_COMPARE = {"$gt": operator.gt, "$gte": operator.ge, "$lt": operator.lt, "$lte": operator.le}
+
+
+def _within(value: Any, bounds: Filter) -> bool:
+    return all(_COMPARE[op](value, bound) for op, bound in bounds.items())
 
 
 def _next_span(span: timedelta, held: int, wanted: int, windows: int) -> timedelta:
@@ -162,10 +131,11 @@ class _Range(Generic[T]):
 
     query: Filter  # the equality fields
     own: Filter  # the bounds on the key
-    scope: tuple[str, str, str]  # what its learned span is remembered by
+    scope: Scope  # what its learned span is remembered by
     start: Any  # where its first window starts (None: the list's start)
     span: timedelta
     batch: int
+    end: Any = None  # where its first window ends, when known (PAGE_ENDS)
     position: Any = None  # read up to here
     found: list[T] = field(default_factory=list)
     done: bool = False  # read to its end
@@ -185,8 +155,8 @@ async def _advance(
     """Reads the range's next window (or the next batch of the one it is in)."""
     key, past = keyset.field, "$lt" if keyset.descending else "$gt"
     at = r.start if r.position is None else r.position
-    edge = keyset.edge(at, r.span, r.own) if keyset.edge else None
-    window = {("$gte" if keyset.descending else "$lt"): edge} if edge is not None else {}
+    edge = r.end if r.end is not None else keyset.edge(at, r.span, r.own) if keyset.edge else None
+    window = {("$gte" if keyset.descending else "$lte"): edge} if edge is not None else {}
     bound = _tighter(r.own, {past: r.position} if r.position is not None else {}, window)
     where = {**r.query, key: bound} if bound else r.query
     docs = await collection.find(where, projection).sort(keyset.sort).limit(r.batch).to_list()
@@ -198,7 +168,7 @@ async def _advance(
     elif edge is None:
         r.done = True
     else:
-        r.position, r.windows = edge, r.windows + 1
+        r.position, r.windows, r.end = edge, r.windows + 1, None
         r.span = _next_span(r.span, len(held), wanted, r.windows)
 
 
@@ -240,9 +210,10 @@ async def read_page(
     page is full up to where every range has been read.
 
     `matches` is the whole of what the caller asked for, checked on every document read: the
-    conditions no index holds (queries carry only the fields of the index they use). A filtered page may then
-    be short, with a cursor past what was read. `origin`: where a first page's windows start
-    when the key's own range does not say (a thread: the ticket's opening)."""
+    conditions no index holds (queries carry only the fields of the index they use). A
+    filtered page may then be short, with a cursor past what was read. `origin`: where a first
+    page's windows start when the key's own range does not say (a thread: the ticket's
+    opening)."""
     key, past = keyset.field, "$lt" if keyset.descending else "$gt"
     position = _tighter(key_range or {}, keyset.bound(cursor).get(key, {}))
     ranges: list[_Range[T]] = []
@@ -254,8 +225,54 @@ async def read_page(
         start = next((own[op] for op in (past, past + "e") if op in own), None)
         if cursor is None and origin is not None:
             start = origin
-        span = LEARNED_SPANS.recall(scope) or FIRST_SPAN
+        span = LEARNED_SPANS.get(scope) or FIRST_SPAN
         ranges.append(_Range(equalities, own, scope, start, span, batch=limit + 1))
+    claimed = await _recall_ends(ranges) if keyset.edge else []
+    try:
+        return await _read(collection, ranges, keyset=keyset, limit=limit,
+                           projection=projection, matches=matches)  # fmt: skip
+    finally:
+        for page in claimed:
+            _LEARNING.pop(page).set()
+
+
+# The pages being read whose end no one knew: a read of the same page at the same time waits
+# for that one (once), so a process that has just started reads a wide window once per page,
+# not once per request in flight.
+_LEARNING: dict[tuple[Scope, Any], asyncio.Event] = {}
+
+
+async def _recall_ends(ranges: Sequence[_Range[T]]) -> list[tuple[Scope, Any]]:
+    """Sets each range's first end from PAGE_ENDS, after waiting for a read of the same page
+    that is learning it; returns the pages this read learns for others."""
+
+    def recall() -> list[tuple[Scope, Any]]:
+        for r in ranges:
+            end = PAGE_ENDS.get((r.scope, r.start))
+            if end is not None and _within(end, r.own):  # not where the page ended in another
+                r.end = end
+        return list(dict.fromkeys((r.scope, r.start) for r in ranges if r.end is None))
+
+    unknown = recall()
+    if learning := [_LEARNING[page] for page in unknown if page in _LEARNING]:
+        await asyncio.gather(*(event.wait() for event in learning))
+        recall()
+        return []
+    for page in unknown:
+        _LEARNING[page] = asyncio.Event()
+    return unknown
+
+
+async def _read(
+    collection: AsyncCollection[T],
+    ranges: list[_Range[T]],
+    *,
+    keyset: Keyset,
+    limit: int,
+    projection: Mapping[str, Any] | None,
+    matches: Callable[[T], bool] | None,
+) -> tuple[list[T], str | None]:
+    key = keyset.field
     behind, docs, edge = ranges, list[T](), None
     while behind:
         wanted = limit + 1 - len(docs)
@@ -272,9 +289,10 @@ async def read_page(
         docs = _merged(ranges, keyset, edge, limit)
         if len(docs) > limit:
             if keyset.distance is not None:
+                span = keyset.distance(docs[0][key], docs[limit][key]) * SPAN_MARGIN
                 for r in ranges:
-                    reach = keyset.distance(r.start, docs[limit][key])
-                    LEARNED_SPANS.learn(r.scope, reach * SPAN_MARGIN)
+                    LEARNED_SPANS.put(r.scope, max(span, SMALLEST_SPAN))
+                    PAGE_ENDS.put((r.scope, r.start), docs[limit][key])
             return docs[:limit], encode_cursor(str(docs[limit - 1][key]))
         behind = [r for r in unread if r.position == edge and r.queries < MAX_ROUNDS]
     return docs, encode_cursor(str(edge)) if edge is not None else None

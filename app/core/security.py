@@ -2,7 +2,6 @@
 
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,6 +13,7 @@ from passlib.context import CryptContext
 
 from app.core.config import Settings
 from app.core.errors import NotAuthenticated
+from app.core.lru import Lru
 from app.core.offload import Slots
 
 # argon2id with parameters of our own choosing (RFC 9106's second recommendation: 64 MiB,
@@ -120,8 +120,8 @@ def encode_token(
 # and a front end sends the same token for many requests. The signature of a token string
 # never changes; its expiry is checked again on every use. (Revocation is not a property of
 # the token: logout and deactivation are checked on the caller's record, every request.)
-_VERIFIED: OrderedDict[tuple[str, str, str], dict[str, Any]] = OrderedDict()
 VERIFIED_KEPT = 4096
+_VERIFIED = Lru[tuple[str, str, str], dict[str, Any]](VERIFIED_KEPT)
 
 
 def decode_token(key: str, token: str, token_type: TokenType) -> dict[str, Any]:
@@ -131,12 +131,9 @@ def decode_token(key: str, token: str, token_type: TokenType) -> dict[str, Any]:
     if remembered is not None:
         if remembered["exp"] <= time.time():
             raise NotAuthenticated("Token has expired", code="token_expired")
-        _VERIFIED.move_to_end((key, token, token_type))
         return dict(remembered)
     claims = _verify(key, token, token_type)
-    _VERIFIED[(key, token, token_type)] = claims
-    if len(_VERIFIED) > VERIFIED_KEPT:
-        _VERIFIED.popitem(last=False)
+    _VERIFIED.put((key, token, token_type), claims)
     return dict(claims)
 
 

@@ -10,12 +10,12 @@ process numbers them, every process sees them this one way.
 import asyncio
 import contextlib
 import logging
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
 from bson import ObjectId
 
 from app.core.db import Database
+from app.core.lru import Lru
 from app.core.tasks import stop_task
 from app.events import queries
 from app.events.documents import EventDoc
@@ -49,7 +49,7 @@ class Arrivals:
         self.latest = 0
         self._listeners: list[Listener] = []
         self._waiting: dict[ObjectId, asyncio.Future[None]] = {}
-        self._recent: OrderedDict[ObjectId, None] = OrderedDict()
+        self._recent = Lru[ObjectId, bool](REMEMBERED)
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
 
@@ -77,6 +77,8 @@ class Arrivals:
                     while changes.alive and not self._stopping.is_set():
                         if await changes.try_next() is not None:
                             await self.catch_up()
+                        else:
+                            await asyncio.sleep(queries.QUIET_GAP_SECONDS)
                 if not self._stopping.is_set():
                     raise ConnectionError("the change stream of the checkpoint ended")
             except Exception:  # a database outage: watch again, from the last number seen
@@ -93,11 +95,9 @@ class Arrivals:
 
     def _arrived(self, found: list[EventDoc]) -> None:
         for event in found:
-            self._recent[event["_id"]] = None
+            self._recent.put(event["_id"], True)
             if (waiting := self._waiting.pop(event["_id"], None)) is not None:
                 waiting.set_result(None)
-        while len(self._recent) > REMEMBERED:
-            self._recent.popitem(last=False)
         for listener in self._listeners:
             listener(found)
 

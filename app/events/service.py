@@ -9,9 +9,9 @@ from bson import ObjectId
 
 from app.auth.principal import User
 from app.core.clock import utcnow
+from app.core.cursors import decode_cursor, encode_cursor
 from app.core.db import Database
 from app.core.errors import FieldError, NotAuthenticated
-from app.core.pagination import decode_cursor, encode_cursor
 from app.events import queries
 from app.events.documents import EventDoc, EventType
 from app.events.schemas import EventOut, EventPageOut

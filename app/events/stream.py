@@ -16,9 +16,10 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 
 from app.auth import service as auth_service
 from app.auth.principal import User
+from app.core.cursors import encode_cursor
 from app.core.db import Database
 from app.core.http_protocol import SHUTTING_DOWN
-from app.core.pagination import Filter, encode_cursor
+from app.core.pagination import Filter
 from app.events import queries
 from app.events.arrivals import Arrivals
 from app.events.documents import EventDoc

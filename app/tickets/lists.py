@@ -11,9 +11,10 @@ from bson import ObjectId
 
 from app.auth import queries as user_queries
 from app.auth.principal import User
+from app.core.cursors import encode_cursor
 from app.core.db import Database
 from app.core.errors import FieldError
-from app.core.pagination import Filter, encode_cursor
+from app.core.pagination import Filter
 from app.events import queries as event_queries
 from app.events import service as event_service
 from app.events.schemas import EventPageOut

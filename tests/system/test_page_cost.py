@@ -3,16 +3,25 @@ sort key whose width is learned from the last page of that scope, the ranges of 
 (an agent's queue: their own tickets and the unassigned ones) are read together, and the
 people a page names are read once per process."""
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from app.core.clock import utcnow
 from app.core.config import Settings
 from tests.conftest import Clock
-from tests.factories import Actor, create_ticket, make_actors, store_ticket
+from tests.factories import (
+    Actor,
+    a_ticket,
+    create_ticket,
+    make_actors,
+    store_ticket,
+    store_tickets,
+)
 from tests.system.conftest import CommandRecorder
 
 Recorded = tuple[FastAPI, httpx.AsyncClient, CommandRecorder]
@@ -147,3 +156,64 @@ async def test_the_event_feed_reads_about_a_page(recorded: Recorded, settings: S
     assert pages[0] == pages[1] and len(pages[0]) == 10
     windows = await _windows(application.state.db, recorder, "events")
     assert len(windows) == 1 and windows[0] <= 2 * 11, windows
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        "one a millisecond, a week ago",
+        "one a millisecond, just now",
+        "imported with one time",
+    ],
+)
+async def test_a_burst_costs_a_page_once_its_scope_was_read(
+    recorded: Recorded, settings: Settings, history: str
+) -> None:
+    """Issue 26: 300 tickets made in one burst (or with one time) put a whole scope inside any
+    window of time; after one read of a page, the same page and the next cost about a page."""
+    application, client, recorder = recorded
+    db = application.state.db
+    actors = await make_actors(db, settings)
+    newest = utcnow() - (timedelta(days=7) if "week" in history else timedelta(minutes=3))
+    step = timedelta(0) if "one time" in history else timedelta(milliseconds=1)
+    await store_tickets(
+        db,
+        [
+            a_ticket(actors.customer, agent=actors.agent if n % 2 else None,
+                     created_at=newest - step * n)
+            for n in range(300)
+        ],
+    )  # fmt: skip
+    for url, actor, ranges in (
+        ("/api/support/tickets/?limit=10", actors.customer, 1),
+        ("/api/agent/tickets/?limit=10", actors.agent, 2),  # theirs and the unassigned
+        ("/api/admin/support/tickets/?limit=10", actors.admin, 1),
+    ):
+        first = await client.get(url, headers=actor.headers)
+        cursor = first.json()["next_cursor"]
+        for page in (url, f"{url}&cursor={cursor}"):
+            before = await _page(client, page, actor)  # may read the burst whole, once
+            recorder.commands.clear()
+            assert await _page(client, page, actor) == before
+            windows = await _windows(db, recorder, "tickets")
+            assert len(windows) == ranges and sum(windows) <= 2 * 11, (page, windows)
+
+
+async def test_simultaneous_first_reads_of_a_burst_read_it_once(
+    recorded: Recorded, settings: Settings
+) -> None:
+    """A process that has just started, asked for the same page many times at once, reads
+    the wide window that finds where the page ends once; the others wait for it."""
+    application, client, recorder = recorded
+    db = application.state.db
+    actors = await make_actors(db, settings)
+    newest = utcnow() - timedelta(days=7)
+    burst = [
+        a_ticket(actors.customer, created_at=newest - timedelta(milliseconds=n)) for n in range(300)
+    ]
+    await store_tickets(db, burst)
+    url = "/api/support/tickets/?limit=10"
+    pages = await asyncio.gather(*(_page(client, url, actors.customer) for _ in range(6)))
+    assert all(page == pages[0] for page in pages)
+    windows = await _windows(db, recorder, "tickets")
+    assert len([w for w in windows if w > 2 * 11]) == 1, windows
