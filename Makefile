@@ -60,14 +60,24 @@ CLIENTS ?= 20
 soak: $(STAMP)
 	$(PY) -m bench.soak --duration $(DURATION) --clients $(CLIENTS)
 
-# Throughput and latency per endpoint, then the targets of issue 21 (bench/targets.py: create
-# p99 and req/s with 1 and 2 workers and behind HAProxy, commit-to-feed delay, django-helpdesk
-# in the same session); not in `make test`. E.g. make bench WORKERS=2; TARGETS_ARGS for the
-# second part, which `make bench-targets` runs alone. Fails if either part does.
-WORKERS ?= 1
+# Throughput and latency per endpoint (tickets spread over 90 days), then the lists again for
+# each of BENCH_HISTORIES (when the dense scope's tickets were made; SCOPE_TICKETS of them),
+# then the targets of issue 21 (bench/targets.py: create p99 and req/s with 1 and 2 workers and
+# behind HAProxy, commit-to-feed delay, django-helpdesk's list, detail and create in the same
+# session); not in `make test`. BENCH_ARGS and TARGETS_ARGS pass options; `make bench-targets`
+# runs the last part alone. Fails if any part does.
+WORKERS ?= 2
+SCOPE_TICKETS ?= 2000
+BENCH_HISTORIES ?= burst burst-week-ago import
 bench: $(STAMP) wrk haproxy
-	@$(PY) -m bench.run --workers $(WORKERS) $(BENCH_ARGS); run=$$?; \
-	 $(PY) -m bench.targets $(TARGETS_ARGS) && exit $$run
+	@failed=0; \
+	 $(PY) -m bench.run --workers $(WORKERS) --scope-tickets $(SCOPE_TICKETS) $(BENCH_ARGS) || failed=1; \
+	 for history in $(BENCH_HISTORIES); do \
+	   $(PY) -m bench.run --workers $(WORKERS) --scope-tickets $(SCOPE_TICKETS) --lists \
+	     --history $$history --tickets 2000 --customers 50 \
+	     --output bench/results/latest-$$history.json $(BENCH_ARGS) || failed=1; \
+	 done; \
+	 $(PY) -m bench.targets $(TARGETS_ARGS) || failed=1; exit $$failed
 
 bench-targets: $(STAMP) wrk haproxy
 	$(PY) -m bench.targets $(TARGETS_ARGS)

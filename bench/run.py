@@ -91,6 +91,7 @@ class Fixtures:
     agent: dict[str, str]
     customer_ticket_ids: list[str]
     deep_cursor: str
+    admin_deep_cursor: str
     open_ticket_ids: list[str]
     replied_ticket_id: str
 
@@ -112,6 +113,12 @@ async def prepare(http: httpx.AsyncClient, customers: int) -> Fixtures:
             "/api/support/tickets/?limit=10" + (f"&cursor={cursor}" if cursor else ""), headers=customer
         )).json()["next_cursor"]  # fmt: skip
     admin = await login(http, ADMIN_EMAIL, ADMIN_PASSWORD)
+    admin_cursor = None
+    for _ in range(3):  # the 4th page of 10
+        admin_cursor = (await http.get(
+            "/api/admin/support/tickets/?limit=10"
+            + (f"&cursor={admin_cursor}" if admin_cursor else ""), headers=admin
+        )).json()["next_cursor"]  # fmt: skip
     open_ids: list[str] = []
     page_cursor = None
     while len(open_ids) < 5000:
@@ -137,8 +144,25 @@ async def prepare(http: httpx.AsyncClient, customers: int) -> Fixtures:
         agent=await login(http, "agent1@demo.example", DEMO_PASSWORD),
         customer_ticket_ids=[t["id"] for t in mine],
         deep_cursor=cursor or "",
+        admin_deep_cursor=admin_cursor or "",
         open_ticket_ids=open_ids,
     )
+
+
+# What `--lists` runs: every list, first and later pages, each sort, the search.
+LISTS = (
+    "customer list, 25 of the dense scope",
+    "customer list, cursor page 4",
+    "agent queue, 25 with names",
+    "admin list, 25 with names",
+    "admin list, cursor page 4",
+    "admin list, 25 by -updated_at",
+    "admin list, 25 by -priority",
+    "admin list, 25 by due_at",
+    "admin search + filters + sort",
+    "replies thread, 25",
+    "event feed (admin)",
+)
 
 
 def scenarios(fx: Fixtures) -> dict[str, Step | Plain]:
@@ -185,6 +209,15 @@ def scenarios(fx: Fixtures) -> dict[str, Step | Plain]:
         ),
         "agent queue, 25 with names": Plain("/api/agent/tickets/?limit=25", fx.agent),
         "admin list, 25 with names": Plain("/api/admin/support/tickets/?limit=25", fx.admin),
+        "admin list, cursor page 4": Plain(
+            f"/api/admin/support/tickets/?limit=10&cursor={fx.admin_deep_cursor}", fx.admin
+        ),
+        **{
+            f"admin list, 25 by {sort}": Plain(
+                f"/api/admin/support/tickets/?limit=25&sort={sort}", fx.admin
+            )
+            for sort in ("-updated_at", "-priority", "due_at")
+        },
         "admin search + filters + sort": Plain(search, fx.admin),
         "replies thread, 25": Plain(thread, fx.customer),
         "event feed (admin)": Plain("/api/events/?limit=25", fx.admin),
@@ -462,8 +495,11 @@ def main() -> int:
     parser.add_argument("--agents", type=int, default=20)
     parser.add_argument("--tickets", type=int, default=10_000)
     parser.add_argument("--only", action="append", help="run only this scenario (repeatable)")
+    parser.add_argument("--lists", action="store_true", help="run only the lists (LISTS)")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     args = parser.parse_args()
+    if args.lists:
+        args.only = [*(args.only or []), *LISTS]
 
     with database(f"bench_{uuid.uuid4().hex[:8]}") as db:
         # The load comes from one address and logs one account in 32 times at once: the

@@ -11,8 +11,10 @@ database (MONGODB_URL, or SecantusDB in its own process), everything on 127.0.0.
    read from the database (milliseconds; on the wire it has whole seconds). `occurred_at` is
    set inside the write's transaction, before the commit, so this over-states commit -> feed
    a little; then the feed must be gap-free (ids 1..n) with no event left pending;
-4. django-helpdesk's create (its bench.sh's way: gunicorn, 2 sync workers, its wrk script),
-   built by its setup.sh when missing; "not measured" when it cannot be.
+4. django-helpdesk's ticket list, detail and create (its bench.sh's way: gunicorn, 2 sync
+   workers, its wrk script), built by its setup.sh when missing; "not measured" when it
+   cannot be. Its list and detail are printed beside the table, to compare with bench.run's
+   lists of the same session.
 
 Prints "target | measured | met?" and writes bench/results/targets.json. Cores busy during
 each run are noted (ours: the servers, the database, HAProxy, wrk; others: the rest of the
@@ -224,9 +226,10 @@ async def until_numbered(db: Database, within: float = 120) -> None:
         await asyncio.sleep(0.5)
 
 
-def peer_create(concurrency: int, seconds: int) -> dict[str, Any]:
-    """django-helpdesk's create as its bench.sh measures it, on a fresh copy of its seeded
-    database; {"measured": False, "why": ...} when it is not set up and cannot be."""
+def peer_runs(concurrency: int, seconds: int) -> dict[str, Any]:
+    """django-helpdesk's ticket list, detail (a random ticket) and create as its bench.sh
+    measures them, on a fresh copy of its seeded database; {"measured": False, "why": ...}
+    when it is not set up and cannot be."""
     root = peer_root()
     built = [root / "venv/bin/gunicorn", root / "site/db.pristine.sqlite3", root / "seed.out"]
     how = f"bash {PEER_SCRIPTS}/setup.sh (builds it under $PEER_ROOT, by default ~/.cache/peer)"
@@ -260,24 +263,33 @@ def peer_create(concurrency: int, seconds: int) -> dict[str, Any]:
         body = {"queue": int(seeded["QUEUE_ID"]), "title": "Printer on fire", "priority": 3,
                 "description": "The office printer is on fire again, please help.",
                 "submitter_email": "someone@example.com"}  # fmt: skip
-        env = {**os.environ, "WRK_METHOD": "POST", "WRK_BODY": json.dumps(body),
-               "WRK_AUTH": f"Token {seeded['TOKEN']}"}  # fmt: skip
         url = f"{peer.base_url}/helpdesk/api/tickets/"
-        found: dict[str, Any] = {}
-        for run_seconds in (WARMUP_SECONDS, seconds):
-            asyncio.run(settle([peer]))
-            command = ["wrk", "-t2", f"-c{concurrency}", f"-d{run_seconds}s", "--timeout", "30s",
-                       "-s", str(PEER_SCRIPTS / "wrk/bench.lua"), url]  # fmt: skip
-            out = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
-            line = next(x for x in out.stdout.splitlines() if x.startswith("RESULT "))
-            found = json.loads(line[7:])
-        return {
-            "measured": True,
-            "requests_per_s": round(found["rps"], 1),
-            "p50_ms": round(found["p50_ms"], 1),
-            "p99_ms": round(found["p99_ms"], 1),
-            "errors": found["errors"],
-        }
+        auth = {"WRK_AUTH": f"Token {seeded['TOKEN']}"}
+        shapes = {  # its bench.sh's hd_list, hd_detail, hd_create
+            "list": auth,
+            "detail": {**auth, "WRK_ID_PREFIX": "/helpdesk/api/tickets/",
+                       "WRK_ID_MAX": seeded["TICKET_ID_MAX"]},
+            "create": {**auth, "WRK_METHOD": "POST", "WRK_BODY": json.dumps(body)},
+        }  # fmt: skip
+        measured: dict[str, Any] = {"measured": True}
+        for shape, wrk_env in shapes.items():
+            for run_seconds in (WARMUP_SECONDS, seconds):
+                asyncio.run(settle([peer]))
+                command = ["wrk", "-t2", f"-c{concurrency}", f"-d{run_seconds}s", "--timeout",
+                           "30s", "-s", str(PEER_SCRIPTS / "wrk/bench.lua"), url]  # fmt: skip
+                out = subprocess.run(
+                    command, env={**os.environ, **wrk_env}, capture_output=True, text=True,
+                    check=True,
+                )  # fmt: skip
+                line = next(x for x in out.stdout.splitlines() if x.startswith("RESULT "))
+                found = json.loads(line[7:])
+            measured[shape] = {
+                "requests_per_s": round(found["rps"], 1),
+                "p50_ms": round(found["p50_ms"], 1),
+                "p99_ms": round(found["p99_ms"], 1),
+                "errors": found["errors"],
+            }
+        return measured
     finally:
         server.terminate()
         try:
@@ -332,9 +344,10 @@ def verdicts(found: dict[str, Any], instances: int) -> list[dict[str, Any]]:
          f"{two['requests_per_s']} vs {one['requests_per_s']} (1 worker p99 {one['p99_ms']} ms)",
          two["requests_per_s"] >= one["requests_per_s"]),
         ("create req/s, 2 workers >= django-helpdesk",
-         f"{two['requests_per_s']} vs {peer['requests_per_s']} (its p99 {peer['p99_ms']} ms)"
+         f"{two['requests_per_s']} vs {peer['create']['requests_per_s']} "
+         f"(its p99 {peer['create']['p99_ms']} ms)"
          if peer["measured"] else f"not measured: {peer['why']}",
-         two["requests_per_s"] >= peer["requests_per_s"] if peer["measured"] else None),
+         two["requests_per_s"] >= peer["create"]["requests_per_s"] if peer["measured"] else None),
         ("commit -> feed p95 <= 1 s (under the 2-worker load)",
          f"{delay['p95_s']} s (p50 {delay['p50_s']}, max {delay['max_s']}, "
          f"{delay['events']} events)", delay["p95_s"] <= FEED_P95_TARGET_S),
@@ -352,6 +365,11 @@ def print_table(rows: list[dict[str, Any]], found: dict[str, Any]) -> None:
     for row in rows:
         met = {True: "yes", False: "NO", None: "-"}[row["met"]]
         print(f"{row['target']:{width}} | {row['measured']:60} | {met}")
+    if (peer := found["django-helpdesk"])["measured"]:
+        print("django-helpdesk in this session (its API, 2 gunicorn workers, SQLite): " + "; ".join(
+            f"{shape} {run['requests_per_s']} req/s, p50 {run['p50_ms']} ms, p99 {run['p99_ms']} ms"
+            for shape, run in peer.items() if shape != "measured"
+        ))  # fmt: skip
     loads = {k: v for k, v in found.items() if "cores" in v}
     print("cores busy during each run (of 2): " + "; ".join(
         f"{name}: ours {v['cores']['ours']}, others {v['cores']['others']}"
@@ -396,7 +414,7 @@ def main() -> int:
     found["django-helpdesk"] = (
         {"measured": False, "why": "--no-peer"}
         if args.no_peer
-        else peer_create(args.concurrency, args.duration)
+        else peer_runs(args.concurrency, args.duration)
     )
     rows = verdicts(found, args.instances)
     print_table(rows, found)
