@@ -89,6 +89,7 @@ class Fixtures:
     customers: list[dict[str, str]]
     customer_emails: list[str]
     agent: dict[str, str]
+    agents: list[dict[str, str]]
     customer_ticket_ids: list[str]
     deep_cursor: str
     admin_deep_cursor: str
@@ -102,7 +103,7 @@ async def login(http: httpx.AsyncClient, email: str, password: str) -> dict[str,
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-async def prepare(http: httpx.AsyncClient, customers: int) -> Fixtures:
+async def prepare(http: httpx.AsyncClient, customers: int, agents_count: int) -> Fixtures:
     emails = [f"customer{i}@demo.example" for i in range(1, min(customers, 20) + 1)]
     logged_in = [await login(http, e, DEMO_PASSWORD) for e in emails]
     customer = logged_in[0]
@@ -128,6 +129,12 @@ async def prepare(http: httpx.AsyncClient, customers: int) -> Fixtures:
         page_cursor = page["next_cursor"]
         if page_cursor is None:
             break
+    # The work sequence's agents: 16 of them, as a team works (one agent's own requests are
+    # few at a time; all 16 connections as one agent make every write wait for one document).
+    agents = [
+        await login(http, f"agent{i}@demo.example", DEMO_PASSWORD)
+        for i in range(1, agents_count + 1)
+    ]
     replied = fx_ticket = mine[0]["id"]
     for n in range(30):  # a thread of 30 replies to read
         await http.post(
@@ -141,7 +148,8 @@ async def prepare(http: httpx.AsyncClient, customers: int) -> Fixtures:
         customer=customer,
         customers=logged_in,
         customer_emails=emails,
-        agent=await login(http, "agent1@demo.example", DEMO_PASSWORD),
+        agent=agents[0],
+        agents=agents,
         customer_ticket_ids=[t["id"] for t in mine],
         deep_cursor=cursor or "",
         admin_deep_cursor=admin_cursor or "",
@@ -178,12 +186,13 @@ def scenarios(fx: Fixtures) -> dict[str, Step | Plain]:
         if not fx.open_ticket_ids:
             raise StopAsyncIteration
         ticket = f"/api/support/tickets/{fx.open_ticket_ids.pop()}"
-        await rec.call(http.post(f"{ticket}/assign-self/", headers=fx.agent))
+        agent = fx.agents[i % len(fx.agents)]
+        await rec.call(http.post(f"{ticket}/assign-self/", headers=agent))
         await rec.call(
-            http.put(f"{ticket}/update-status/", json={"status": "On Hold"}, headers=fx.agent)
+            http.put(f"{ticket}/update-status/", json={"status": "On Hold"}, headers=agent)
         )
         await rec.call(
-            http.post(f"{ticket}/add-note/", json={"note": "Asked for photos"}, headers=fx.agent)
+            http.post(f"{ticket}/add-note/", json={"note": "Asked for photos"}, headers=agent)
         )
 
     async def login_step(http: httpx.AsyncClient, i: int, rec: Recorder) -> None:
@@ -351,7 +360,7 @@ async def benchmark(
         max_connections=args.concurrency, max_keepalive_connections=args.concurrency
     )
     async with httpx.AsyncClient(base_url=handle.base_url, limits=limits, timeout=60) as http:
-        fixtures = await prepare(http, args.customers)
+        fixtures = await prepare(http, args.customers, min(args.agents, 16))
     results: list[dict[str, Any]] = []
     floors: dict[int, float] = {}
     peak_rss = max(handle.rss_mib())
