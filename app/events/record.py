@@ -17,6 +17,7 @@ from contextvars import ContextVar
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
+import pymongo
 from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -37,6 +38,10 @@ from app.events.queries import events
 T = TypeVar("T")
 Session = AsyncClientSession
 
+# A transaction that keeps conflicting (many writers of one document at once) is retried for at
+# most this long, then answered 503 with Retry-After: nobody waits for the driver's two minutes.
+TRANSACTION_SECONDS = 10.0
+
 # The events the running transaction's current attempt has recorded.
 _recorded: ContextVar[list[ObjectId] | None] = ContextVar("recorded_events", default=None)
 
@@ -50,8 +55,9 @@ async def in_transaction(db: Database, work: Callable[[Session], Awaitable[T]]) 
 
     token = _recorded.set(recorded)
     try:
-        async with db.client.start_session() as session:
-            result: T = await session.with_transaction(attempt)
+        with pymongo.timeout(TRANSACTION_SECONDS):
+            async with db.client.start_session() as session:
+                result: T = await session.with_transaction(attempt)
     finally:
         _recorded.reset(token)
     await arrivals.wait_numbered(db, recorded)

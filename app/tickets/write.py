@@ -86,7 +86,6 @@ async def write_ticket(
     if versions is None:
         raise Conflict(CHANGED_CONCURRENTLY, code="changed_concurrently")
     after |= versions
-    await loads.shift(db, session, ticket, after)
     if resolving:
         await surveys.open_survey(db, session, cast(TicketDoc, after))
     for event in change.events:
@@ -99,6 +98,8 @@ async def write_ticket(
             data=event.data,
             ticket=after,
         )
+    # Last, so the transaction holds the agents' shared load documents for the least time.
+    await loads.shift(db, session, ticket, after)
     return cast(TicketDoc, after)
 
 
