@@ -43,8 +43,7 @@ class Keyset:
     # `span` ends; None: no end (read the rest). Given, a page reads bounded windows of the
     # index, not the whole range (a server may read a range whole before it sorts and limits).
     edge: Callable[[Any, timedelta, Filter], Any] | None = None
-    # The span between two stored keys: how wide a window had to be to hold a page, learned
-    # for the next page of the same scope.
+    # The span between two stored keys (learned: how wide a page of a scope was).
     distance: Callable[[Any, Any], timedelta] | None = None
 
     def bound(self, cursor: str | None) -> Filter:
@@ -68,15 +67,12 @@ class Keyset:
 OLDEST_FIRST = Keyset("_id", descending=False, parse=to_object_id, first=ObjectId("0" * 24))
 
 
-# A page is read in rounds, at most MAX_ROUNDS (a page can then come back short, with a cursor
-# to go on from where the reading stopped). With windows (Keyset.edge), a page that was read
-# before from the same start (the list's start or a cursor) of the same scope reads first up to
-# where it ended then (PAGE_ENDS: the key, exactly, so a burst of tickets made at one moment is
-# no wider than a page); any other page reads first the span a page of the scope took last time
-# (FIRST_SPAN when none is known), and each round after an exhausted window a span sized by what
-# the last one held (at most WINDOW_GROWTH times more); a round that fills its batch goes on in
-# the same window. The batch is the page, then ROUND_GROWTH times more while filters drop
-# documents.
+# A page is read in rounds, at most MAX_ROUNDS (then it may come back short, with a cursor to go
+# on). With windows (Keyset.edge), a page read before from the same start (the list's start or
+# a cursor) reads first down to the key where it ended (PAGE_ENDS); any other, the span a page
+# of the scope took (FIRST_SPAN when unknown), then after an exhausted window a span sized by
+# what it held (at most WINDOW_GROWTH times more). A round that fills its batch goes on in the
+# same window; the batch is the page, then ROUND_GROWTH times more while filters drop documents.
 MAX_ROUNDS = 8
 ROUND_GROWTH = 8
 FIRST_SPAN = timedelta(hours=6)
@@ -115,10 +111,9 @@ def _within(value: Any, bounds: Filter) -> bool:
 
 
 def _next_span(span: timedelta, held: int, wanted: int, windows: int) -> timedelta:
-    """The span of the window after the `windows`-th, one of `span` that held `held` of the
-    `wanted` more documents: as wide as that density says the rest needs (2 to WINDOW_GROWTH
-    times wider). After an empty one, at least the span the first-span schedule has reached,
-    so a range's end is found within MAX_ROUNDS wherever the reading started."""
+    """The span after the `windows`-th window, of `span`, held `held` of `wanted` documents: as
+    wide as that density says the rest needs (2 to WINDOW_GROWTH times); after an empty one at
+    least the first-span schedule's, so a range's end is found within MAX_ROUNDS."""
     if held == 0:
         return max(span * WINDOW_GROWTH, FIRST_SPAN * int(WINDOW_GROWTH**windows))
     grown: timedelta = span * (wanted / held) * SPAN_MARGIN
@@ -226,7 +221,10 @@ async def read_page(
         if cursor is None and origin is not None:
             start = origin
         span = LEARNED_SPANS.get(scope) or FIRST_SPAN
-        ranges.append(_Range(equalities, own, scope, start, span, batch=limit + 1))
+        # A bounded range is read up to its bound before anything is read: ranges one past the
+        # other (the priority ranks) are read in turn, not all at once.
+        reached = own.get(past)
+        ranges.append(_Range(equalities, own, scope, start, span, limit + 1, position=reached))
     claimed = await _recall_ends(ranges) if keyset.edge else []
     try:
         return await _read(collection, ranges, keyset=keyset, limit=limit,
@@ -236,9 +234,8 @@ async def read_page(
             _LEARNING.pop(page).set()
 
 
-# The pages being read whose end no one knew: a read of the same page at the same time waits
-# for that one (once), so a process that has just started reads a wide window once per page,
-# not once per request in flight.
+# Pages being read whose end no one knew: a simultaneous read of one waits for it (once), so a
+# process that has just started reads a wide window once per page, not once per request.
 _LEARNING: dict[tuple[Scope, Any], asyncio.Event] = {}
 
 
@@ -273,7 +270,12 @@ async def _read(
     matches: Callable[[T], bool] | None,
 ) -> tuple[list[T], str | None]:
     key = keyset.field
-    behind, docs, edge = ranges, list[T](), None
+    furthest = max if keyset.descending else min
+    docs, edge = list[T](), None
+    behind = [r for r in ranges if r.position is None]  # unbounded: may hold the first keys
+    if not behind and ranges:
+        edge = furthest(r.position for r in ranges)
+        behind = [r for r in ranges if r.position == edge]
     while behind:
         wanted = limit + 1 - len(docs)
         await asyncio.gather(
@@ -285,12 +287,12 @@ async def _read(
         )  # fmt: skip
         unread = [r for r in ranges if not r.done]
         # Every range is read at least this far: the merged page is exact up to here.
-        edge = (max if keyset.descending else min)(r.position for r in unread) if unread else None
+        edge = furthest(r.position for r in unread) if unread else None
         docs = _merged(ranges, keyset, edge, limit)
         if len(docs) > limit:
             if keyset.distance is not None:
                 span = keyset.distance(docs[0][key], docs[limit][key]) * SPAN_MARGIN
-                for r in ranges:
+                for r in (r for r in ranges if r.queries):  # the ranges this page read
                     LEARNED_SPANS.put(r.scope, max(span, SMALLEST_SPAN))
                     PAGE_ENDS.put((r.scope, r.start), docs[limit][key])
             return docs[:limit], encode_cursor(str(docs[limit - 1][key]))

@@ -217,3 +217,28 @@ async def test_simultaneous_first_reads_of_a_burst_read_it_once(
     assert all(page == pages[0] for page in pages)
     windows = await _windows(db, recorder, "tickets")
     assert len([w for w in windows if w > 2 * 11]) == 1, windows
+
+
+async def test_the_priority_ranks_are_read_in_turn(recorded: Recorded, settings: Settings) -> None:
+    """A page by priority that the High tickets fill reads nothing of the lower ranks, however
+    many tickets they hold (here a burst of Medium ones made just now)."""
+    application, client, recorder = recorded
+    db = application.state.db
+    actors = await make_actors(db, settings)
+    now = utcnow()
+    high = [
+        a_ticket(actors.customer, priority="High", created_at=now - timedelta(hours=5 * n))
+        for n in range(30)
+    ]
+    burst = [
+        a_ticket(actors.customer, priority="Medium", created_at=now - timedelta(milliseconds=n))
+        for n in range(300)
+    ]
+    await store_tickets(db, [*high, *burst])
+    url = "/api/admin/support/tickets/?limit=10&sort=-priority"
+    first = await _page(client, url, actors.admin)
+    assert first == [str(t["_id"]) for t in high[:10]]
+    recorder.commands.clear()
+    assert await _page(client, url, actors.admin) == first
+    windows = await _windows(db, recorder, "tickets")
+    assert sum(windows) <= 2 * 11, windows
