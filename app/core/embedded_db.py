@@ -45,7 +45,10 @@ class EmbeddedDatabase:
 
     @property
     def url(self) -> str:
-        return f"mongodb://127.0.0.1:{self.port}/?directConnection=true"
+        # No retryable writes: one local node has no failover for them to ride out, and the
+        # server's record of them makes every write cost more as they accumulate
+        # (docs/benchmarks.md, "Retryable writes on the embedded server").
+        return f"mongodb://127.0.0.1:{self.port}/?directConnection=true&retryWrites=false"
 
     def start(self, timeout: float = 30.0) -> str:
         try:
