@@ -5,8 +5,7 @@ Each domain declares its indexes next to the queries they serve (`<domain>/queri
 `explain` on every query a walk of the API sends and fails on a collection scan.
 
 The queries are written so that the planner picks these indexes by itself (every filter field
-is in the index): no `hint`, which may walk the whole index range (tests/system/test_db_contract.py),
-except `_id` on a guarded write of one document, where the range is that document.
+is in the index): no `hint`, which may walk the whole index range (tests/system/test_db_contract.py).
 """
 
 import contextlib

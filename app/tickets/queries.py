@@ -5,7 +5,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 from bson import ObjectId
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
@@ -241,14 +241,14 @@ async def update_ticket(
     """Applies `update` only if the ticket still matches `guard` (atomic: one document), and
     bumps the ticket's version (its ETag). Returns the versions stored, which count every
     write before this one too (None when the guard failed). Only app/tickets/write.py calls it."""
-    stored = await tickets(db).find_one_and_update(
-        {"_id": ticket_id, **guard},
-        with_version_bump(update),
-        projection=VERSIONS,
-        hint=[("_id", ASCENDING)],  # one document by its id; the guard only checks it
-        return_document=ReturnDocument.AFTER,
-        session=session,
+    # update_one, then a read by _id in the same transaction: the forms both servers answer
+    # from the _id index (tests/system/test_db_contract.py, TestGuardedUpdates)
+    written = await tickets(db).update_one(
+        {"_id": ticket_id, **guard}, with_version_bump(update), session=session
     )
+    if not written.matched_count:
+        return None
+    stored = await tickets(db).find_one({"_id": ticket_id}, VERSIONS, session=session)
     return None if stored is None else cast(dict[str, int], stored)
 
 
