@@ -8,20 +8,26 @@ throttles are their own (auth/throttling.py). Every answer carries the IETF http
 The count is GCRA (the generic cell rate algorithm): a key keeps one time, its "theoretical
 arrival time" (TAT); each request moves it on by one period (window / limit) from the later of
 itself and now, and is let in while it stays within a window of now. A full budget of `limit`
-requests at once, refilling one request per period: one `find_one_and_update` per request,
-atomic, so simultaneous requests each see their own place. A key with nothing to remember
-(a window past its TAT) is removed by a TTL index.
+requests at once, refilling one request per period. One atomic update per request decides:
+a refused request leaves the key as it was, so the update's modified count is the answer, and
+simultaneous requests each get their own. The headers come from the key as read just after
+(with other requests counted meanwhile, the budget left at the answer). A key with nothing to
+remember (a window past its TAT) is removed by a TTL index.
 """
 
+import contextlib
 import math
+import time
+from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, IndexModel
-from pymongo.errors import ConnectionFailure
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import ConnectionFailure, DuplicateKeyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.asgi import send_json, verified_caller
-from app.core.db import Database, Document, update_or_create
+from app.core.db import Database, Document
 from app.core.errors import DB_RETRY_AFTER_SECONDS, error_body
 
 WINDOW_SECONDS = 60
@@ -34,20 +40,45 @@ INDEXES = {"rate_limits": [IndexModel([("expires_at", ASCENDING)], expireAfterSe
 
 
 def gcra(now: Any, *, limit: int, window_ms: int) -> list[Document]:
-    """The update pipeline of one request. `now` is a date expression: `$$NOW`, the server's
-    clock (tests give a date). Times are compared as milliseconds (`$toLong`): SecantusDB
-    compares `$$NOW` with stored dates wrongly (tests/system/test_db_contract.py)."""
-    period = window_ms / limit
-    moved = {"$add": ["$start", period]}
+    """The update pipeline of one request: moves the TAT on when the request is let in, and
+    changes nothing when it is not. `now` is a date expression: `$$NOW`, the server's clock
+    (tests give a date). Times are compared as milliseconds (`$toLong`): SecantusDB compares
+    `$$NOW` with stored dates wrongly (tests/system/test_db_contract.py)."""
+    moved = {"$add": ["$_start", window_ms / limit]}
+    allowed = {"$lte": [{"$subtract": [moved, "$_now"]}, window_ms + SLACK_MS]}
     return [
-        {"$set": {"now": {"$toLong": now}}},
-        {"$set": {"start": {"$max": [{"$ifNull": ["$tat", "$now"]}, "$now"]}}},
-        {"$set": {"allowed": {"$lte": [{"$subtract": [moved, "$now"]}, window_ms + SLACK_MS]}}},
-        {"$set": {"tat": {"$cond": ["$allowed", moved, "$start"]}}},
+        {"$set": {"_now": {"$toLong": now}}},
+        {"$set": {"_start": {"$max": [{"$ifNull": ["$tat", "$_now"]}, "$_now"]}}},
+        {"$set": {"tat": {"$cond": [allowed, moved, "$tat"]}}},
         # Kept a window past its TAT: a busy key is rewritten, never removed and recreated.
         {"$set": {"expires_at": {"$toDate": {"$add": ["$tat", window_ms]}}}},
-        {"$unset": "start"},
+        {"$unset": ["_now", "_start"]},
     ]
+
+
+async def spend(
+    collection: AsyncCollection[Document], key: str, *, limit: int, window_ms: int, now: Any
+) -> tuple[bool, float | None]:
+    """(let in, the key's TAT in ms as read just after) for one request of `key`, whose
+    document is created bare first when missing (not an upsert: of simultaneous upserts of
+    one key, the embedded server applies every one but answers some with nothing). An update
+    and a read by `_id`, not a `findAndModify`, whose cost on the embedded server grows with
+    the collection (tests/system/test_db_contract.py)."""
+    pipeline = gcra(now, limit=limit, window_ms=window_ms)
+    for _ in range(3):  # missing: created, then counted (or removed by its TTL in between)
+        counted = await collection.update_one({"_id": key}, pipeline)
+        if counted.matched_count:
+            state = await collection.find_one({"_id": key}, {"tat": 1})
+            return bool(counted.modified_count), (state or {}).get("tat")
+        with contextlib.suppress(DuplicateKeyError):
+            await collection.insert_one({"_id": key})
+    return True, None
+
+
+def _milliseconds(now: Any) -> float:
+    """`now` as milliseconds: a given date, or this process's clock for `$$NOW` (the headers'
+    arithmetic only; the server's clock decides)."""
+    return now.timestamp() * 1000 if isinstance(now, datetime) else time.time() * 1000
 
 
 async def count_request(
@@ -56,15 +87,15 @@ async def count_request(
     """(let in, requests left, seconds until the full budget is back, seconds until the next
     request is let in) for one request of `key`."""
     window_ms = WINDOW_SECONDS * 1000
-    state = await update_or_create(db.rate_limits, key, gcra(now, limit=limit, window_ms=window_ms))
-    if state is None:  # removed by its TTL in between: counted as a free request
+    allowed, tat = await spend(db.rate_limits, key, limit=limit, window_ms=window_ms, now=now)
+    if tat is None:  # removed by its TTL in between: counted as a free request
         return True, limit - 1, 1, 1
-    ahead = state["tat"] - state["now"]  # ms the key is ahead of now
+    ahead = max(0.0, tat - _milliseconds(now))  # ms the key is ahead of now
     period = window_ms / limit
     left = max(0, math.floor((window_ms + SLACK_MS - ahead) / period))
     reset = max(1, math.ceil(ahead / 1000))
     retry = max(1, math.ceil((ahead + period - window_ms) / 1000))
-    return bool(state["allowed"]), left, reset, retry
+    return allowed, left, reset, retry
 
 
 class RateLimitMiddleware:

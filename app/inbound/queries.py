@@ -10,8 +10,8 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from app.core.config import Settings
-from app.core.db import Database, Document, update_or_create
-from app.core.ratelimit import SERVER_NOW, gcra
+from app.core.db import Database, Document
+from app.core.ratelimit import SERVER_NOW, spend
 from app.mail.addresses import ticket_of_message_id
 from app.tickets import queries as ticket_queries
 from app.tickets.documents import TicketDoc
@@ -81,10 +81,10 @@ async def count_from_sender(
 ) -> bool:
     """Counts one message of `address`; False beyond `limit` in ten minutes (GCRA, on the
     database server's clock, as the request rate limits count)."""
-    state = await update_or_create(
-        db.inbound_floods, address, gcra(now, limit=limit, window_ms=FLOOD_WINDOW_MS)
+    allowed, _ = await spend(
+        db.inbound_floods, address, limit=limit, window_ms=FLOOD_WINDOW_MS, now=now
     )
-    return state is None or bool(state["allowed"])
+    return allowed
 
 
 async def ticket_of_references(
