@@ -10,12 +10,14 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from bson import ObjectId
-from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 
 from app.core.db import SERVER_NOW_MS, Document
 
 T = TypeVar("T", bound=Mapping[str, Any])
+# Due documents tried per claim: more than processes ever deliver at once (one attempt each),
+# so a free one is among them.
+CANDIDATES = 64
 
 
 def lease_owner() -> str:
@@ -34,22 +36,29 @@ async def claim_due(
     """The most overdue `waiting` document no live lease holds, leased to `owner` for
     `lease_ms` with a new fencing token (`lease_token`: a result is recorded only while it
     still holds). Leases are compared and set on the database server's clock; `now`, the
-    process's, says which documents are due (`next_attempt_at`)."""
-    return await collection.find_one_and_update(
-        {
-            **waiting,
-            "next_attempt_at": {"$lte": now},
-            "$expr": {"$lte": [{"$toLong": "$lease_until"}, SERVER_NOW_MS]},
-        },
-        [
-            {
-                "$set": {
-                    "lease_until": {"$add": ["$$NOW", lease_ms]},
-                    "lease_owner": {"$literal": owner},
-                    "lease_token": {"$literal": ObjectId()},
+    process's, says which documents are due (`next_attempt_at`). The due ones are read from
+    their index and taken by `_id`, one update each, until one is free: not one
+    `findAndModify`, whose cost on the embedded server grows with the collection
+    (tests/system/test_db_contract.py)."""
+    due = collection.find({**waiting, "next_attempt_at": {"$lte": now}}, {"_id": 1})
+    for candidate in await due.sort("next_attempt_at", 1).limit(CANDIDATES).to_list():
+        token = ObjectId()
+        lease = {
+            "lease_until": {"$add": ["$$NOW", lease_ms]},
+            "lease_owner": {"$literal": owner},
+            "lease_token": {"$literal": token},
+        }
+        free = {"$lte": [{"$toLong": "$lease_until"}, SERVER_NOW_MS]}
+        taken = await collection.update_one(
+            {"_id": candidate["_id"], **waiting},
+            [
+                {
+                    "$set": {
+                        name: {"$cond": [free, value, f"${name}"]} for name, value in lease.items()
+                    }
                 }
-            }
-        ],
-        sort=[("next_attempt_at", 1)],
-        return_document=ReturnDocument.AFTER,
-    )
+            ],
+        )
+        if taken.modified_count:
+            return await collection.find_one({"_id": candidate["_id"], "lease_token": token})
+    return None
