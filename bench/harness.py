@@ -2,6 +2,7 @@
 their own), the service started in production mode as `python -m app serve`, and readings
 of the service's processes (CPU time, memory). Everything listens on 127.0.0.1 only."""
 
+import asyncio
 import contextlib
 import os
 import secrets
@@ -12,6 +13,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
@@ -50,6 +52,26 @@ def database(db_name: str) -> Iterator[Database]:
         version = importlib.metadata.version("secantusdb")
         pid = server.process.pid if server.process else None
         yield Database(server.url, db_name, f"SecantusDB {version} (its own process)", pid)
+
+
+async def pending_events(db: Database) -> int:
+    from pymongo import AsyncMongoClient
+
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(db.url)
+    try:
+        return await client[db.name].events.count_documents({"pending": True})
+    finally:
+        await client.close()
+
+
+async def until_numbered(db: Database, within: float = 900) -> None:
+    """Until the sequencer has numbered every event written so far (the seed's): a backlog
+    being numbered while a scenario runs would be measured as that scenario's cost."""
+    deadline = time.monotonic() + within
+    while left := await pending_events(db):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{left} events still pending after {within} s: see the service log")
+        await asyncio.sleep(0.5)
 
 
 @dataclass

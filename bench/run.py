@@ -39,6 +39,7 @@ from bench.harness import (
     seed,
     service,
     service_env,
+    until_numbered,
 )
 
 RESULTS = Path(__file__).parent / "results"
@@ -359,6 +360,8 @@ async def benchmark(
     limits = httpx.Limits(
         max_connections=args.concurrency, max_keepalive_connections=args.concurrency
     )
+    print("numbering the seed's events ...", file=sys.stderr)
+    await until_numbered(db)
     async with httpx.AsyncClient(base_url=handle.base_url, limits=limits, timeout=60) as http:
         fixtures = await prepare(http, args.customers, min(args.agents, 16))
     results: list[dict[str, Any]] = []

@@ -50,9 +50,11 @@ from bench.harness import (
     Database,
     Service,
     database,
+    pending_events,
     seed,
     service,
     service_env,
+    until_numbered,
     wait_ready,
 )
 from bench.run import RESULTS, Plain, login, percentile, run_wrk
@@ -205,25 +207,6 @@ class FeedWatch:
             "p95_s": round(percentile(delays, 95), 3),
             "max_s": round(max(delays, default=0.0), 3),
         }
-
-
-async def pending_events(db: Database) -> int:
-    from pymongo import AsyncMongoClient
-
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(db.url)
-    try:
-        return await client[db.name].events.count_documents({"seq": {"$exists": False}})
-    finally:
-        await client.close()
-
-
-async def until_numbered(db: Database, within: float = 120) -> None:
-    """Until the sequencer has numbered every event written so far (the seed's)."""
-    deadline = time.monotonic() + within
-    while left := await pending_events(db):
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{left} events still pending after {within} s: see the service log")
-        await asyncio.sleep(0.5)
 
 
 def peer_runs(concurrency: int, seconds: int) -> dict[str, Any]:
