@@ -3,6 +3,7 @@ browser by role and label: bulk "remove tags" (staff) and "assign to" (admins), 
 responses and macros (a template error said at its field), and FAQ suggestions kept to the
 category the customer chose."""
 
+import uuid
 from typing import Any
 
 from playwright.sync_api import Page, expect
@@ -65,3 +66,75 @@ class TestBulkAssignAndRemoveTags:
             assert ticket_of(desk, ticket_id)["tags"] == ["fragile"]
         expect(rows(page).get_by_role("list", name="Tags")).to_have_text(["fragile", "fragile"])
         assert serious_violations(page) == []
+
+
+class TestEditingCannedResponses:
+    def test_edit_fills_the_form_says_a_template_error_and_saves(
+        self, page: Page, console: Console
+    ) -> None:
+        desk = Desk(console)
+        body = {"title": "Refund", "body": "Dear {{ customer.name }}", "shortcut": "refund"}
+        made = desk.call("POST", "/agent/canned-responses/", desk.as_agent, **body)
+        log_in(page, console, desk.agent)
+        page.get_by_role("link", name="Canned responses").click()
+        page.get_by_role("button", name="Edit: Refund").click()
+        form = page.get_by_role("form", name="Edit canned response")
+        expect(form.get_by_label("Title")).to_be_focused()
+        expect(form.get_by_label("Title")).to_have_value("Refund")
+        expect(form.get_by_label("Shortcut (optional, after :: in the composer)")).to_have_value(
+            "refund"
+        )
+        form.get_by_label("Text").fill("Dear {{ customer.name")
+        form.get_by_role("button", name="Save canned response").click()
+        expect(form.get_by_label("Text")).to_have_attribute("aria-invalid", "true")
+        expect(page.locator("#field-body-error")).to_contain_text("The template does not parse")
+        assert serious_violations(page) == []
+        form.get_by_label("Title").fill("Refund sent")
+        form.get_by_label("Text").fill("Dear {{ customer.name }}, the refund is sent.")
+        form.get_by_role("button", name="Save canned response").click()
+        listed = page.get_by_role("list", name="Canned responses").get_by_role("listitem")
+        expect(listed.filter(has_text="Refund")).to_have_count(1)
+        expect(listed).to_contain_text("Refund sent (::refund)")
+        expect(listed).to_contain_text("the refund is sent.")
+        expect(page.get_by_role("form", name="New canned response")).to_be_visible()
+        listed_by_api = desk.call("GET", "/agent/canned-responses/", desk.as_agent)
+        saved = [c for c in listed_by_api["canned_responses"] if not c["shared"]]
+        assert [(c["id"], c["title"]) for c in saved] == [
+            (made["canned_response"]["id"], "Refund sent")
+        ]
+
+
+class TestEditingMacros:
+    def test_edit_fills_the_form_says_a_template_error_and_saves(
+        self, admin_page: Page, console: Console
+    ) -> None:
+        page, title = admin_page, f"Carrier {uuid.uuid4().hex[:6]}"
+        admin = console.headers(console.admin)
+        desk = Desk(console)
+        macro = {"title": title, "note": "Asked the carrier", "add_tags": ["carrier", "late"]}
+        made = desk.call("POST", "/admin/macros/", admin, **macro)["macro"]
+        page.goto(console.url("/admin/macros"))
+        page.get_by_role("button", name=f"Edit: {title}").click()
+        form = page.get_by_role("form", name="Edit macro")
+        expect(form.get_by_label("Title")).to_have_value(title)
+        expect(form.get_by_label("Internal note")).to_have_value("Asked the carrier")
+        expect(form.get_by_label("Add tags (comma separated)")).to_have_value("carrier, late")
+        form.get_by_label("Internal note").fill("Asked by {{ agent.name")
+        form.get_by_role("button", name="Save macro").click()
+        expect(form.get_by_label("Internal note")).to_have_attribute("aria-invalid", "true")
+        expect(page.locator("#field-note-error")).to_contain_text("The template does not parse")
+        assert serious_violations(page) == []
+        form.get_by_label("Internal note").fill("Asked by {{ agent.name }}")
+        form.get_by_label("Set status").select_option("On Hold")
+        form.get_by_label("Add tags (comma separated)").fill("carrier")
+        form.get_by_role("button", name="Save macro").click()
+        mine = (
+            page.get_by_role("list", name="Macros").get_by_role("listitem").filter(has_text=title)
+        )
+        expect(mine).to_contain_text("set status to On Hold, add tags carrier · note")
+        expect(page.get_by_role("form", name="New macro")).to_be_visible()
+        listed = desk.call("GET", "/admin/macros/", admin)["macros"]
+        saved = [m for m in listed if m["title"] == title]
+        assert [(m["id"], m["note"], m["set_status"], m["add_tags"]) for m in saved] == [
+            (made["id"], "Asked by {{ agent.name }}", "On Hold", ["carrier"])
+        ]
