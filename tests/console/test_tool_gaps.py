@@ -138,3 +138,21 @@ class TestEditingMacros:
         assert [(m["id"], m["note"], m["set_status"], m["add_tags"]) for m in saved] == [
             (made["id"], "Asked by {{ agent.name }}", "On Hold", ["carrier"])
         ]
+
+
+class TestSuggestionsOfTheChosenCategory:
+    def test_the_default_category_filters_nothing_a_chosen_one_does(
+        self, page: Page, console: Console
+    ) -> None:
+        late = "My delivery is late. Can I find out when it will arrive?"
+        log_in(page, console, console.customer())
+        page.get_by_role("link", name="New ticket").first.click()
+        page.get_by_label("Subject").fill("My delivery is late")
+        suggestions = page.get_by_role("region", name="Suggested answers")
+        # Damaged is the form's default, not the customer's choice: a Late answer shows
+        expect(suggestions.get_by_text(late)).to_be_visible()
+        page.get_by_label("Category").select_option("Lost")
+        expect(page.get_by_text(late)).to_have_count(0)
+        page.get_by_label("Category").select_option("Late")
+        expect(suggestions.get_by_text(late)).to_be_visible()
+        assert serious_violations(page) == []
