@@ -14,6 +14,9 @@ export const PRIORITIES = ["High", "Medium", "Low"];
 
 export function navigate(path) { location.hash = `#${path}`; }
 
+// Focus on a Field once the render that fills or shows it is done.
+export const focusField = (name) => setTimeout(() => document.getElementById(`field-${name}`)?.focus());
+
 // Says `text` to screen readers through the shell's polite live region.
 export function announce(text) {
   const region = document.getElementById("announcer");

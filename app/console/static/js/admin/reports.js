@@ -1,4 +1,5 @@
-// Reports for a period: totals, and three SVG charts described in words for screen readers.
+// Reports for a period: totals, three SVG charts described in words for screen readers, and
+// tables of what the FAQ suggestions and the satisfaction surveys did.
 import { get, query } from "../api.js";
 import { ErrorMessage, Form, html, Loading, useLoad, useState } from "../ui.js";
 import { fields } from "./common.js";
@@ -7,6 +8,11 @@ const DAY = 864e5;
 const isoDay = (ms) => new Date(ms).toISOString().slice(0, 10);
 const round = (n) => (n === null ? "none" : Math.round(n * 10) / 10);
 const minutes = (n) => (n === null ? "none" : `${Math.round(n)} min`);
+const percent = (n) => (n === null ? "none" : `${round(n)}%`);
+
+// Figures of one block: [label, value] rows under a caption.
+const Table = ({ caption, rows }) => html`<table class="figures"><caption>${caption}</caption><tbody>
+  ${rows.map(([k, v]) => html`<tr><th scope="row">${k}</th><td>${v}</td></tr>`)}</tbody></table>`;
 
 // One bar per series in each group; the scale's top is `most` rounded up to an even number.
 function Bars({ id, title, desc, groups, series = [], most, unit = "" }) {
@@ -27,7 +33,7 @@ function Bars({ id, title, desc, groups, series = [], most, unit = "" }) {
   </figure>`;
 }
 
-function Charts({ report: { totals, groups } }) {
+function Charts({ report: { totals, groups, deflection: d, surveys: s } }) {
   const { sla, csat } = totals;
   const active = groups.filter((g) => g.created || g.resolved);
   const ratings = [1, 2, 3, 4, 5].map((r) => ({ label: `${r} of 5`, values: [csat.distribution[r] || 0] }));
@@ -50,6 +56,14 @@ function Charts({ report: { totals, groups } }) {
       <${Bars} id="csat" title="Customer satisfaction ratings" groups=${ratings}
         most=${Math.max(1, ...ratings.map((r) => r.values[0]))}
         desc=${ratings.map((r) => `${r.label}: ${r.values[0]}`).join("; ")} />
+    </div>
+    <div class="pair">
+      <${Table} caption="FAQ suggestions on the new-ticket form" rows=${[["Forms shown suggestions", d.suggestions_shown],
+        ["Answers opened", d.answers_opened], ["Marked helpful", d.marked_helpful],
+        ["Tickets still created after a suggestion", d.tickets_created_after_suggestion]]} />
+      <${Table} caption="Satisfaction surveys" rows=${[["Sent", s.sent], ["Answered", s.answered],
+        ["Response rate", percent(s.response_rate_percent)], ["Resolutions rated", s.rated],
+        ["Average rating", round(s.average)]]} />
     </div>`;
 }
 

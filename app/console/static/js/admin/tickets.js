@@ -58,7 +58,7 @@ export default function AllTickets() {
     </${Form}>
     <${TagFilter} value=${filters.tag} onChange=${(tag) => setFilters({ ...filters, tag })} />
     <${ErrorMessage} error=${agents.error} />
-    <${BulkBar} picked=${picked} tickets=${list.items || []} onDone=${list.reload} />
+    <${BulkBar} picked=${picked} tickets=${list.items || []} onDone=${list.reload} agents=${agents.data || []} />
     <${Rows} list=${list} label="Tickets" empty="No tickets match." shown=${[...FILTERS, "q"]} row=${(t) => html`<li key=${t.id}>
           <p class="title"><${Pick} ticket=${t} picked=${picked} /> ${t.subject}</p>
           <div class="meta"><${StatusBadge} status=${t.status} /><span>${t.priority}</span><span>${t.category}</span>

@@ -11,6 +11,9 @@ export default function NewTicket() {
   const [files, setFiles] = useState([]);
   const [created, setCreated] = useState(null); // a ticket made whose photos failed
   const session = useMemo(newSession, []);
+  // Damaged is only the form's default: suggestions keep to a category once the customer
+  // chooses one (the API then leaves out every other category's answers).
+  const [chosen, setChosen] = useState(false);
   const set = (name) => (e) => setForm({ ...form, [name]: e.target.value });
   const previews = useMemo(() => files.map((file) =>
     ({ file, url: file.type.startsWith("image/") ? URL.createObjectURL(file) : null })), [files]);
@@ -32,9 +35,10 @@ export default function NewTicket() {
     <${Field} label="Subject" name="subject" value=${form.subject} onInput=${set("subject")} error=${error} disabled=${!!created} />
     <${Field} label="What happened?" name="description" as="textarea" value=${form.description}
       onInput=${set("description")} error=${error} disabled=${!!created} />
-    <${FaqSuggestions} text=${`${form.subject} ${form.description}`} session=${session} />
+    <${FaqSuggestions} text=${`${form.subject} ${form.description}`} category=${chosen ? form.category : undefined}
+      session=${session} />
     <${Field} label="Category" name="category" as="select" options=${CATEGORIES} value=${form.category}
-      onChange=${set("category")} error=${error} disabled=${!!created} />
+      onChange=${(e) => { setChosen(true); set("category")(e); }} error=${error} disabled=${!!created} />
     <${Field} label="Delivery id (optional)" name="delivery_id" value=${form.delivery_id}
       hint="As printed on the delivery note or the shipping e-mail." onInput=${set("delivery_id")} error=${error} disabled=${!!created} />
     <${Field} label="Photos (optional)" name="file" type="file" multiple accept="image/*,application/pdf,text/plain"
