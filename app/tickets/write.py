@@ -61,6 +61,22 @@ def status_changed(old: str, new: str, *, by: User) -> TicketEvent:
     )
 
 
+def _pinned(guard: Filter, values: Mapping[str, Any]) -> Filter:
+    """`guard`, and each field of `values` equal to its value, as conditions on fields: a
+    ticket's write is a filter on `_id` and fields, never a top-level operator such as `$and`
+    (tests/system/test_db_contract.py: then it reads the collection)."""
+    both = dict(guard)
+    for name, value in values.items():
+        held = both.get(name)
+        if name not in both:
+            both[name] = value
+        elif isinstance(held, dict) and all(key.startswith("$") for key in held):
+            both[name] = {**held, "$eq": value} if held.get("$eq", value) == value else {"$in": []}
+        else:
+            both[name] = value if held == value else {"$in": []}  # can never hold: Conflict
+    return both
+
+
 async def write_ticket(
     *, db: Database, session: Session, ticket: TicketDoc, guard: Filter, change: TicketChange
 ) -> TicketDoc:
@@ -80,8 +96,7 @@ async def write_ticket(
     after |= {name: after.get(name, 0) + n for name, n in change.counts.items()}
     update = _update(stored, change.counts, change.computed)
     if LOAD_FIELDS & change.fields.keys():  # the agents' loads move from what is stored
-        pinned = {f: ticket[f] for f in LOAD_FIELDS}  # type: ignore[literal-required]
-        guard = {**guard, "$and": [*guard.get("$and", []), pinned]}
+        guard = _pinned(guard, {f: ticket[f] for f in LOAD_FIELDS})  # type: ignore[literal-required]
     versions = await queries.update_ticket(db, ticket["_id"], guard, update, session=session)
     if versions is None:
         raise Conflict(CHANGED_CONCURRENTLY, code="changed_concurrently")
