@@ -136,6 +136,28 @@ class TestEditTags:
         assert len(set(versions)) == 8  # each its own write
 
 
+class TestTagLimitUnderRaces:
+    async def test_simultaneous_adds_past_the_limit_let_exactly_one_in(
+        self, client: httpx.AsyncClient, db: Database, actors: Actors
+    ) -> None:
+        ticket_id = await assigned_ticket(client, actors)
+        nineteen = [f"t{n}" for n in range(19)]
+        assert (await edit(client, ticket_id, actors.agent, add=nineteen)).status_code == 200
+        callers = [actors.agent, actors.admin] * 3
+        responses = await asyncio.gather(
+            *(edit(client, ticket_id, who, add=[f"new-{n}"]) for n, who in enumerate(callers))
+        )
+        codes = sorted(r.status_code for r in responses)
+        assert codes == [200] + [400] * 5, [r.text for r in responses]
+        for refused in (r for r in responses if r.status_code == 400):
+            assert refused.json() == {"add": ["A ticket can have at most 20 tags."]}
+        [won] = [r.json()["ticket"]["tags"][-1] for r in responses if r.status_code == 200]
+        stored = await db.tickets.find_one({"_id": ObjectId(ticket_id)})
+        assert stored is not None and stored["tags"] == [*nineteen, won]
+        events = await ticket_events(db, ticket_id, "ticket.tags_changed")
+        assert [e["data"]["added"] for e in events] == [nineteen, [won]]
+
+
 class TestCustomersNeverSeeTags:
     async def test_in_no_response(
         self, client: httpx.AsyncClient, db: Database, actors: Actors
