@@ -2,13 +2,18 @@
 and that no customer ever sees them."""
 
 import asyncio
+import random
 from typing import Any
 
 import httpx
+import pytest
 from bson import ObjectId
 
 from app.core.db import Database
+from tests.conftest import Clock
 from tests.factories import Actor, Actors, assign, create_ticket, set_status, ticket_events
+from tests.tickets.test_search_and_filters import every_page, expected
+from tests.tickets.test_search_and_filters import generated as generated  # the fixture
 
 
 def tags_url(ticket_id: str) -> str:
@@ -214,3 +219,63 @@ class TestTagFilter:
             bad = await client.get(f"{path}?tag=not%20a%20tag", headers=who.headers)
             assert bad.status_code == 400 and list(bad.json()) == ["tag"]
         assert none
+
+
+TAGS = ["vip", "refund", "rare", "late-again"]
+
+
+@pytest.fixture
+async def tagged(db: Database, generated: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """issue 13's generated tickets, with some of TAGS each (a rare one on a few)."""
+    rng = random.Random(23)
+    for ticket in generated:
+        tags = [t for t in TAGS[:2] if rng.random() < 0.4] + (
+            ["rare"] if rng.random() < 0.08 else []
+        )
+        if tags:
+            await db.tickets.update_one({"_id": ticket["_id"]}, {"$set": {"tags": tags}})
+    return await db.tickets.find().to_list()
+
+
+def tag_combinations(actors: Actors) -> list[dict[str, Any]]:
+    return [
+        {"tag": tags, **more, **({"sort": sort} if sort else {})}
+        for sort in (None, "-updated_at", "due_at", "-priority")
+        for tags, more in (
+            (["vip"], {}),
+            (["rare"], {}),
+            (["vip", "refund"], {}),
+            (["refund"], {"status": "Open,In Progress"}),
+            (["vip"], {"agent_id": actors.agent.id}),
+            (["vip"], {"unassigned": "true", "q": "box"}),
+            (["late-again"], {}),
+        )
+    ]
+
+
+class TestTagFilterInEverySort:
+    """Every sort and scope against a brute-force filter, paged through to the end."""
+
+    async def test_staff_lists_are_exactly_the_tickets_with_every_tag(
+        self,
+        client: httpx.AsyncClient,
+        actors: Actors,
+        tagged: list[dict[str, Any]],
+        clock: Clock,
+    ) -> None:
+        me = ObjectId(actors.agent.id)
+        tags_of = {str(t["_id"]): set(t.get("tags") or ()) for t in tagged}
+        for path, who, scope in (
+            ("/api/admin/support/tickets/", actors.admin, lambda t: True),
+            ("/api/agent/tickets/", actors.agent, lambda t: t["agent_id"] in (me, None)),
+        ):
+            for params in tag_combinations(actors):
+                got = await every_page(client, path, who, params)
+                others = {k: v for k, v in params.items() if k != "tag"}
+                want = [
+                    i
+                    for i in expected(tagged, others, scope, clock.now)
+                    if set(params["tag"]) <= tags_of[i]
+                ]
+                assert got == want, (path, params)
+        assert 0 < sum("rare" in tags for tags in tags_of.values()) < 15
