@@ -107,8 +107,8 @@ INDEXES = {
 
 # The equality fields an index holds in front of each sort key, best first: a list query
 # sends the first set all of whose fields it has, and checks the rest of what was asked on
-# the documents read (core/pagination.py says why). A tag asked for goes first: it is what
-# narrows a staff list the most (tags are there to pick a few tickets out).
+# the documents read (core/pagination.py says why). A tag asked for comes before every
+# path but a customer's: tags are there to pick a few tickets out.
 ACCESS_PATHS: dict[str, list[tuple[str, ...]]] = {
     "order_key": [
         ("agent_id", "tags"),
