@@ -4,9 +4,12 @@ A new ticket goes, in its creating transaction, to the least loaded available ag
 the cap (loads.claim_agent), and stays Open: the agent has not started on it. When nobody
 qualifies it waits unassigned; `assign_waiting` hands waiting tickets out, oldest first,
 after anything that may have made room (a ticket of an agent finished or handed on, an agent
-available, the settings changed) and on every SLA sweep. Each hand-out is its own
-transaction, guarded by `agent_id: null`: concurrent runs on any instances give a ticket once
-and never take an agent past the cap. Event `ticket.assigned` with `data.reason: "auto"`.
+available, the settings changed) and on every SLA sweep. It reads only the waiting tickets
+the free agents can take (with `match_categories`, those of the categories they take, as many
+as they have room for): however many older tickets nobody free takes, they never hide a
+newer one someone does. Each hand-out is its own transaction, guarded by `agent_id: null`:
+concurrent runs on any instances give a ticket once and never take an agent past the cap.
+Event `ticket.assigned` with `data.reason: "auto"`.
 """
 
 from typing import Any
@@ -24,7 +27,7 @@ from app.tickets.documents import TicketDoc
 from app.tickets.loads import AssignmentSettingsDoc
 from app.tickets.write import TicketChange, TicketEvent, write_ticket
 
-WAITING_ROUND = 100  # waiting tickets looked at per run
+WAITING_ROUND = 100  # waiting tickets of a status and category looked at per run, at most
 
 
 def assigned(agent_id: ObjectId) -> TicketEvent:
@@ -89,13 +92,17 @@ async def assign_waiting(db: Database) -> int:
     settings = await loads.load_settings(db)
     if settings["mode"] != "load_balanced":
         return 0
-    given = 0
-    for ticket in await loads.oldest_waiting(db, limit=WAITING_ROUND):
+    room = await loads.free_room(db, settings)
+    given, full = 0, set[str | None]()
+    for ticket in await loads.oldest_waiting(db, room, limit=WAITING_ROUND):
+        category = ticket["category"] if None not in room else None
+        if category in full:
+            continue
         outcome = await _hand_out(db, ticket, settings)
         if outcome:
             given += 1
-        elif outcome is False and not settings["match_categories"]:
-            break  # nobody has room; with categories, a later ticket may still fit someone
+        elif outcome is False:
+            full.add(category)  # nobody has room for its category now; others may still fit
     return given
 
 

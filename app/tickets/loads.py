@@ -11,17 +11,18 @@ the count the other one left. Deactivation writes the same document (`is_active`
 is ordered with every pick.
 """
 
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any, Literal, TypedDict
 
 from bson import ObjectId
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from app.auth.documents import Role
 from app.core.clock import utcnow
 from app.core.db import Database
 from app.events.record import Session
-from app.tickets.documents import TicketStatus
+from app.tickets.documents import Category, TicketStatus
 
 SETTINGS_ID = "assignment"
 # The statuses that count towards an agent's load.
@@ -35,7 +36,21 @@ INDEXES = {
             name="users_by_availability_and_load",
         ),
     ],
+    "tickets": [
+        # the waiting tickets of one category (match_categories), oldest first
+        IndexModel(
+            [
+                ("agent_id", ASCENDING),
+                ("status", ASCENDING),
+                ("category", ASCENDING),
+                ("order_key", DESCENDING),
+            ],
+            name="tickets_waiting_by_category",
+        ),
+    ],
 }
+# How many more tickets the free agents can take, by the category they go in; None: any.
+Room = dict[str | None, int]
 
 
 class AssignmentSettingsDoc(TypedDict):
@@ -91,19 +106,24 @@ async def count_held(db: Database, session: Session, agent_id: ObjectId) -> int:
     )
 
 
-async def claim_agent(
-    db: Database, session: Session, *, settings: AssignmentSettingsDoc, category: str
-) -> ObjectId | None:
-    """The agent a ticket of `category` goes to, written (`claimed_at`) in the ticket's
-    transaction so that concurrent picks of one agent conflict; None when nobody qualifies.
-    The caller's ticket write then counts the ticket (`shift`)."""
-    wanted: dict[str, Any] = {
+def _free(settings: AssignmentSettingsDoc) -> dict[str, Any]:
+    """The agents who may get a ticket now: available, active, approved, below the cap."""
+    return {
         "availability.available": True,
         "open_tickets": {"$lt": settings["max_open_per_agent"]},
         "role": Role.AGENT.value,
         "is_active": True,
         "is_approved": True,
     }
+
+
+async def claim_agent(
+    db: Database, session: Session, *, settings: AssignmentSettingsDoc, category: str
+) -> ObjectId | None:
+    """The agent a ticket of `category` goes to, written (`claimed_at`) in the ticket's
+    transaction so that concurrent picks of one agent conflict; None when nobody qualifies.
+    The caller's ticket write then counts the ticket (`shift`)."""
+    wanted = _free(settings)
     if settings["match_categories"]:
         wanted["$or"] = [
             {"availability.categories": category},
@@ -119,14 +139,37 @@ async def claim_agent(
     return None if claimed is None else claimed["_id"]
 
 
-async def oldest_waiting(db: Database, *, limit: int) -> list[dict[str, Any]]:
-    """Up to `limit` unassigned tickets Open or In Progress (released ones), oldest first."""
+async def free_room(db: Database, settings: AssignmentSettingsDoc) -> Room:
+    """The room the free agents have, by category: with `match_categories`, each category's
+    is that of the agents who take it plus that of the ones who take every category; without
+    it (or when every free agent takes every category) all of it is under None. Empty when
+    nobody is free."""
+    cap, room = settings["max_open_per_agent"], Counter[str | None]()
+    found = db.users.find(_free(settings), {"open_tickets": 1, "availability.categories": 1})
+    for agent in await found.to_list():
+        taken = agent["availability"]["categories"] if settings["match_categories"] else []
+        for category in taken or [None]:
+            room[category] += cap - agent["open_tickets"]
+    if set(room) <= {None}:
+        return dict(room)
+    return {c.value: n for c in Category if (n := room[c.value] + room[None]) > 0}
+
+
+async def oldest_waiting(db: Database, room: Room, *, limit: int) -> list[dict[str, Any]]:
+    """The unassigned tickets Open or In Progress (released ones) that the room can take,
+    oldest first: of each category in `room` (None: any), the oldest, as many as its room
+    (at most `limit`). One index range per status and category, never past the tickets of
+    categories nobody free takes."""
     found = [
         ticket
+        for category, n in room.items()
         for status in LOAD_STATUSES
-        for ticket in await db.tickets.find({"agent_id": None, "status": status}, {"history": 0})
+        for ticket in await db.tickets.find(
+            {"agent_id": None, "status": status, **({"category": category} if category else {})},
+            {"history": 0},
+        )
         .sort("order_key", ASCENDING)
-        .limit(limit)
+        .limit(min(n, limit))
         .to_list()
     ]
-    return sorted(found, key=lambda t: t["order_key"])[:limit]
+    return sorted(found, key=lambda t: t["order_key"])

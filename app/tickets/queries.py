@@ -49,9 +49,13 @@ INDEXES = {
         ),
         # ?q=: one of the words (multikey)
         IndexModel([("terms", ASCENDING), ("order_key", DESCENDING)], name="tickets_by_term"),
-        # staff lists' ?tag=: one of the tags (multikey)
+        # staff lists' ?tag=: one of the tags (multikey), in every scope and sort
         IndexModel([("tags", ASCENDING), ("order_key", DESCENDING)], name="tickets_by_tag"),
-        # the other sorts: everything (admin), and an agent's two scopes
+        IndexModel(
+            [("agent_id", ASCENDING), ("tags", ASCENDING), ("order_key", DESCENDING)],
+            name="tickets_of_agent_by_tag",
+        ),
+        # the other sorts: everything (admin), and an agent's two scopes; each also by a tag
         *(
             index
             for key, direction in SORT_KEYS
@@ -59,6 +63,13 @@ INDEXES = {
                 IndexModel([(key, direction)], name=f"tickets_by_{key}"),
                 IndexModel(
                     [("agent_id", ASCENDING), (key, direction)], name=f"tickets_of_agent_by_{key}"
+                ),
+                IndexModel(
+                    [("tags", ASCENDING), (key, direction)], name=f"tickets_by_tag_by_{key}"
+                ),
+                IndexModel(
+                    [("agent_id", ASCENDING), ("tags", ASCENDING), (key, direction)],
+                    name=f"tickets_of_agent_by_tag_by_{key}",
                 ),
             )
         ),
@@ -96,9 +107,11 @@ INDEXES = {
 
 # The equality fields an index holds in front of each sort key, best first: a list query
 # sends the first set all of whose fields it has, and checks the rest of what was asked on
-# the documents read (core/pagination.py says why).
+# the documents read (core/pagination.py says why). A tag asked for comes before every
+# path but a customer's: tags are there to pick a few tickets out.
 ACCESS_PATHS: dict[str, list[tuple[str, ...]]] = {
     "order_key": [
+        ("agent_id", "tags"),
         ("agent_id", "status"),
         ("customer_id",),
         ("agent_id",),
@@ -109,7 +122,7 @@ ACCESS_PATHS: dict[str, list[tuple[str, ...]]] = {
         ("category",),
         (),
     ],
-    **{key: [("agent_id",), ()] for key, _ in SORT_KEYS},
+    **{key: [("agent_id", "tags"), ("agent_id",), ("tags",), ()] for key, _ in SORT_KEYS},
 }
 # Old documents may still carry the audit trail that events replaced: the background reads
 # leave it out. The reads of a request (a ticket, a list page) take whole documents: a

@@ -206,3 +206,30 @@ class TestRetriesAndRaces:
             assert sorted(set(versions)) == list(
                 range(before[ticket_id] + 1, ticket["version"] + 1)
             )
+
+    async def test_simultaneous_bulk_adds_past_the_tag_limit_let_exactly_one_in(
+        self, client: httpx.AsyncClient, db: Database, actors: Actors
+    ) -> None:
+        [ticket_id] = await tickets_of(client, actors, 1, actors.agent)
+        nineteen = [f"t{n}" for n in range(19)]
+        first = await bulk(client, actors.agent, ticket_ids=[ticket_id], add_tags=nineteen)
+        assert first.json()["results"][0]["ok"] is True
+        callers = [actors.agent, actors.admin] * 3
+        answers = await asyncio.gather(
+            *(
+                bulk(client, who, ticket_ids=[ticket_id], add_tags=[f"new-{n}"])
+                for n, who in enumerate(callers)
+            )
+        )
+        assert all(answer.status_code == 200 for answer in answers)
+        results = [answer.json()["results"][0] for answer in answers]
+        assert sorted(r["ok"] for r in results) == [False] * 5 + [True], results
+        for refused in (r for r in results if not r["ok"]):
+            assert refused["error"] == {
+                "error": "A ticket can have at most 20 tags.",
+                "code": "bad_request",
+            }
+        [won] = [r["ticket"]["tags"][-1] for r in results if r["ok"]]
+        assert (await stored(db, ticket_id))["tags"] == [*nineteen, won]
+        events = await ticket_events(db, ticket_id, "ticket.tags_changed")
+        assert [e["data"]["added"] for e in events] == [nineteen, [won]]

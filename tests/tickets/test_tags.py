@@ -2,13 +2,18 @@
 and that no customer ever sees them."""
 
 import asyncio
+import random
 from typing import Any
 
 import httpx
+import pytest
 from bson import ObjectId
 
 from app.core.db import Database
+from tests.conftest import Clock
 from tests.factories import Actor, Actors, assign, create_ticket, set_status, ticket_events
+from tests.tickets.test_search_and_filters import every_page, expected
+from tests.tickets.test_search_and_filters import generated as generated  # the fixture
 
 
 def tags_url(ticket_id: str) -> str:
@@ -136,6 +141,28 @@ class TestEditTags:
         assert len(set(versions)) == 8  # each its own write
 
 
+class TestTagLimitUnderRaces:
+    async def test_simultaneous_adds_past_the_limit_let_exactly_one_in(
+        self, client: httpx.AsyncClient, db: Database, actors: Actors
+    ) -> None:
+        ticket_id = await assigned_ticket(client, actors)
+        nineteen = [f"t{n}" for n in range(19)]
+        assert (await edit(client, ticket_id, actors.agent, add=nineteen)).status_code == 200
+        callers = [actors.agent, actors.admin] * 3
+        responses = await asyncio.gather(
+            *(edit(client, ticket_id, who, add=[f"new-{n}"]) for n, who in enumerate(callers))
+        )
+        codes = sorted(r.status_code for r in responses)
+        assert codes == [200] + [400] * 5, [r.text for r in responses]
+        for refused in (r for r in responses if r.status_code == 400):
+            assert refused.json() == {"add": ["A ticket can have at most 20 tags."]}
+        [won] = [r.json()["ticket"]["tags"][-1] for r in responses if r.status_code == 200]
+        stored = await db.tickets.find_one({"_id": ObjectId(ticket_id)})
+        assert stored is not None and stored["tags"] == [*nineteen, won]
+        events = await ticket_events(db, ticket_id, "ticket.tags_changed")
+        assert [e["data"]["added"] for e in events] == [nineteen, [won]]
+
+
 class TestCustomersNeverSeeTags:
     async def test_in_no_response(
         self, client: httpx.AsyncClient, db: Database, actors: Actors
@@ -192,3 +219,63 @@ class TestTagFilter:
             bad = await client.get(f"{path}?tag=not%20a%20tag", headers=who.headers)
             assert bad.status_code == 400 and list(bad.json()) == ["tag"]
         assert none
+
+
+TAGS = ["vip", "refund", "rare", "late-again"]
+
+
+@pytest.fixture
+async def tagged(db: Database, generated: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """issue 13's generated tickets, with some of TAGS each (a rare one on a few)."""
+    rng = random.Random(23)
+    for ticket in generated:
+        tags = [t for t in TAGS[:2] if rng.random() < 0.4] + (
+            ["rare"] if rng.random() < 0.08 else []
+        )
+        if tags:
+            await db.tickets.update_one({"_id": ticket["_id"]}, {"$set": {"tags": tags}})
+    return await db.tickets.find().to_list()
+
+
+def tag_combinations(actors: Actors) -> list[dict[str, Any]]:
+    return [
+        {"tag": tags, **more, **({"sort": sort} if sort else {})}
+        for sort in (None, "-updated_at", "due_at", "-priority")
+        for tags, more in (
+            (["vip"], {}),
+            (["rare"], {}),
+            (["vip", "refund"], {}),
+            (["refund"], {"status": "Open,In Progress"}),
+            (["vip"], {"agent_id": actors.agent.id}),
+            (["vip"], {"unassigned": "true", "q": "box"}),
+            (["late-again"], {}),
+        )
+    ]
+
+
+class TestTagFilterInEverySort:
+    """Every sort and scope against a brute-force filter, paged through to the end."""
+
+    async def test_staff_lists_are_exactly_the_tickets_with_every_tag(
+        self,
+        client: httpx.AsyncClient,
+        actors: Actors,
+        tagged: list[dict[str, Any]],
+        clock: Clock,
+    ) -> None:
+        me = ObjectId(actors.agent.id)
+        tags_of = {str(t["_id"]): set(t.get("tags") or ()) for t in tagged}
+        for path, who, scope in (
+            ("/api/admin/support/tickets/", actors.admin, lambda t: True),
+            ("/api/agent/tickets/", actors.agent, lambda t: t["agent_id"] in (me, None)),
+        ):
+            for params in tag_combinations(actors):
+                got = await every_page(client, path, who, params)
+                others = {k: v for k, v in params.items() if k != "tag"}
+                want = [
+                    i
+                    for i in expected(tagged, others, scope, clock.now)
+                    if set(params["tag"]) <= tags_of[i]
+                ]
+                assert got == want, (path, params)
+        assert 0 < sum("rare" in tags for tags in tags_of.values()) < 15
