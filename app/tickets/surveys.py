@@ -1,8 +1,8 @@
 """Satisfaction surveys: one per resolution of a ticket, answered by a link without signing in.
 
 A ticket becoming Resolved (write.py, in the change's transaction) counts a resolution cycle
-and opens its survey, remembering the agent and category of that moment (reports group by
-them) and open for SURVEY_DAYS. The link's token is minted when the Resolved mail is
+and opens its survey, remembering the agent, category and priority of that moment (reports
+group its rating by them) and open for SURVEY_DAYS. The link's token is minted when the Resolved mail is
 dispatched (mail/delivery.py): random, 256 bits, and only its SHA-256 is kept, on the survey
 and on the outbox message in one idempotent insert; the survey takes the hash of the message
 that was queued, so however often the event is dispatched one token works. A survey whose
@@ -64,6 +64,7 @@ async def open_survey(db: Database, session: Session, ticket: TicketDoc) -> None
             "customer_id": ticket["customer_id"],
             "agent_id": ticket["agent_id"],
             "category": ticket["category"],
+            "priority": ticket["priority"],
             "resolved_at": now,
             "expires_at": now + timedelta(days=SURVEY_DAYS),
         },

@@ -234,3 +234,40 @@ class TestReports:
         assert [(g["key"], g["sent"], g["answered"]) for g in surveys["groups"]] == [
             (a.agent.id, 2, 1)
         ]
+
+    async def test_csat_is_every_rating_and_its_response_rate_is_answered_over_sent(
+        self, mail: Mail
+    ) -> None:
+        """Two surveys mailed, one answered by its link; a third resolution not mailed (the
+        customer turned the mail off), rated through feedback/: two ratings, and a
+        response rate of 1 of 2, the same in `csat` and `surveys`."""
+        a = mail.actors
+        await resolve(mail)
+        await rate(mail, await survey_token(mail), "4")
+        await resolve(mail)
+        await survey_token(mail)  # sent, not answered
+        off = await mail.client.put(
+            "/api/me/notifications/",
+            json={"email": {"ticket_resolved": False}},
+            headers=a.customer.headers,
+        )
+        assert off.status_code == 200, off.text
+        unsent = await resolve(mail)
+        await mail.run()
+        given = await mail.client.post(
+            f"/api/support/tickets/{unsent}/feedback/",
+            json={"rating": "2"},
+            headers=a.customer.headers,
+        )
+        assert given.status_code == 201, given.text
+        report = await mail.client.get("/api/admin/reports/overview/", headers=a.admin.headers)
+        body = report.json()
+        assert body["totals"]["csat"] == {
+            "responses": 2,
+            "average": 3.0,
+            "distribution": {"1": 0, "2": 1, "3": 0, "4": 1, "5": 0},
+            "response_rate_percent": 50.0,
+        }
+        surveys = body["surveys"]
+        assert (surveys["sent"], surveys["answered"], surveys["rated"]) == (2, 1, 2)
+        assert (surveys["response_rate_percent"], surveys["average"]) == (50.0, 3.0)
