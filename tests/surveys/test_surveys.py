@@ -271,3 +271,31 @@ class TestReports:
         surveys = body["surveys"]
         assert (surveys["sent"], surveys["answered"], surveys["rated"]) == (2, 1, 2)
         assert (surveys["response_rate_percent"], surveys["average"]) == (50.0, 3.0)
+
+
+class TestAMergedTicketsSurvey:
+    async def test_is_refused_as_feedback_is(self, mail: Mail) -> None:
+        """Its rating belongs to the ticket it was merged into: the link answers as
+        feedback/ does, and stores nothing."""
+        a = mail.actors
+        source = await resolve(mail)
+        token = await survey_token(mail)
+        target = (await create_ticket(mail.client, a.customer, subject="Lamp, again"))["id"]
+        await assign(mail.client, target, a.agent)
+        merged = await mail.client.post(
+            f"/api/support/tickets/{target}/merge/",
+            json={"source_ticket_ids": [source]},
+            headers=a.agent.headers,
+        )
+        assert merged.status_code == 200, merged.text
+        by_link = await rate(mail, token, "5")
+        by_feedback = await mail.client.post(
+            f"/api/support/tickets/{source}/feedback/",
+            json={"rating": "5"},
+            headers=a.customer.headers,
+        )
+        assert by_link.status_code == by_feedback.status_code == 400
+        assert by_link.json() == by_feedback.json()
+        assert by_link.json()["code"] == "ticket_merged"
+        assert await feedback_docs(mail, source) == []
+        assert await ticket_events(mail.app.state.db, source, "feedback.submitted") == []
