@@ -4,10 +4,19 @@ import hashlib
 import re
 from typing import Any
 
+import httpx
 from bson import ObjectId
 
+from app.core.db import Database
 from tests.conftest import Clock
-from tests.factories import assign, create_ticket, set_status, ticket_events
+from tests.factories import (
+    Actors,
+    assign,
+    create_ticket,
+    resolved_ticket,
+    set_status,
+    ticket_events,
+)
 from tests.mail.conftest import PUBLIC_URL, Mail
 
 LINK = re.compile(re.escape(PUBLIC_URL) + r"/app/#/survey/([A-Za-z0-9_-]+)")
@@ -299,3 +308,30 @@ class TestAMergedTicketsSurvey:
         assert by_link.json()["code"] == "ticket_merged"
         assert await feedback_docs(mail, source) == []
         assert await ticket_events(mail.app.state.db, source, "feedback.submitted") == []
+
+
+class TestFeedbackOncePerResolution:
+    async def test_after_a_reopening_and_a_new_resolution_feedback_is_taken_again(
+        self, client: httpx.AsyncClient, db: Database, actors: Actors
+    ) -> None:
+        """feedback/ alone (no mail): 201, reopened, resolved again, 201 again; each
+        `feedback.submitted` event names the resolution cycle it rated."""
+        customer, agent = actors.customer, actors.agent
+
+        async def give(rating: str) -> httpx.Response:
+            return await client.post(
+                f"/api/support/tickets/{ticket_id}/feedback/",
+                json={"rating": rating},
+                headers=customer.headers,
+            )
+
+        ticket_id = await resolved_ticket(client, customer, agent)
+        assert (await give("2")).status_code == 201
+        assert (await set_status(client, ticket_id, agent, "In Progress")).status_code == 200
+        assert (await set_status(client, ticket_id, agent, "Resolved")).status_code == 200
+        second = await give("5")
+        assert second.status_code == 201, second.text
+        assert second.json()["feedback"]["rating"] == "5"
+        assert (await give("1")).json()["code"] == "feedback_already_submitted"
+        submitted = await ticket_events(db, ticket_id, "feedback.submitted")
+        assert [(e["data"]["cycle"], e["data"]["rating"]) for e in submitted] == [(1, 2), (2, 5)]
