@@ -1,12 +1,13 @@
-"""The figures of a report, computed from the tickets, reopenings and ratings a period concerns:
-pure, so each is checked against values worked out by hand (tests/reports).
+"""The figures of a report, computed from the tickets, reopenings and resolutions a period
+concerns: pure, so each is checked against values worked out by hand (tests/reports).
 
-Every figure counts tickets as they are stored now, one function each below with its
+Every figure but CSAT counts tickets as they are stored now, one function each below with its
 definition. "Resolved in the period" is one set throughout: tickets whose resolution stands
-(`resolved_at`, cleared by a reopening) and falls in [start, end). The resolution time, its
-SLA attainment and CSAT are figures of that set, so a ticket resolved, rated and then reopened
-counts in none of them until it is resolved again (a ticket is rated once: its rating then
-counts with the resolution that stands).
+(`resolved_at`, cleared by a reopening) and falls in [start, end); the resolution time and its
+SLA attainment are figures of that set. CSAT counts resolutions instead (each has its survey,
+app/tickets/surveys.py, and at most one rating): those in [start, end), with the agent,
+category and priority of that moment, whoever holds the ticket and whatever it is now; a
+ticket resolved twice in the period counts twice, and a rating stays counted after a reopening.
 """
 
 import math
@@ -17,6 +18,9 @@ from datetime import datetime
 from typing import Any
 
 Ticket = Mapping[str, Any]
+# A resolution (reports/surveys.py): `resolved_at`, the `agent_id`, `category` and `priority`
+# of that moment, `sent` (its survey's link was mailed) and `rating` (None: not rated).
+Resolution = Mapping[str, Any]
 
 
 def _minutes(seconds: Iterable[float]) -> dict[str, float | int | None]:
@@ -116,18 +120,28 @@ def resolution_sla(resolved_in_period: Iterable[Ticket]) -> tuple[int, int]:
     return len(met), len(due)
 
 
-def csat(resolved_in_period: Iterable[Ticket], ratings: Mapping[Any, int]) -> dict[str, Any]:
-    """The ratings (1-5) of the tickets resolved in the period, given so far: how many, their
-    average and distribution; the response rate is those ratings over the same tickets (each
-    could be rated once it was resolved), so it never exceeds 100."""
-    could_be_rated = list(resolved_in_period)
-    given = [ratings[t["_id"]] for t in could_be_rated if t["_id"] in ratings]
+def surveys_answered(resolutions_in_period: Iterable[Resolution]) -> tuple[int, int]:
+    """(answered, sent): of the resolutions in the period, the surveys whose link was mailed,
+    and of those the ones rated (by the link or `feedback/`)."""
+    sent = [r for r in resolutions_in_period if r["sent"]]
+    return sum(1 for r in sent if r["rating"] is not None), len(sent)
+
+
+def csat(resolutions_in_period: Iterable[Resolution]) -> dict[str, Any]:
+    """The ratings (1-5) of the resolutions in the period, one per resolution, whenever given
+    (a resolution undone by a reopening keeps its rating): how many, their average and
+    distribution; the response rate is the surveys answered over the surveys sent
+    (`surveys_answered`), so a rating given without a mailed survey counts in the ratings
+    but not in the rate."""
+    resolutions = list(resolutions_in_period)
+    given = [r["rating"] for r in resolutions if r["rating"] is not None]
     spread = Counter(given)
+    answered, sent = surveys_answered(resolutions)
     return {
         "responses": len(given),
         "average": round(statistics.fmean(given), 2) if given else None,
         "distribution": {str(r): spread.get(r, 0) for r in range(1, 6)},
-        "response_rate_percent": _percent(len(given), len(could_be_rated)),
+        "response_rate_percent": _percent(answered, sent),
     }
 
 
@@ -138,12 +152,12 @@ def figures(
     as_of: datetime,
     tickets: Iterable[Ticket],
     reopenings: int,
-    ratings: Mapping[Any, int],
+    resolutions: Iterable[Resolution],
 ) -> dict[str, Any]:
     """The figures of one group. `tickets`: every ticket of the group that the period may
     concern (created, resolved or closed in it, or open at its end); `reopenings`: how many
-    times its tickets were reopened in the period; `ratings`: the rating of each rated ticket
-    (by `_id`); `as_of`: the earlier of `end` and now, for deadlines not yet due."""
+    times its tickets were reopened in the period; `resolutions`: the group's resolutions (those
+    in the period count); `as_of`: the earlier of `end` and now, for deadlines not yet due."""
     tickets = list(tickets)
     created_ = created(tickets, start, end)
     resolved_ = resolved(tickets, start, end)
@@ -163,5 +177,5 @@ def figures(
             "resolution_met_percent": _percent(resolution_met, resolution_counted),
             "resolution_counted": resolution_counted,
         },
-        "csat": csat(resolved_, ratings),
+        "csat": csat(r for r in resolutions if _in(r["resolved_at"], start, end)),
     }

@@ -21,14 +21,15 @@ class SlaAttainment(Schema):
 
 
 class Csat(Schema):
-    """The ratings of the tickets resolved in the period (the `resolved` ones), whenever
-    given."""
+    """The ratings of the resolutions in the period, one per resolution (by the survey's link
+    or feedback/), whenever given, grouped by the agent, category and priority of the
+    resolution (its survey's snapshot)."""
 
     responses: int
     average: float | None
     distribution: dict[str, int] = Field(description="Ratings 1 to 5 and how many of each")
     response_rate_percent: float | None = Field(
-        description="responses / resolved: the rated share of the tickets resolved in the period"
+        description="Surveys answered / surveys sent (their link mailed), as in `surveys`"
     )
 
 
@@ -61,10 +62,12 @@ class Deflection(Schema):
 
 
 class SurveyFigures(Schema):
+    """The totals' `csat` (`rated` is its `responses`), with the surveys sent and answered."""
+
     sent: int = Field(description="Surveys of the period's resolutions whose link was mailed")
     answered: int = Field(description="Of those sent, the ones rated (by link or feedback/)")
     response_rate_percent: float | None = Field(description="answered / sent")
-    rated: int = Field(description="The period's resolutions rated, sent or not")
+    rated: int = Field(description="The period's resolutions rated, sent or not: csat.responses")
     average: float | None = Field(description="Their average rating")
 
 

@@ -1,7 +1,7 @@
 """Reports: what the support lead asks every day, computed per request from the tickets
-(with their reopenings) the period concerns, each read as an indexed range, and the ratings of
-those resolved in it (the README argues this against daily roll-ups, with the timings). The
-figures themselves, and their definitions, are in figures.py."""
+(with their reopenings) the period concerns, each read as an indexed range, and its
+resolutions with their ratings (surveys.py) (the README argues this against daily roll-ups,
+with the timings). The figures themselves, and their definitions, are in figures.py."""
 
 import asyncio
 from bisect import bisect_left
@@ -20,7 +20,7 @@ from app.core.db import Database
 from app.core.errors import FieldError
 from app.faq import suggestions
 from app.reports import surveys
-from app.reports.figures import figures, resolved
+from app.reports.figures import Resolution, figures
 from app.tickets import queries as ticket_queries
 from app.tickets.documents import timestamp
 from app.tickets.workflow import UNFINISHED_STATUSES
@@ -40,6 +40,7 @@ FIELDS = (
     "resolution_due_at",
     "sla_breached",
     "reopened_at",
+    "resolution_cycle",
     "suggestion_session",
 )
 PROJECTION = dict.fromkeys(FIELDS, 1)
@@ -48,10 +49,10 @@ Doc = Mapping[str, Any]
 
 async def _read(
     db: Database, start: datetime, end: datetime
-) -> tuple[dict[ObjectId, Doc], list[Doc], dict[ObjectId, int]]:
+) -> tuple[dict[ObjectId, Doc], list[Doc], list[Resolution]]:
     """The tickets the period may concern (created in it; resolved or closed since its start;
-    unfinished now: the backlog's candidates), its reopenings, and the ratings of its tickets
-    resolved in it (whenever given: figures.csat)."""
+    unfinished now: the backlog's candidates), its reopenings, and its resolutions with their
+    ratings (whenever given: figures.csat)."""
     tickets = ticket_queries.tickets(db)
     older = {"$lt": timestamp(start)}  # tickets created in the period are in `created`
 
@@ -87,17 +88,12 @@ async def _read(
         for moment in t.get("reopened_at", [])
         if start <= moment < end
     ]
-    resolved_in_period = [t["_id"] for t in resolved(by_id.values(), start, end)]
-    ratings: dict[ObjectId, int] = {}
-    if resolved_in_period:
-        rated = ticket_queries.feedback(db).find(
-            {"ticket_id": {"$in": resolved_in_period}}, {"ticket_id": 1, "rating": 1}
-        )
-        ratings = {f["ticket_id"]: int(f["rating"]) async for f in rated}
-    return by_id, reopenings, ratings
+    resolutions = await surveys.resolutions(db=db, start=start, end=end, tickets=by_id)
+    return by_id, reopenings, resolutions
 
 
 def _group_key(group_by: GroupBy) -> Callable[[Doc], str]:
+    """The group of a ticket as stored, or of a resolution by its snapshot (same fields)."""
     match group_by:
         case "agent":
             return lambda t: str(t["agent_id"]) if t.get("agent_id") else "unassigned"
@@ -122,24 +118,26 @@ def _compute(
     group_by: GroupBy | None,
     tickets: dict[ObjectId, Doc],
     reopenings: list[Doc],
-    ratings: dict[ObjectId, int],
+    resolutions: list[Resolution],
     now: datetime,
 ) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]:
-    def of(s: datetime, e: datetime, group: Iterable[Doc], reopened: list[Doc]) -> dict[str, Any]:
+    def of(
+        s: datetime, e: datetime, group: Iterable[Doc], reopened: list[Doc], rated: list[Doc]
+    ) -> dict[str, Any]:
         return figures(
             start=s,
             end=e,
             as_of=min(e, now),
             tickets=group,
             reopenings=sum(1 for r in reopened if s <= r["occurred_at"] < e),
-            ratings=ratings,  # of tickets, so each group's are those of its own tickets
+            resolutions=rated,
         )
 
-    totals = of(start, end, tickets.values(), reopenings)
+    totals = of(start, end, tickets.values(), reopenings, resolutions)
     if group_by is None:
         return totals, []
     if group_by == "day":
-        return totals, _by_day(start, end, tickets, reopenings, of)
+        return totals, _by_day(start, end, tickets, reopenings, resolutions, of)
     key = _group_key(group_by)
     groups: dict[str, list[Doc]] = defaultdict(list)
     for t in tickets.values():
@@ -148,9 +146,14 @@ def _compute(
     for r in reopenings:
         if r["ticket_id"] in tickets:
             reopened_by[key(tickets[r["ticket_id"]])].append(r)
-    # A resolved ticket cannot be reassigned: its agent is the one whose work was rated.
+    # CSAT by the resolution's snapshot: a rating counts for the agent (category, priority)
+    # of the resolution rated, whoever holds the ticket now; a group may have only ratings.
+    rated_by: dict[str, list[Doc]] = defaultdict(list)
+    for resolution in resolutions:
+        rated_by[key(resolution)].append(resolution)
     return totals, [
-        (name, of(start, end, groups[name], reopened_by[name])) for name in sorted(groups)
+        (name, of(start, end, groups[name], reopened_by[name], rated_by[name]))
+        for name in sorted(groups.keys() | rated_by.keys())
     ]
 
 
@@ -159,6 +162,7 @@ def _by_day(
     end: datetime,
     tickets: dict[ObjectId, Doc],
     reopenings: list[Doc],
+    resolutions: list[Resolution],
     of: Callable[..., dict[str, Any]],
 ) -> list[tuple[str, dict[str, Any]]]:
     """Each day's figures from that day's tickets only (created, resolved or closed in it);
@@ -177,7 +181,7 @@ def _by_day(
     )
     rows = []
     for s, e in _days(start, end):
-        figs = of(s, e, touched[s.date()], reopenings)
+        figs = of(s, e, touched[s.date()], reopenings, resolutions)
         figs["backlog"] = bisect_left(created, e) - bisect_left(finished, e)
         rows.append((s.date().isoformat(), figs))
     return rows
@@ -203,10 +207,10 @@ async def overview(
 ) -> dict[str, Any]:
     ensure_admin(admin)
     start, end = period(start, end)
-    tickets, reopenings, ratings = await _read(db, start, end)
+    tickets, reopenings, resolutions = await _read(db, start, end)
     # Off the event loop: tens of thousands of tickets are a noticeable computation.
     totals, groups = await asyncio.to_thread(
-        _compute, start, end, group_by, tickets, reopenings, ratings, utcnow()
+        _compute, start, end, group_by, tickets, reopenings, resolutions, utcnow()
     )
     labels: dict[str, str] = {}
     if group_by == "agent":
@@ -225,23 +229,24 @@ async def overview(
         "totals": totals,
         "groups": [{"key": k, "label": labels.get(k, k), **figs} for k, figs in groups],
         "deflection": deflection,
-        "surveys": await surveys.survey_figures(db=db, start=start, end=end, group_by=group_by),
+        "surveys": surveys.survey_figures(
+            resolutions, _group_key(group_by) if group_by in surveys.SURVEY_GROUPS else None
+        ),
     }
 
 
 async def agent_stats(*, db: Database, agent: User) -> dict[str, Any]:
-    """The calling agent's figures (their tickets, and the ratings of those they resolved),
-    last 7 and 30 days."""
+    """The calling agent's figures (the tickets they hold, and the ratings of the resolutions
+    that were theirs), last 7 and 30 days."""
     ensure_approved_agent(agent)
     now = utcnow()
-    tickets, reopenings, ratings = await _read(db, now - timedelta(days=30), now)
+    tickets, reopenings, resolutions = await _read(db, now - timedelta(days=30), now)
     mine = {i: t for i, t in tickets.items() if t.get("agent_id") == agent.id}
     reopened = [r for r in reopenings if r["ticket_id"] in mine]
+    rated = [r for r in resolutions if r["agent_id"] == agent.id]
     windows = {}
     for name, days in (("last_7_days", 7), ("last_30_days", 30)):
         start = now - timedelta(days=days)
-        totals, _ = await asyncio.to_thread(
-            _compute, start, now, None, mine, reopened, ratings, now
-        )
+        totals, _ = await asyncio.to_thread(_compute, start, now, None, mine, reopened, rated, now)
         windows[name] = {"from": start, "to": now, **totals}
     return {"agent_id": agent.id, **windows}

@@ -15,7 +15,7 @@ from app.core.pagination import Filter
 from app.events import record as events
 from app.events.documents import EventType, actor_of
 from app.events.record import Session
-from app.tickets import breaches, policy, queries, search, sla
+from app.tickets import breaches, policy, queries, search, sla, surveys
 from app.tickets.documents import (
     Deadline,
     FeedbackDoc,
@@ -35,7 +35,6 @@ from app.tickets.write import TicketChange, TicketEvent, status_changed, write_t
 REOPENED_BY_CUSTOMER_REPLY = frozenset({TicketStatus.RESOLVED, TicketStatus.ON_HOLD})
 # Nothing is added to a ticket closed (or merged away) after it was read.
 NOT_CLOSED = {"status": {"$ne": TicketStatus.CLOSED.value}}
-MERGED_NO_FEEDBACK = "This ticket was merged into another; give your feedback there"
 
 
 async def resolve_attachments(
@@ -192,8 +191,7 @@ async def submit_feedback(*, db: Database, permit: Permit, data: FeedbackIn) -> 
     """Once per resolution (a unique index settles concurrent submissions, and a survey's
     rating of the same resolution is the same feedback: surveys.py), after it is resolved."""
     ticket, customer = permit.ticket_for(Action.GIVE_FEEDBACK), permit.user
-    if ticket.get("merged_into") is not None:
-        raise BadRequest(MERGED_NO_FEEDBACK, code="ticket_merged")
+    surveys.ensure_not_merged(ticket)
     if ticket["status"] not in FEEDBACK_STATUSES:
         raise BadRequest(
             "Feedback can only be submitted for resolved tickets", code="feedback_not_allowed_yet"

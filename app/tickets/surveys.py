@@ -1,8 +1,8 @@
 """Satisfaction surveys: one per resolution of a ticket, answered by a link without signing in.
 
 A ticket becoming Resolved (write.py, in the change's transaction) counts a resolution cycle
-and opens its survey, remembering the agent and category of that moment (reports group by
-them) and open for SURVEY_DAYS. The link's token is minted when the Resolved mail is
+and opens its survey, remembering the agent, category and priority of that moment (reports
+group its rating by them) and open for SURVEY_DAYS. The link's token is minted when the Resolved mail is
 dispatched (mail/delivery.py): random, 256 bits, and only its SHA-256 is kept, on the survey
 and on the outbox message in one idempotent insert; the survey takes the hash of the message
 that was queued, so however often the event is dispatched one token works. A survey whose
@@ -22,7 +22,7 @@ from pymongo.errors import DuplicateKeyError
 
 from app.core.clock import utcnow
 from app.core.db import Database, Document
-from app.core.errors import AppError, NotFound
+from app.core.errors import AppError, BadRequest, NotFound
 from app.events import record as events
 from app.events.documents import Actor, EventType
 from app.events.record import Session
@@ -33,6 +33,7 @@ SURVEY_DAYS = 14
 TOKEN_BYTES = 32
 SURVEY_NOT_FOUND = "Survey not found"
 SURVEY_EXPIRED = "This survey has closed"
+MERGED_NO_FEEDBACK = "This ticket was merged into another; give your feedback there"
 SurveyStatus = Literal["open", "answered", "expired"]
 
 
@@ -41,6 +42,13 @@ class SurveyExpired(AppError):
 
     def __init__(self) -> None:
         super().__init__(SURVEY_EXPIRED, code="survey_expired")
+
+
+def ensure_not_merged(ticket: TicketDoc) -> None:
+    """A merged ticket's rating belongs to the ticket it was merged into: refused by the link
+    and by `feedback/` alike."""
+    if ticket.get("merged_into") is not None:
+        raise BadRequest(MERGED_NO_FEEDBACK, code="ticket_merged")
 
 
 def hash_token(token: str) -> str:
@@ -64,6 +72,7 @@ async def open_survey(db: Database, session: Session, ticket: TicketDoc) -> None
             "customer_id": ticket["customer_id"],
             "agent_id": ticket["agent_id"],
             "category": ticket["category"],
+            "priority": ticket["priority"],
             "resolved_at": now,
             "expires_at": now + timedelta(days=SURVEY_DAYS),
         },
@@ -116,13 +125,15 @@ async def read_survey(*, db: Database, token: str) -> dict[str, Any]:
 async def answer_survey(
     *, db: Database, token: str, rating: int, comment: str | None
 ) -> dict[str, Any]:
-    """Records (or changes) the rating of the survey's resolution; 410 once it expired."""
+    """Records (or changes) the rating of the survey's resolution; 410 once it expired, 400
+    once the ticket was merged into another."""
     survey = await _survey(db, token)
     if utcnow() >= survey["expires_at"]:
         raise SurveyExpired
     ticket = await queries.find_ticket(db, survey["ticket_id"])
     if ticket is None:
         raise NotFound(SURVEY_NOT_FOUND)
+    ensure_not_merged(ticket)
     customer: Actor = {"type": "user", "id": survey["customer_id"], "role": "customer"}
 
     async def work(session: Session) -> None:

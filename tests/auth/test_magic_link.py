@@ -10,7 +10,7 @@ import pytest
 from bson import ObjectId
 
 from app.auth import magic_link
-from tests.conftest import Clock
+from tests.conftest import AppFactory, Clock
 from tests.factories import Actor
 from tests.mail.conftest import PUBLIC_URL, Mail, mail, smtp_server
 
@@ -165,3 +165,23 @@ class TestVerify:
         assert (await ask(mail, mail.actors.deactivated.email)).json() == SENT
         await mail.run()
         assert mail.sink.received == []
+
+
+class TestThrottledPerAddress:
+    async def test_one_client_asking_for_many_addresses_is_limited(
+        self, app_with: AppFactory
+    ) -> None:
+        """The login's per-address limit, whatever address is asked for; another client
+        still gets its answer."""
+        _, client = await app_with(trusted_proxies="127.0.0.1", login_address_max_failures=3)
+
+        async def ask_from(host: str, n: int) -> httpx.Response:
+            body = {"email": f"someone{n}@example.com"}
+            return await client.post(ASK, json=body, headers={"X-Forwarded-For": host})
+
+        answers = [(await ask_from("203.0.113.7", n)).status_code for n in range(3)]
+        assert answers == [202] * 3
+        refused = await ask_from("203.0.113.7", 3)
+        assert refused.status_code == 429
+        assert refused.json()["error"] == magic_link.TOO_MANY_LINKS
+        assert (await ask_from("198.51.100.1", 4)).status_code == 202

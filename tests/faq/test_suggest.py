@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import AppFactory
 from tests.factories import Actor, Actors
 
 SUGGEST = "/api/support/faq/suggest/"
@@ -191,3 +192,20 @@ class TestUnanswered:
             assert (await client.get(self.URL, headers=caller.headers)).status_code == 403
         bad = await client.get(self.URL, params={"days": 0}, headers=actors.admin.headers)
         assert bad.status_code == 400
+
+
+class TestSuggestThrottle:
+    async def test_limited_per_address_by_the_app_wide_limit(self, app_with: AppFactory) -> None:
+        _, client = await app_with(trusted_proxies="127.0.0.1", rate_limit_per_address=3)
+
+        async def ask_from(host: str) -> httpx.Response:
+            return await client.get(
+                SUGGEST, params={"q": "refund"}, headers={"X-Forwarded-For": host}
+            )
+
+        answers = [(await ask_from("203.0.113.7")).status_code for _ in range(3)]
+        assert answers == [200] * 3
+        refused = await ask_from("203.0.113.7")
+        assert (refused.status_code, refused.json()["code"]) == (429, "rate_limited")
+        assert int(refused.headers["retry-after"]) >= 1
+        assert (await ask_from("198.51.100.1")).status_code == 200

@@ -123,7 +123,7 @@ async def test_totals(client: httpx.AsyncClient, actors: Actors, story: dict[str
             "responses": 2,
             "average": 3.5,
             "distribution": {"1": 0, "2": 1, "3": 0, "4": 0, "5": 1},
-            "response_rate_percent": 100.0,
+            "response_rate_percent": None,  # answered / sent: no survey link was mailed
         },
     )
 
@@ -237,9 +237,10 @@ async def test_an_unknown_format_is_a_field_error(
     assert list(response.json()) == ["format"]
 
 
-class TestCsatCountsTheTicketsResolvedInThePeriod:
-    """Responses, average and response rate are all of the tickets resolved in the period:
-    a rating counts with the resolution that stands, whenever it was given."""
+class TestCsatCountsTheResolutionsInThePeriod:
+    """Responses and average are of the resolutions in the period, one rating each, whenever
+    it was given: a reopening does not take back the rating of the resolution it undid
+    (tests/reports/test_csat_snapshot.py has the rest)."""
 
     async def test_resolved_rated_then_reopened(
         self, client: httpx.AsyncClient, actors: Actors, clock: Clock
@@ -257,18 +258,22 @@ class TestCsatCountsTheTicketsResolvedInThePeriod:
         clock.set(at(3, 12))
         reopened = (await overview(client, actors))["totals"]
         assert (reopened["resolved"], reopened["reopened"], reopened["backlog"]) == (0, 1, 1)
-        assert reopened["csat"] == NO_CSAT  # no resolution stands: nothing to have rated
+        rated_4 = {
+            "responses": 1,
+            "average": 4.0,
+            "distribution": {"1": 0, "2": 0, "3": 0, "4": 1, "5": 0},
+            "response_rate_percent": None,  # no survey link was mailed
+        }
+        assert reopened["csat"] == rated_4  # the first resolution was rated
         clock.set(at(3, 13))
         assert (await set_status(client, ticket, agent, "Resolved")).is_success
         clock.set(at(3, 14))
         again = (await overview(client, actors))["totals"]
         assert (again["resolved"], again["reopened"], again["backlog"]) == (1, 1, 0)
-        assert again["csat"] == {
-            "responses": 1,
-            "average": 4.0,
-            "distribution": {"1": 0, "2": 0, "3": 0, "4": 1, "5": 0},
-            "response_rate_percent": 100.0,
-        }
+        assert again["csat"] == rated_4  # the second one is not rated yet
+        await rate(client, ticket, customer, 2)
+        rated_twice = (await overview(client, actors))["totals"]["csat"]
+        assert (rated_twice["responses"], rated_twice["average"]) == (2, 3.0)
 
     async def test_rated_the_day_after_counts_on_the_day_resolved(
         self, client: httpx.AsyncClient, actors: Actors, clock: Clock
@@ -285,7 +290,7 @@ class TestCsatCountsTheTicketsResolvedInThePeriod:
         days = {g["key"]: g for g in (await overview(client, actors, group_by="day"))["groups"]}
         first, second = days["2026-03-02"], days["2026-03-03"]
         assert (first["resolved"], first["csat"]["responses"]) == (1, 1)
-        assert first["csat"]["response_rate_percent"] == 100.0
+        assert first["csat"]["response_rate_percent"] is None  # no survey link was mailed
         assert (second["resolved"], second["csat"]) == (0, NO_CSAT)
 
 

@@ -4,10 +4,19 @@ import hashlib
 import re
 from typing import Any
 
+import httpx
 from bson import ObjectId
 
+from app.core.db import Database
 from tests.conftest import Clock
-from tests.factories import assign, create_ticket, set_status, ticket_events
+from tests.factories import (
+    Actors,
+    assign,
+    create_ticket,
+    resolved_ticket,
+    set_status,
+    ticket_events,
+)
 from tests.mail.conftest import PUBLIC_URL, Mail
 
 LINK = re.compile(re.escape(PUBLIC_URL) + r"/app/#/survey/([A-Za-z0-9_-]+)")
@@ -234,3 +243,95 @@ class TestReports:
         assert [(g["key"], g["sent"], g["answered"]) for g in surveys["groups"]] == [
             (a.agent.id, 2, 1)
         ]
+
+    async def test_csat_is_every_rating_and_its_response_rate_is_answered_over_sent(
+        self, mail: Mail
+    ) -> None:
+        """Two surveys mailed, one answered by its link; a third resolution not mailed (the
+        customer turned the mail off), rated through feedback/: two ratings, and a
+        response rate of 1 of 2, the same in `csat` and `surveys`."""
+        a = mail.actors
+        await resolve(mail)
+        await rate(mail, await survey_token(mail), "4")
+        await resolve(mail)
+        await survey_token(mail)  # sent, not answered
+        off = await mail.client.put(
+            "/api/me/notifications/",
+            json={"email": {"ticket_resolved": False}},
+            headers=a.customer.headers,
+        )
+        assert off.status_code == 200, off.text
+        unsent = await resolve(mail)
+        await mail.run()
+        given = await mail.client.post(
+            f"/api/support/tickets/{unsent}/feedback/",
+            json={"rating": "2"},
+            headers=a.customer.headers,
+        )
+        assert given.status_code == 201, given.text
+        report = await mail.client.get("/api/admin/reports/overview/", headers=a.admin.headers)
+        body = report.json()
+        assert body["totals"]["csat"] == {
+            "responses": 2,
+            "average": 3.0,
+            "distribution": {"1": 0, "2": 1, "3": 0, "4": 1, "5": 0},
+            "response_rate_percent": 50.0,
+        }
+        surveys = body["surveys"]
+        assert (surveys["sent"], surveys["answered"], surveys["rated"]) == (2, 1, 2)
+        assert (surveys["response_rate_percent"], surveys["average"]) == (50.0, 3.0)
+
+
+class TestAMergedTicketsSurvey:
+    async def test_is_refused_as_feedback_is(self, mail: Mail) -> None:
+        """Its rating belongs to the ticket it was merged into: the link answers as
+        feedback/ does, and stores nothing."""
+        a = mail.actors
+        source = await resolve(mail)
+        token = await survey_token(mail)
+        target = (await create_ticket(mail.client, a.customer, subject="Lamp, again"))["id"]
+        await assign(mail.client, target, a.agent)
+        merged = await mail.client.post(
+            f"/api/support/tickets/{target}/merge/",
+            json={"source_ticket_ids": [source]},
+            headers=a.agent.headers,
+        )
+        assert merged.status_code == 200, merged.text
+        by_link = await rate(mail, token, "5")
+        by_feedback = await mail.client.post(
+            f"/api/support/tickets/{source}/feedback/",
+            json={"rating": "5"},
+            headers=a.customer.headers,
+        )
+        assert by_link.status_code == by_feedback.status_code == 400
+        assert by_link.json() == by_feedback.json()
+        assert by_link.json()["code"] == "ticket_merged"
+        assert await feedback_docs(mail, source) == []
+        assert await ticket_events(mail.app.state.db, source, "feedback.submitted") == []
+
+
+class TestFeedbackOncePerResolution:
+    async def test_after_a_reopening_and_a_new_resolution_feedback_is_taken_again(
+        self, client: httpx.AsyncClient, db: Database, actors: Actors
+    ) -> None:
+        """feedback/ alone (no mail): 201, reopened, resolved again, 201 again; each
+        `feedback.submitted` event names the resolution cycle it rated."""
+        customer, agent = actors.customer, actors.agent
+
+        async def give(rating: str) -> httpx.Response:
+            return await client.post(
+                f"/api/support/tickets/{ticket_id}/feedback/",
+                json={"rating": rating},
+                headers=customer.headers,
+            )
+
+        ticket_id = await resolved_ticket(client, customer, agent)
+        assert (await give("2")).status_code == 201
+        assert (await set_status(client, ticket_id, agent, "In Progress")).status_code == 200
+        assert (await set_status(client, ticket_id, agent, "Resolved")).status_code == 200
+        second = await give("5")
+        assert second.status_code == 201, second.text
+        assert second.json()["feedback"]["rating"] == "5"
+        assert (await give("1")).json()["code"] == "feedback_already_submitted"
+        submitted = await ticket_events(db, ticket_id, "feedback.submitted")
+        assert [(e["data"]["cycle"], e["data"]["rating"]) for e in submitted] == [(1, 2), (2, 5)]
