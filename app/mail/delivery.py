@@ -146,7 +146,11 @@ async def _attempt(db: Database, settings: Settings, message: OutboxDoc, now: da
         else:
             changes["next_attempt_at"] = now + delay
     recorded = await queries.record_attempt(
-        db, message["_id"], token=message["lease_token"], changes=changes
+        db,
+        message["_id"],
+        token=message["lease_token"],
+        changes=changes,
+        done=changes.get("status") in ("sent", "failed"),
     )
     if not recorded:  # another deliverer holds it now: its attempt is the one that counts
         log.warning("mail %s: the lease was lost during the attempt", message["_id"])

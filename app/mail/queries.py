@@ -152,13 +152,18 @@ async def claim_due(db: Database, now: datetime, *, lease_ms: int, owner: str) -
 
 
 async def record_attempt(
-    db: Database, message_id: ObjectId, *, token: ObjectId, changes: Document
+    db: Database, message_id: ObjectId, *, token: ObjectId, changes: Document, done: bool
 ) -> bool:
-    """Whether it was recorded: only while the claim of `token` holds the lease."""
-    recorded = await outbox(db).update_one(
-        {"_id": message_id, "lease_token": token},
-        {"$set": {**changes, "lease_owner": None, "lease_until": None}, "$inc": {"attempts": 1}},
-    )
+    """Whether it was recorded: only while the claim of `token` holds the lease. `done` (sent
+    or failed for good): the message's bytes are dropped, and with them the token of a link
+    it carries, stored elsewhere only as a hash."""
+    update: Document = {
+        "$set": {**changes, "lease_owner": None, "lease_until": None},
+        "$inc": {"attempts": 1},
+    }
+    if done:
+        update["$unset"] = {"raw": ""}
+    recorded = await outbox(db).update_one({"_id": message_id, "lease_token": token}, update)
     return recorded.matched_count == 1
 
 
