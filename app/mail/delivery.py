@@ -51,7 +51,7 @@ async def dispatch(db: Database, settings: Settings, *, batch: int = 200) -> int
     for event in found:
         for draft in await drafts_of(db, settings, event):
             earlier = (
-                await queries.thread(db, draft.ticket_id, draft.recipient.id)
+                await queries.thread(db, draft.ticket_id, draft.recipient.id, draft.recipient.email)
                 if draft.ticket_id
                 else []
             )
