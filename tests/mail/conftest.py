@@ -30,11 +30,13 @@ class Sink:
     answers: list[str] = field(default_factory=list)
     received: list[tuple[list[str], bytes]] = field(default_factory=list)
     logins: list[Any] = field(default_factory=list)
+    starttls: list[bool] = field(default_factory=list)  # per message: after STARTTLS?
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.answers:
             return self.answers.pop(0)
         self.received.append((list(envelope.rcpt_tos), bytes(envelope.original_content)))
+        self.starttls.append(session.ssl is not None)
         return "250 OK"
 
     def authenticate(self, server: Any, session: Any, envelope: Any, *args: Any) -> AuthResult:
