@@ -24,6 +24,7 @@ from app.inbound.attach import attach_files
 from app.inbound.mailroom import Mailroom
 from app.inbound.matching import find_sender, match_ticket
 from app.inbound.message import Incoming, read_message
+from app.mail import queries as mail_queries
 from app.replies import service as replies
 from app.replies.schemas import ReplyIn
 from app.tickets import policy
@@ -98,6 +99,11 @@ async def _settle(
         else:  # the sending server's retry is processed afresh
             await queries.forget_claim(room.db, email_id)
         raise
+    if outcome.result in ("reply", "new_ticket") and outcome.ticket_id is not None:
+        # our next mail to the sender on the ticket answers this one (threading)
+        await mail_queries.note_incoming(
+            room.db, ticket_id=outcome.ticket_id, sender=incoming.sender, message_id=incoming.key
+        )
     await queries.record_outcome(
         room.db,
         email_id,

@@ -72,7 +72,8 @@ def _sender(settings: Settings, author: str | None) -> Address:
 def compose(
     settings: Settings, draft: Draft, *, message_id: str, earlier: list[str]
 ) -> EmailMessage:
-    """`earlier`: the Message-IDs of the messages this recipient was sent on the ticket."""
+    """`earlier`: the Message-IDs of the ticket's messages the recipient has, oldest first
+    (those we sent them and those they wrote to us)."""
     recipient, kind = draft.recipient, draft.kind
     notification = kind not in PERSONAL
     ticket_link = (

@@ -51,7 +51,7 @@ async def dispatch(db: Database, settings: Settings, *, batch: int = 200) -> int
     for event in found:
         for draft in await drafts_of(db, settings, event):
             earlier = (
-                await queries.thread(db, draft.ticket_id, draft.recipient.id)
+                await queries.thread(db, draft.ticket_id, draft.recipient.id, draft.recipient.email)
                 if draft.ticket_id
                 else []
             )
@@ -146,7 +146,11 @@ async def _attempt(db: Database, settings: Settings, message: OutboxDoc, now: da
         else:
             changes["next_attempt_at"] = now + delay
     recorded = await queries.record_attempt(
-        db, message["_id"], token=message["lease_token"], changes=changes
+        db,
+        message["_id"],
+        token=message["lease_token"],
+        changes=changes,
+        done=changes.get("status") in ("sent", "failed"),
     )
     if not recorded:  # another deliverer holds it now: its attempt is the one that counts
         log.warning("mail %s: the lease was lost during the attempt", message["_id"])

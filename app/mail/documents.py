@@ -47,7 +47,9 @@ class OutboxDoc(TypedDict):
     subject: str
     ticket_id: ObjectId | None
     message_id: str  # ours, `<...>`: how a reply's In-Reply-To/References finds its ticket
-    raw: bytes  # the whole message as sent (CRLF), composed once
+    # The whole message as sent (CRLF), composed once; dropped once it is sent or failed for
+    # good, as it may carry a link's token (kept elsewhere only as a hash).
+    raw: NotRequired[bytes]
     status: OutboxStatus
     attempts: int
     last_error: str | None

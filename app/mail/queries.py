@@ -1,6 +1,8 @@
-"""The outbox, the dispatch cursor and users' mail preferences: every access to them is here
-(and the reads of users and tickets a message needs)."""
+"""The outbox, the dispatch cursor, the Message-IDs of mail that came in for a ticket and
+users' mail preferences: every access to them is here (and the reads of users and tickets a
+message needs)."""
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, cast
@@ -13,6 +15,7 @@ from pymongo.errors import DuplicateKeyError
 from app.auth.documents import Role, UserDoc
 from app.auth.queries import users
 from app.core import leases
+from app.core.clock import utcnow
 from app.core.db import Database, Document, update_or_create
 from app.events import queries as event_queries
 from app.events.documents import EventDoc
@@ -22,6 +25,8 @@ from app.tickets.documents import TicketDoc
 
 CURSOR_ID = "dispatch"
 THREAD_KEPT = 10  # References: the first message and the newest ones (RFC 5322 3.6.4)
+# A Message-ID we may repeat in our headers: printable ASCII, no spaces, of a sane length.
+MESSAGE_ID = re.compile(r"<[!-;=?-~]{1,250}>")
 INDEXES = {
     "mail_outbox": [
         # an event makes a message once per recipient and kind, whichever process dispatches
@@ -42,6 +47,14 @@ INDEXES = {
         # the admins' list, newest first, by status
         IndexModel([("status", ASCENDING), ("_id", DESCENDING)], name="by_status"),
     ],
+    "mail_incoming": [
+        # a message noted once per ticket, however often it is delivered or released
+        IndexModel([("ticket_id", ASCENDING), ("message_id", ASCENDING)], unique=True),
+        # a sender's messages on a ticket, for threading
+        IndexModel(
+            [("ticket_id", ASCENDING), ("sender", ASCENDING), ("at", ASCENDING)], name="thread"
+        ),
+    ],
 }
 
 
@@ -51,6 +64,10 @@ def outbox(db: Database) -> AsyncCollection[OutboxDoc]:
 
 def _cursors(db: Database) -> AsyncCollection[Document]:
     return db.mail_cursor
+
+
+def _incoming(db: Database) -> AsyncCollection[Document]:
+    return db.mail_incoming
 
 
 def _preferences(db: Database) -> AsyncCollection[Document]:
@@ -110,15 +127,43 @@ async def find_ticket(db: Database, ticket_id: ObjectId) -> TicketDoc | None:
     return await ticket_queries.find_ticket(db, ticket_id)
 
 
-async def thread(db: Database, ticket_id: ObjectId, recipient_id: ObjectId) -> list[str]:
-    """The Message-IDs this recipient was sent on this ticket: the first and the newest."""
+async def note_incoming(db: Database, *, ticket_id: ObjectId, sender: str, message_id: str) -> None:
+    """A message `sender` (an address) wrote that became a reply or a ticket: our next
+    messages to them on the ticket answer it, so their mail client threads both. A
+    Message-ID we would not repeat in a header (none, or a malformed one) is not noted."""
+    if not MESSAGE_ID.fullmatch(message_id):
+        return
+    await _incoming(db).update_one(
+        {"ticket_id": ticket_id, "message_id": message_id},
+        {"$setOnInsert": {"sender": sender.lower(), "at": utcnow()}},
+        upsert=True,
+    )
+
+
+async def thread(
+    db: Database, ticket_id: ObjectId, recipient_id: ObjectId, address: str
+) -> list[str]:
+    """The Message-IDs of this ticket's messages the recipient has, oldest first: those we
+    sent them and those they sent us (by `address`); the first and the newest of them."""
     sent = (
         await outbox(db)
-        .find({"ticket_id": ticket_id, "recipient_id": recipient_id}, {"message_id": 1})
+        .find(
+            {"ticket_id": ticket_id, "recipient_id": recipient_id},
+            {"message_id": 1, "created_at": 1},
+        )
         .sort("event_seq", ASCENDING)
         .to_list()
     )
-    ids = [message["message_id"] for message in sent]
+    written = (
+        await _incoming(db)
+        .find({"ticket_id": ticket_id, "sender": address.lower()}, {"message_id": 1, "at": 1})
+        .sort("at", ASCENDING)
+        .to_list()
+    )
+    timed = [(m["created_at"], m["message_id"]) for m in sent]
+    timed += [(m["at"], m["message_id"]) for m in written]
+    timed.sort(key=lambda moment_and_id: moment_and_id[0])  # stable: the outbox's order kept
+    ids = [message_id for _, message_id in timed]
     return ids if len(ids) <= THREAD_KEPT else [ids[0], *ids[1 - THREAD_KEPT :]]
 
 
@@ -152,13 +197,18 @@ async def claim_due(db: Database, now: datetime, *, lease_ms: int, owner: str) -
 
 
 async def record_attempt(
-    db: Database, message_id: ObjectId, *, token: ObjectId, changes: Document
+    db: Database, message_id: ObjectId, *, token: ObjectId, changes: Document, done: bool
 ) -> bool:
-    """Whether it was recorded: only while the claim of `token` holds the lease."""
-    recorded = await outbox(db).update_one(
-        {"_id": message_id, "lease_token": token},
-        {"$set": {**changes, "lease_owner": None, "lease_until": None}, "$inc": {"attempts": 1}},
-    )
+    """Whether it was recorded: only while the claim of `token` holds the lease. `done` (sent
+    or failed for good): the message's bytes are dropped, and with them the token of a link
+    it carries, stored elsewhere only as a hash."""
+    update: Document = {
+        "$set": {**changes, "lease_owner": None, "lease_until": None},
+        "$inc": {"attempts": 1},
+    }
+    if done:
+        update["$unset"] = {"raw": ""}
+    recorded = await outbox(db).update_one({"_id": message_id, "lease_token": token}, update)
     return recorded.matched_count == 1
 
 

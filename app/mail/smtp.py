@@ -1,13 +1,15 @@
 """Sending one message over SMTP (aiosmtplib), as SMTP_URL says.
 
-`smtp://host:port`: STARTTLS when the server offers it; with credentials in the URL STARTTLS
-is required, and a server that does not offer it gets nothing (credentials are only ever sent
-over TLS). `smtps://`: TLS from the first byte. Certificates are verified.
+`smtp://host:port`: STARTTLS when the server offers it. Without credentials in the URL (a
+local relay such as Postfix, whose certificate is often self-signed), its certificate is not
+verified, as one MTA treats another: unverified TLS is no worse than plain text. With
+credentials STARTTLS is required and the certificate verified: a server that does not offer
+it, or whose certificate fails, gets nothing (credentials only ever go over verified TLS).
+`smtps://`: TLS from the first byte, the certificate verified.
 
 Failures: `TemporaryFailure` (a 4xx answer, no connection, a timeout: retried later) or
 `PermanentFailure` (a 5xx answer, or a configuration that cannot work: not retried)."""
 
-import ssl
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -69,14 +71,14 @@ async def send(
         use_tls=server.implicit_tls,
         start_tls=False,  # decided below, once the server's EHLO says what it offers
         timeout=step_seconds,  # each step; the whole attempt is bounded by the caller
-        tls_context=ssl.create_default_context(),
+        validate_certs=True,  # the system's trust store and the host name
     )
     try:
         async with client:
             if not server.implicit_tls:
                 await client.ehlo()
                 if client.supports_extension("starttls"):
-                    await client.starttls()
+                    await client.starttls(validate_certs=server.username is not None)
                 elif server.username is not None:
                     raise PermanentFailure(NO_STARTTLS)
             if server.username is not None:

@@ -20,6 +20,7 @@ from tests.conftest import AppFactory
 from tests.factories import Actors, make_actors
 
 PUBLIC_URL = "https://help.example.com"
+INBOUND_SECRET = "round-trip-inbound-secret-7f3a"
 
 
 @dataclass
@@ -29,11 +30,13 @@ class Sink:
     answers: list[str] = field(default_factory=list)
     received: list[tuple[list[str], bytes]] = field(default_factory=list)
     logins: list[Any] = field(default_factory=list)
+    starttls: list[bool] = field(default_factory=list)  # per message: after STARTTLS?
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.answers:
             return self.answers.pop(0)
         self.received.append((list(envelope.rcpt_tos), bytes(envelope.original_content)))
+        self.starttls.append(session.ssl is not None)
         return "250 OK"
 
     def authenticate(self, server: Any, session: Any, envelope: Any, *args: Any) -> AuthResult:
@@ -88,12 +91,23 @@ class Mail:
     async def outbox(self, **query: Any) -> list[dict[str, Any]]:
         return await self.app.state.db.mail_outbox.find(query).sort("event_seq", 1).to_list()
 
+    async def deliver_to_us(self, raw: bytes) -> dict[str, Any]:
+        """A message handed to the inbound endpoint, as a Postfix pipe does; its answer."""
+        headers = {"Content-Type": "message/rfc822", "Authorization": f"Bearer {INBOUND_SECRET}"}
+        response = await self.client.post("/api/inbound/email/", content=raw, headers=headers)
+        assert response.status_code == 202, response.text
+        answer: dict[str, Any] = response.json()
+        return answer
+
 
 @pytest.fixture
 async def mail(app_with: AppFactory, smtp_server: tuple[Sink, str]) -> Mail:
     sink, url = smtp_server
     app, client = await app_with(
-        smtp_url=url, public_urls=[PUBLIC_URL], mail_from="Support <support@example.com>"
+        smtp_url=url,
+        public_urls=[PUBLIC_URL],
+        mail_from="Support <support@example.com>",
+        inbound_email_secret=INBOUND_SECRET,
     )
     actors = await make_actors(app.state.db, app.state.settings)
     return Mail(app, client, actors, sink)

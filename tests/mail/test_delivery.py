@@ -3,13 +3,14 @@ credentials never in clear, each message sent once by simultaneous deliverers, a
 development fallback (.eml files)."""
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
 from app.core.clock import utcnow
-from app.mail.delivery import deliver_due, dispatch
-from tests.conftest import AppFactory
+from app.mail import queries
+from app.mail.delivery import deliver_due, dispatch, lease_ms
+from tests.conftest import AppFactory, Clock
 from tests.factories import create_ticket, make_actors
 from tests.mail.conftest import Mail, Sink, free_port
 
@@ -107,3 +108,33 @@ class TestWithoutSmtpUrl:
         await create_ticket(client, actors.customer)
         assert await dispatch(app.state.db, app.state.settings) == 0
         assert await app.state.db.mail_outbox.count_documents({}) == 0
+
+
+class TestTheLease:
+    """A deliverer that claimed a message and died: its lease, on the database server's
+    clock, holds the message however far ahead another deliverer's own clock runs; once it
+    ends, another deliverer sends the message, and the dead one's late result counts for
+    nothing (its fencing token no longer holds)."""
+
+    async def test_another_deliverer_takes_over_once_the_lease_ends(
+        self, clock: Clock, mail: Mail
+    ) -> None:
+        db, settings = mail.app.state.db, mail.app.state.settings
+        await create_ticket(mail.client, mail.actors.customer)
+        await dispatch(db, settings)
+        dead = await queries.claim_due(db, clock(), lease_ms=lease_ms(settings), owner="dead")
+        assert dead is not None and dead["lease_owner"] == "dead"
+        clock.advance(days=1)
+        assert await deliver_due(db, settings, owner="alive") == 0
+        await db.mail_outbox.update_many(
+            {}, {"$set": {"lease_until": datetime(2000, 1, 1, tzinfo=UTC)}}
+        )  # the lease ended
+        assert await deliver_due(db, settings, owner="alive") == 1
+        late = {"status": "failed", "last_error": "451 late"}
+        assert not await queries.record_attempt(
+            db, dead["_id"], token=dead["lease_token"], changes=late, done=True
+        )
+        (sent,) = await mail.outbox()
+        assert (sent["status"], sent["attempts"], sent["last_error"]) == ("sent", 1, None)
+        assert sent["sent_at"] == clock() and sent["lease_owner"] is None
+        assert len(mail.sink.received) == 1

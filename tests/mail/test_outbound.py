@@ -155,3 +155,25 @@ class TestHeaders:
         assert "<img" not in html.lower()
         assert message.get_body(("plain",)).get_content().count("<script>") == 1
         assert header(message, "Subject").endswith("<script>alert(1)</script> & co")
+
+
+class TestInternalNeverReachesTheCustomer:
+    async def test_an_internal_attachment_or_note_makes_no_mail_to_the_customer(
+        self, mail: Mail
+    ) -> None:
+        customer, agent, admin = mail.actors.customer, mail.actors.agent, mail.actors.admin
+        ticket = await create_ticket(mail.client, customer)
+        path = f"/api/support/tickets/{ticket['id']}"
+        await post(mail, f"{path}/assign-self/", agent)
+        for staff in (agent, admin):  # the assigned agent, and an admin on the agent's ticket
+            uploaded = await mail.client.post(
+                f"{path}/attachments/",
+                files={"file": ("courier-report.txt", b"INTERNAL-FILE dented box", "text/plain")},
+                data={"visibility": "internal"},
+                headers=staff.headers,
+            )
+            assert uploaded.status_code == 201, uploaded.text
+            await post(mail, f"{path}/add-note/", staff, {"note": "INTERNAL-NOTE courier blamed"})
+        assert await sent_to(mail) == [(customer.email, "ticket_created")]
+        for _, raw in mail.sink.received:
+            assert b"INTERNAL" not in raw and b"courier-report" not in raw

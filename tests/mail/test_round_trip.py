@@ -6,26 +6,8 @@ import asyncio
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-import pytest
-
-from tests.conftest import AppFactory
-from tests.factories import create_ticket, make_actors
-from tests.mail.conftest import PUBLIC_URL, Mail, Sink
-
-SECRET = "round-trip-inbound-secret-7f3a"
-
-
-@pytest.fixture
-async def both_ways(app_with: AppFactory, smtp_server: tuple[Sink, str]) -> Mail:
-    sink, url = smtp_server
-    app, client = await app_with(
-        smtp_url=url,
-        public_urls=[PUBLIC_URL],
-        mail_from="Support <support@example.com>",
-        inbound_email_secret=SECRET,
-    )
-    actors = await make_actors(app.state.db, app.state.settings)
-    return Mail(app, client, actors, sink)
+from tests.factories import create_ticket
+from tests.mail.conftest import INBOUND_SECRET, Mail
 
 
 def answer_as_a_mail_client(received: EmailMessage, sender: str, text: str) -> bytes:
@@ -47,8 +29,7 @@ def answer_as_a_mail_client(received: EmailMessage, sender: str, text: str) -> b
     return answer.as_bytes()
 
 
-async def test_a_reply_by_mail_lands_in_its_ticket_once(both_ways: Mail) -> None:
-    mail = both_ways
+async def test_a_reply_by_mail_lands_in_its_ticket_once(mail: Mail) -> None:
     customer, agent = mail.actors.customer, mail.actors.agent
     ticket = await create_ticket(mail.client, customer)
     path = f"/api/support/tickets/{ticket['id']}"
@@ -59,7 +40,7 @@ async def test_a_reply_by_mail_lands_in_its_ticket_once(both_ways: Mail) -> None
     staff_reply = next(m for m in mail.sink.messages() if "Could you send a photo?" in str(m))
 
     raw = answer_as_a_mail_client(staff_reply, customer.email, "Photo attached tomorrow, thanks!")
-    headers = {"Content-Type": "message/rfc822", "Authorization": f"Bearer {SECRET}"}
+    headers = {"Content-Type": "message/rfc822", "Authorization": f"Bearer {INBOUND_SECRET}"}
     first, again = await asyncio.gather(
         *(mail.client.post("/api/inbound/email/", content=raw, headers=headers) for _ in range(2))
     )
