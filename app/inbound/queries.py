@@ -1,7 +1,7 @@
 """Every access to the mail that came in (`inbound_emails`: one document per message, its raw
 bytes included, a unique index on its Message-ID) and to the per-sender flood counts."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bson import Binary, ObjectId
@@ -17,6 +17,9 @@ from app.tickets import queries as ticket_queries
 from app.tickets.documents import TicketDoc
 
 FLOOD_WINDOW_MS = 10 * 60 * 1000
+# A message still `processing` this long after its claim was left by a process that died:
+# its sender's redelivery takes it over (processing takes seconds; a few minutes of margin).
+CLAIM_SECONDS = 5 * 60
 QUARANTINE_SHOWN = 200
 LISTED = {"raw": 0}  # lists never carry the bytes
 
@@ -35,29 +38,56 @@ def inbound_emails(db: Database) -> AsyncCollection[Document]:
     return db.inbound_emails
 
 
-async def claim(db: Database, email: Document) -> bool:
-    """Stores a message being processed; False when its Message-ID is already there."""
+async def claim(db: Database, email: Document, now: datetime) -> Document | None:
+    """Stores a message being processed (`claim`: a fencing token, `claimed_at`: `now`) and
+    returns it; a message already there is returned only if its claim is stale (older than
+    CLAIM_SECONDS, still `processing`), taken over by this delivery. None: processed, or
+    being processed. Of simultaneous redeliveries of a stale claim, one takes it over (the
+    first update makes it fresh for the others)."""
     try:
         await inbound_emails(db).insert_one(email)
     except DuplicateKeyError:
-        return False
-    return True
+        stale = now - timedelta(seconds=CLAIM_SECONDS)
+        return await inbound_emails(db).find_one_and_update(
+            # a claim stored before claims had a time is stale too
+            {
+                "message_id": email["message_id"],
+                "status": "processing",
+                "claimed_at": {"$not": {"$gte": stale}},
+            },
+            {"$set": {key: value for key, value in email.items() if key != "_id"}},
+            return_document=ReturnDocument.AFTER,
+        )
+    return email
 
 
-async def forget_claim(db: Database, email_id: ObjectId) -> None:
-    """A message whose processing failed: its sender's retry is processed anew."""
-    await inbound_emails(db).delete_one({"_id": email_id, "status": "processing"})
+async def forget_claim(db: Database, email: Document) -> None:
+    """A message whose processing failed: its sender's retry is processed anew (unless the
+    claim was taken over meanwhile)."""
+    await inbound_emails(db).delete_one(
+        {"_id": email["_id"], "claim": email["claim"], "status": "processing"}
+    )
 
 
-async def record_outcome(db: Database, email_id: ObjectId, outcome: Document) -> None:
-    await inbound_emails(db).update_one({"_id": email_id}, {"$set": outcome})
+async def record_outcome(db: Database, email: Document, outcome: Document) -> None:
+    """Only while `email`'s claim holds: a process whose claim was taken over records nothing."""
+    await inbound_emails(db).update_one(
+        {"_id": email["_id"], "claim": email["claim"]}, {"$set": outcome}
+    )
 
 
 async def take_quarantined(db: Database, email_id: ObjectId, now: datetime) -> Document | None:
     """The quarantined message, now being processed again (one release at a time)."""
     return await inbound_emails(db).find_one_and_update(
         {"_id": email_id, "status": "quarantined"},
-        {"$set": {"status": "processing", "released_at": now}},
+        {
+            "$set": {
+                "status": "processing",
+                "released_at": now,
+                "claimed_at": now,
+                "claim": ObjectId(),
+            }
+        },
         return_document=ReturnDocument.AFTER,
     )
 

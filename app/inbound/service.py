@@ -53,8 +53,10 @@ def _mail_user(doc: UserDoc) -> User:
 
 
 async def receive(*, room: Mailroom, raw: bytes, envelope: list[str] | None = None) -> Outcome:
-    """Processes one delivered message; `duplicate` when its Message-ID was seen before."""
+    """Processes one delivered message; `duplicate` when its Message-ID was seen before (a
+    claim left `processing` by a process that died is taken over: queries.claim)."""
     incoming = await anyio.to_thread.run_sync(read_message, room.settings, raw, envelope)
+    now = utcnow()
     email: Document = {
         "_id": ObjectId(),
         "message_id": incoming.key,
@@ -63,12 +65,15 @@ async def receive(*, room: Mailroom, raw: bytes, envelope: list[str] | None = No
         "envelope": envelope or [],
         "raw": queries.as_binary(raw),
         "size": len(raw),
-        "received_at": utcnow(),
+        "received_at": now,
         "status": "processing",
+        "claimed_at": now,
+        "claim": ObjectId(),
     }
-    if not await queries.claim(room.db, email):
+    claimed = await queries.claim(room.db, email, now)
+    if claimed is None:
         return Outcome("duplicate")
-    return await _settle(room, email["_id"], incoming, vouched=False)
+    return await _settle(room, claimed, incoming, vouched=False)
 
 
 async def release(*, room: Mailroom, email_id: str) -> Outcome:
@@ -84,23 +89,21 @@ async def release(*, room: Mailroom, email_id: str) -> Outcome:
     incoming = await anyio.to_thread.run_sync(
         read_message, room.settings, bytes(email["raw"]), email["envelope"]
     )
-    return await _settle(room, oid, incoming, vouched=True)
+    return await _settle(room, email, incoming, vouched=True)
 
 
-async def _settle(
-    room: Mailroom, email_id: ObjectId, incoming: Incoming, *, vouched: bool
-) -> Outcome:
+async def _settle(room: Mailroom, email: Document, incoming: Incoming, *, vouched: bool) -> Outcome:
     try:
         outcome = await _process(room, incoming, vouched=vouched)
     except BaseException:
         if vouched:  # a failed release leaves the message in quarantine
-            await queries.record_outcome(room.db, email_id, {"status": "quarantined"})
+            await queries.record_outcome(room.db, email, {"status": "quarantined"})
         else:  # the sending server's retry is processed afresh
-            await queries.forget_claim(room.db, email_id)
+            await queries.forget_claim(room.db, email)
         raise
     await queries.record_outcome(
         room.db,
-        email_id,
+        email,
         {"status": outcome.result, "reason": outcome.reason, "ticket_id": outcome.ticket_id},
     )
     return outcome
