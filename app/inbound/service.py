@@ -77,9 +77,9 @@ async def receive(*, room: Mailroom, raw: bytes, envelope: list[str] | None = No
 
 
 async def release(*, room: Mailroom, email_id: str) -> Outcome:
-    """An admin's release: processed as if it had passed the loop and flood checks, and a
-    forwarded token is accepted; the sender must still be one who may write into the ticket
-    (or, with no ticket, a customer; an unknown sender becomes one)."""
+    """An admin's release: processed as if it had passed the loop and flood checks; the
+    sender must still be one who may write into the ticket (or, with no ticket, a customer;
+    an unknown sender becomes one)."""
     oid = object_id_or_404(email_id, EMAIL_NOT_FOUND)
     email = await queries.take_quarantined(room.db, oid, utcnow())
     if email is None:
@@ -119,13 +119,13 @@ async def _process(room: Mailroom, incoming: Incoming, *, vouched: bool) -> Outc
     user = await find_sender(room.db, incoming)
     if user is not None and not user["is_active"]:
         return Outcome("quarantined", reason="sender_inactive")
-    match = await match_ticket(room.db, room.settings, incoming, user, vouched=vouched)
-    if match.refused:
-        return Outcome("quarantined", _id(match.ticket), match.refused)
+    match = await match_ticket(room.db, room.settings, incoming, user)
     if match.ticket is not None:
         if user is None:
-            return Outcome("quarantined", _id(match.ticket), "sender_not_allowed")
-        return await _reply(room, incoming, _mail_user(user), match.ticket)
+            return Outcome("quarantined", match.ticket["_id"], match.not_allowed)
+        return await _reply(
+            room, incoming, _mail_user(user), match.ticket, not_allowed=match.not_allowed
+        )
     if user is None:
         if room.settings.inbound_unknown_senders == "quarantine" and not vouched:
             return Outcome("quarantined", reason="unknown_sender")
@@ -135,17 +135,16 @@ async def _process(room: Mailroom, incoming: Incoming, *, vouched: bool) -> Outc
     return await _new_ticket(room, incoming, _mail_user(user))
 
 
-def _id(ticket: TicketDoc | None) -> ObjectId | None:
-    return ticket["_id"] if ticket is not None else None
-
-
-async def _reply(room: Mailroom, incoming: Incoming, user: User, ticket: TicketDoc) -> Outcome:
-    """A public reply through the replies service, as the API's: the same rules (a customer's
-    reply reopens a Resolved ticket; nothing is written into a Closed one)."""
+async def _reply(
+    room: Mailroom, incoming: Incoming, user: User, ticket: TicketDoc, *, not_allowed: str
+) -> Outcome:
+    """A public reply through the replies service, as the API's: the same rules (whoever may
+    reply: the customer, the assigned agent, an admin; a customer's reply reopens a Resolved
+    ticket; nothing is written into a Closed one)."""
     try:
         permit = policy.permit(user, ticket, Action.REPLY)
     except AppError:
-        return Outcome("quarantined", ticket["_id"], "sender_not_allowed")
+        return Outcome("quarantined", ticket["_id"], not_allowed)
     if not incoming.text and not incoming.attachments:
         return Outcome("quarantined", ticket["_id"], "empty")
     try:
