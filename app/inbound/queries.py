@@ -13,6 +13,7 @@ from app.core.config import Settings
 from app.core.db import Database, Document, update_or_create
 from app.core.ratelimit import SERVER_NOW, gcra
 from app.mail.addresses import ticket_of_message_id
+from app.mail.queries import outbox
 from app.tickets import queries as ticket_queries
 from app.tickets.documents import TicketDoc
 
@@ -21,6 +22,7 @@ FLOOD_WINDOW_MS = 10 * 60 * 1000
 # its sender's redelivery takes it over (processing takes seconds; a few minutes of margin).
 CLAIM_SECONDS = 5 * 60
 QUARANTINE_SHOWN = 200
+MAX_REFERENCES = 50  # of ours in one message, newest first: a thread's (mail sends at most 10)
 LISTED = {"raw": 0}  # lists never carry the bytes
 
 INDEXES = {
@@ -120,12 +122,17 @@ async def count_from_sender(
 async def ticket_of_references(
     db: Database, settings: Settings, message_ids: list[str]
 ) -> TicketDoc | None:
-    """The ticket the newest of our Message-IDs among `message_ids` names."""
-    for value in message_ids:
-        ticket_id = ticket_of_message_id(settings, value)
-        if ticket_id is not None and (found := await ticket_queries.find_ticket(db, ticket_id)):
-            return found
-    return None
+    """The ticket of the newest of `message_ids` that is a message we sent (in the outbox,
+    one query on its `message_id` index): an ID of our format we never sent names nothing."""
+    ours = [value for value in message_ids if ticket_of_message_id(settings, value) is not None]
+    if not ours:
+        return None
+    found = outbox(db).find(
+        {"message_id": {"$in": ours[:MAX_REFERENCES]}}, {"message_id": 1, "ticket_id": 1}
+    )
+    sent = {message["message_id"]: message["ticket_id"] async for message in found}
+    ticket_id = next((sent[value] for value in ours if sent.get(value)), None)
+    return await ticket_queries.find_ticket(db, ticket_id) if ticket_id else None
 
 
 def as_binary(raw: bytes) -> Binary:

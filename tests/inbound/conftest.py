@@ -44,7 +44,8 @@ class Mail:
 
     def corpus(self, name: str, *, sender: Actor | str | None = None, **values: str) -> bytes:
         """A corpus message, its placeholders filled: FROM (the customer unless said),
-        REPLY_TO (their reply address on the ticket), MESSAGE_ID (one of ours on it), TICKET."""
+        REPLY_TO (their reply address on the ticket), MESSAGE_ID (of our format on it, but
+        not one we sent: see `sent_message_id`), TICKET."""
         who = sender or self.customer
         filled = {
             "FROM": who if isinstance(who, str) else CUSTOMER_FROM.format(email=who.email),
@@ -57,6 +58,21 @@ class Mail:
         for key, value in filled.items():
             text = text.replace(b"{{" + key.encode() + b"}}", value.encode())
         return text
+
+    async def sent_message_id(self, ticket_id: str | None = None) -> str:
+        """One of our Message-IDs on the ticket, of a message in the outbox (as if sent)."""
+        sent = message_id(self.settings, ticket_id=ObjectId(ticket_id or self.ticket_id))
+        await self.db.mail_outbox.insert_one(
+            {
+                "event_seq": 1,
+                "kind": "staff_reply",
+                "recipient_id": ObjectId(),
+                "ticket_id": ObjectId(ticket_id or self.ticket_id),
+                "message_id": sent,
+                "status": "sent",
+            }
+        )
+        return sent
 
     async def post(self, raw: bytes, secret: str = SECRET) -> httpx.Response:
         return await self.client.post(

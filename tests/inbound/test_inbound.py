@@ -94,8 +94,20 @@ class TestWhichTicket:
         assert (await mail.deliver(raw))["ticket_id"] == str(other["_id"])
 
     async def test_our_message_id_alone_finds_the_ticket(self, mail: Mail) -> None:
-        raw = mail.corpus("gmail_reply.eml", REPLY_TO="support@example.com", TICKET="0" * 24)
+        raw = mail.corpus(
+            "gmail_reply.eml",
+            REPLY_TO="support@example.com",
+            TICKET="0" * 24,
+            MESSAGE_ID=await mail.sent_message_id(),
+        )
         assert (await mail.deliver(raw))["ticket_id"] == mail.ticket_id
+
+    async def test_a_message_id_of_our_format_we_never_sent_names_nothing(self, mail: Mail) -> None:
+        await mail.sent_message_id()  # another message on the ticket was sent
+        raw = mail.corpus("gmail_reply.eml", REPLY_TO="support@example.com", TICKET="0" * 24)
+        answer = await mail.deliver(raw)  # a known customer, no ticket matched: a new one
+        assert answer["result"] == "new_ticket" and answer["ticket_id"] != mail.ticket_id
+        assert await mail.replies() == []
 
     async def test_the_subject_tag_alone_serves_the_ticket_customer(self, mail: Mail) -> None:
         raw = mail.corpus("signature_reply.eml", REPLY_TO="support@example.com", MESSAGE_ID="<x@y>")
@@ -157,7 +169,10 @@ class TestWhichTicket:
 
     async def test_a_stranger_quoting_our_message_id_is_held(self, mail: Mail) -> None:
         raw = mail.corpus(
-            "gmail_reply.eml", sender=mail.actors.other_customer, REPLY_TO="support@example.com"
+            "gmail_reply.eml",
+            sender=mail.actors.other_customer,
+            REPLY_TO="support@example.com",
+            MESSAGE_ID=await mail.sent_message_id(),
         )
         answer = await mail.deliver(raw)
         assert answer["result"] == "quarantined"
