@@ -20,7 +20,7 @@ from app.core.db import Database, Document
 from app.core.errors import AppError, Conflict, NotFound
 from app.core.ids import object_id_or_404
 from app.inbound import queries
-from app.inbound.attach import attach_files
+from app.inbound.attach import attach_files, take_back
 from app.inbound.mailroom import Mailroom
 from app.inbound.matching import find_sender, match_ticket
 from app.inbound.message import Incoming, read_message
@@ -147,16 +147,17 @@ async def _reply(
         return Outcome("quarantined", ticket["_id"], not_allowed)
     if not incoming.text and not incoming.attachments:
         return Outcome("quarantined", ticket["_id"], "empty")
+    ids = await attach_files(room, ticket=ticket, user=user, files=incoming.attachments)
+    body = incoming.text[:MAX_REPLY] or ONLY_ATTACHMENTS
     try:
-        ids = await attach_files(room, ticket=ticket, user=user, files=incoming.attachments)
-        body = incoming.text[:MAX_REPLY] or ONLY_ATTACHMENTS
         await replies.add_reply(
             db=room.db, permit=permit, data=ReplyIn(body=body, attachment_ids=ids), via="email"
         )
-    except Conflict:
+    except Exception as failed:
+        await take_back(room, user=user, attachment_ids=ids)
+        if isinstance(failed, AppError) and not isinstance(failed, Conflict):
+            return Outcome("quarantined", ticket["_id"], failed.code or "refused")
         raise  # changed concurrently: the sender's retry replies on what is there then
-    except AppError as refused:
-        return Outcome("quarantined", ticket["_id"], refused.code or "refused")
     return Outcome("reply", ticket["_id"])
 
 
