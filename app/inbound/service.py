@@ -52,10 +52,19 @@ def _mail_user(doc: UserDoc) -> User:
     return User.from_doc(doc, session=ObjectId())
 
 
-async def receive(*, room: Mailroom, raw: bytes, envelope: list[str] | None = None) -> Outcome:
+async def receive(
+    *,
+    room: Mailroom,
+    raw: bytes,
+    envelope: list[str] | None = None,
+    envelope_sender: str | None = None,
+) -> Outcome:
     """Processes one delivered message; `duplicate` when its Message-ID was seen before (a
-    claim left `processing` by a process that died is taken over: queries.claim)."""
-    incoming = await anyio.to_thread.run_sync(read_message, room.settings, raw, envelope)
+    claim left `processing` by a process that died is taken over: queries.claim). Over SMTP:
+    `envelope` the RCPT TO recipients, `envelope_sender` the MAIL FROM ("" for a bounce's)."""
+    incoming = await anyio.to_thread.run_sync(
+        read_message, room.settings, raw, envelope, envelope_sender
+    )
     now = utcnow()
     email: Document = {
         "_id": ObjectId(),

@@ -68,3 +68,13 @@ class TestSmtpReceiver:
             )
         assert refused.value.code == 552
         assert await mail.db.inbound_emails.count_documents({}) == 0
+
+    async def test_a_bounce_from_the_null_sender_is_held(self, smtp: tuple[Mail, int]) -> None:
+        """MAIL FROM:<> marks a bounce even when its headers look like a person's reply."""
+        mail, port = smtp
+        raw = mail.corpus("gmail_reply.eml")
+        async with aiosmtplib.SMTP(hostname="127.0.0.1", port=port) as client:
+            await client.sendmail("", [mail.token_address(mail.customer)], raw)  # MAIL FROM:<>
+        [held] = await mail.quarantine()
+        assert held["reason"] == "null_sender"
+        assert await mail.replies() == []
