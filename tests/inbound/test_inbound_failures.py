@@ -2,32 +2,12 @@
 retry makes the reply once. The failure is a real one: the ticket changed by another request
 between the message's checks and its reply (the reply's guard then refuses it)."""
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 from bson import ObjectId
 
-from app.inbound import service as inbound
-from app.replies import service as replies
-from tests.inbound.conftest import Mail
-
-
-def change_ticket_meanwhile(mail: Mail, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Before the next reply by mail is written, the agent puts the ticket On Hold (once)."""
-    real: Callable[..., Awaitable[Any]] = replies.add_reply
-
-    async def changed_meanwhile(**reply: Any) -> Any:
-        monkeypatch.setattr(inbound.replies, "add_reply", real)
-        response = await mail.client.put(
-            f"/api/support/tickets/{mail.ticket_id}/update-status/",
-            json={"status": "On Hold"},
-            headers=mail.actors.agent.headers,
-        )
-        assert response.status_code == 200, response.text
-        return await real(**reply)
-
-    monkeypatch.setattr(inbound.replies, "add_reply", changed_meanwhile)
+from tests.inbound.conftest import Mail, change_ticket_meanwhile
 
 
 async def attachments(mail: Mail) -> list[dict[str, Any]]:
