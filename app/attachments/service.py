@@ -137,8 +137,16 @@ async def delete(*, db: Database, admin: User, attachment_id: str) -> None:
     """Admins (e.g. a privacy request): the bytes go, and so do the references to them in the
     ticket's notes and replies."""
     role_policy.ensure_admin(admin)
-    oid = object_id_or_404(attachment_id, ATTACHMENT_NOT_FOUND)
-    file = await storage.find_file(db, oid)
+    await remove(
+        db=db, by=admin, attachment_id=object_id_or_404(attachment_id, ATTACHMENT_NOT_FOUND)
+    )
+
+
+async def remove(*, db: Database, by: User, attachment_id: ObjectId) -> None:
+    """An attachment gone, recorded as `by`'s: an admin's delete, or a reply by mail taking
+    back the files it uploaded when the reply then failed (app/inbound). The caller checked
+    that `by` may."""
+    file = await storage.find_file(db, attachment_id)
     if file is None:
         raise NotFound(ATTACHMENT_NOT_FOUND)
     attachment = queries.attachment_summary(file)
@@ -147,17 +155,17 @@ async def delete(*, db: Database, admin: User, attachment_id: str) -> None:
         raise NotFound(ATTACHMENT_NOT_FOUND)
     deleted = TicketEvent(
         EventType.ATTACHMENT_DELETED,
-        actor_of(admin),
+        actor_of(by),
         attachment["visibility"],
         _event_data(attachment),
     )
 
     async def work(session: Session) -> None:
-        await storage.unlink(db, session, oid)
+        await storage.unlink(db, session, attachment_id)
         await activity.forget_attachment(
-            db=db, session=session, ticket=ticket, attachment_id=oid, deleted=deleted
+            db=db, session=session, ticket=ticket, attachment_id=attachment_id, deleted=deleted
         )
-        await reply_queries.forget_attachment(db, session, ticket["_id"], oid)
+        await reply_queries.forget_attachment(db, session, ticket["_id"], attachment_id)
 
     await events.in_transaction(db, work)
-    await storage.delete_chunks(db, oid)
+    await storage.delete_chunks(db, attachment_id)

@@ -3,6 +3,7 @@ from the bytes, size, the ticket's limit) and cleaning (images re-encoded, metad
 
 from io import BytesIO
 
+from bson import ObjectId
 from fastapi import UploadFile
 
 from app.attachments import service as attachments
@@ -37,3 +38,10 @@ async def attach_files(
             continue
         accepted.append(str(stored["_id"]))
     return accepted
+
+
+async def take_back(room: Mailroom, *, user: User, attachment_ids: list[str]) -> None:
+    """The files uploaded for a reply that then failed: removed (each with its deleted event),
+    so the ticket does not keep them without the reply, nor twice after the sender's retry."""
+    for attachment_id in attachment_ids:
+        await attachments.remove(db=room.db, by=user, attachment_id=ObjectId(attachment_id))

@@ -60,9 +60,12 @@ def ours(settings: Settings, address: str) -> bool:
     return f"{local.partition('+')[0]}@{domain}" in {parseaddr(o)[1] for o in own if o}
 
 
-def loop_reason(settings: Settings, message: Message, from_address: str) -> str | None:
+def loop_reason(
+    settings: Settings, message: Message, from_address: str, envelope_sender: str | None = None
+) -> str | None:
     """Why a machine (an auto-responder, a list, a bounce, ourselves) wrote this, or None:
-    such mail is never answered, so two systems can never write to each other forever."""
+    such mail is never answered, so two systems can never write to each other forever.
+    `envelope_sender`: the SMTP MAIL FROM, empty (`<>`) for a bounce (RFC 5321 4.5.5)."""
     auto = _header(message, "auto-submitted").lower()
     if auto and auto.split(";")[0].strip() != "no":
         return f"auto_submitted:{auto.split(';')[0].strip()}"
@@ -72,6 +75,8 @@ def loop_reason(settings: Settings, message: Message, from_address: str) -> str 
         return "autoreply"
     if message.get_content_type() == "multipart/report":
         return "delivery_report"
+    if envelope_sender == "":
+        return "null_sender"
     if not from_address:
         return "no_sender"
     if ours(settings, from_address):
@@ -96,9 +101,14 @@ def _references(message: Message) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def read_message(settings: Settings, raw: bytes, envelope: list[str] | None = None) -> Incoming:
+def read_message(
+    settings: Settings,
+    raw: bytes,
+    envelope: list[str] | None = None,
+    envelope_sender: str | None = None,
+) -> Incoming:
     """`envelope`: the recipients the SMTP receiver was given (RCPT TO), also searched for a
-    reply token."""
+    reply token; `envelope_sender`: its MAIL FROM ("" for `<>`; None: not over SMTP)."""
     message = message_from_bytes(raw, policy=policy.default)
     assert isinstance(message, EmailMessage)
     name, from_address = parseaddr(_header(message, "from"))
@@ -117,7 +127,7 @@ def read_message(settings: Settings, raw: bytes, envelope: list[str] | None = No
         ),
         references=_references(message),
         subject_ticket=tag.group(1).lower() if tag else None,
-        loop_reason=loop_reason(settings, message, from_address),
+        loop_reason=loop_reason(settings, message, from_address, envelope_sender),
         text=reply_text(message),
         attachments=_attachments(message),
     )

@@ -1,7 +1,7 @@
 """Every access to the mail that came in (`inbound_emails`: one document per message, its raw
 bytes included, a unique index on its Message-ID) and to the per-sender flood counts."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bson import Binary, ObjectId
@@ -13,11 +13,16 @@ from app.core.config import Settings
 from app.core.db import Database, Document
 from app.core.ratelimit import SERVER_NOW, spend
 from app.mail.addresses import ticket_of_message_id
+from app.mail.queries import outbox
 from app.tickets import queries as ticket_queries
 from app.tickets.documents import TicketDoc
 
 FLOOD_WINDOW_MS = 10 * 60 * 1000
+# A message still `processing` this long after its claim was left by a process that died:
+# its sender's redelivery takes it over (processing takes seconds; a few minutes of margin).
+CLAIM_SECONDS = 5 * 60
 QUARANTINE_SHOWN = 200
+MAX_REFERENCES = 50  # of ours in one message, newest first: a thread's (mail sends at most 10)
 LISTED = {"raw": 0}  # lists never carry the bytes
 
 INDEXES = {
@@ -35,29 +40,56 @@ def inbound_emails(db: Database) -> AsyncCollection[Document]:
     return db.inbound_emails
 
 
-async def claim(db: Database, email: Document) -> bool:
-    """Stores a message being processed; False when its Message-ID is already there."""
+async def claim(db: Database, email: Document, now: datetime) -> Document | None:
+    """Stores a message being processed (`claim`: a fencing token, `claimed_at`: `now`) and
+    returns it; a message already there is returned only if its claim is stale (older than
+    CLAIM_SECONDS, still `processing`), taken over by this delivery. None: processed, or
+    being processed. Of simultaneous redeliveries of a stale claim, one takes it over (the
+    first update makes it fresh for the others)."""
     try:
         await inbound_emails(db).insert_one(email)
     except DuplicateKeyError:
-        return False
-    return True
+        stale = now - timedelta(seconds=CLAIM_SECONDS)
+        return await inbound_emails(db).find_one_and_update(
+            # a claim stored before claims had a time is stale too
+            {
+                "message_id": email["message_id"],
+                "status": "processing",
+                "claimed_at": {"$not": {"$gte": stale}},
+            },
+            {"$set": {key: value for key, value in email.items() if key != "_id"}},
+            return_document=ReturnDocument.AFTER,
+        )
+    return email
 
 
-async def forget_claim(db: Database, email_id: ObjectId) -> None:
-    """A message whose processing failed: its sender's retry is processed anew."""
-    await inbound_emails(db).delete_one({"_id": email_id, "status": "processing"})
+async def forget_claim(db: Database, email: Document) -> None:
+    """A message whose processing failed: its sender's retry is processed anew (unless the
+    claim was taken over meanwhile)."""
+    await inbound_emails(db).delete_one(
+        {"_id": email["_id"], "claim": email["claim"], "status": "processing"}
+    )
 
 
-async def record_outcome(db: Database, email_id: ObjectId, outcome: Document) -> None:
-    await inbound_emails(db).update_one({"_id": email_id}, {"$set": outcome})
+async def record_outcome(db: Database, email: Document, outcome: Document) -> None:
+    """Only while `email`'s claim holds: a process whose claim was taken over records nothing."""
+    await inbound_emails(db).update_one(
+        {"_id": email["_id"], "claim": email["claim"]}, {"$set": outcome}
+    )
 
 
 async def take_quarantined(db: Database, email_id: ObjectId, now: datetime) -> Document | None:
     """The quarantined message, now being processed again (one release at a time)."""
     return await inbound_emails(db).find_one_and_update(
         {"_id": email_id, "status": "quarantined"},
-        {"$set": {"status": "processing", "released_at": now}},
+        {
+            "$set": {
+                "status": "processing",
+                "released_at": now,
+                "claimed_at": now,
+                "claim": ObjectId(),
+            }
+        },
         return_document=ReturnDocument.AFTER,
     )
 
@@ -90,12 +122,17 @@ async def count_from_sender(
 async def ticket_of_references(
     db: Database, settings: Settings, message_ids: list[str]
 ) -> TicketDoc | None:
-    """The ticket the newest of our Message-IDs among `message_ids` names."""
-    for value in message_ids:
-        ticket_id = ticket_of_message_id(settings, value)
-        if ticket_id is not None and (found := await ticket_queries.find_ticket(db, ticket_id)):
-            return found
-    return None
+    """The ticket of the newest of `message_ids` that is a message we sent (in the outbox,
+    one query on its `message_id` index): an ID of our format we never sent names nothing."""
+    ours = [value for value in message_ids if ticket_of_message_id(settings, value) is not None]
+    if not ours:
+        return None
+    found = outbox(db).find(
+        {"message_id": {"$in": ours[:MAX_REFERENCES]}}, {"message_id": 1, "ticket_id": 1}
+    )
+    sent = {message["message_id"]: message["ticket_id"] async for message in found}
+    ticket_id = next((sent[value] for value in ours if sent.get(value)), None)
+    return await ticket_queries.find_ticket(db, ticket_id) if ticket_id else None
 
 
 def as_binary(raw: bytes) -> Binary:

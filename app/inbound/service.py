@@ -20,7 +20,7 @@ from app.core.db import Database, Document
 from app.core.errors import AppError, Conflict, NotFound
 from app.core.ids import object_id_or_404
 from app.inbound import queries
-from app.inbound.attach import attach_files
+from app.inbound.attach import attach_files, take_back
 from app.inbound.mailroom import Mailroom
 from app.inbound.matching import find_sender, match_ticket
 from app.inbound.message import Incoming, read_message
@@ -53,9 +53,20 @@ def _mail_user(doc: UserDoc) -> User:
     return User.from_doc(doc, session=ObjectId())
 
 
-async def receive(*, room: Mailroom, raw: bytes, envelope: list[str] | None = None) -> Outcome:
-    """Processes one delivered message; `duplicate` when its Message-ID was seen before."""
-    incoming = await anyio.to_thread.run_sync(read_message, room.settings, raw, envelope)
+async def receive(
+    *,
+    room: Mailroom,
+    raw: bytes,
+    envelope: list[str] | None = None,
+    envelope_sender: str | None = None,
+) -> Outcome:
+    """Processes one delivered message; `duplicate` when its Message-ID was seen before (a
+    claim left `processing` by a process that died is taken over: queries.claim). Over SMTP:
+    `envelope` the RCPT TO recipients, `envelope_sender` the MAIL FROM ("" for a bounce's)."""
+    incoming = await anyio.to_thread.run_sync(
+        read_message, room.settings, raw, envelope, envelope_sender
+    )
+    now = utcnow()
     email: Document = {
         "_id": ObjectId(),
         "message_id": incoming.key,
@@ -64,18 +75,21 @@ async def receive(*, room: Mailroom, raw: bytes, envelope: list[str] | None = No
         "envelope": envelope or [],
         "raw": queries.as_binary(raw),
         "size": len(raw),
-        "received_at": utcnow(),
+        "received_at": now,
         "status": "processing",
+        "claimed_at": now,
+        "claim": ObjectId(),
     }
-    if not await queries.claim(room.db, email):
+    claimed = await queries.claim(room.db, email, now)
+    if claimed is None:
         return Outcome("duplicate")
-    return await _settle(room, email["_id"], incoming, vouched=False)
+    return await _settle(room, claimed, incoming, vouched=False)
 
 
 async def release(*, room: Mailroom, email_id: str) -> Outcome:
-    """An admin's release: processed as if it had passed the loop and flood checks, and a
-    forwarded token is accepted; the sender must still be one who may write into the ticket
-    (or, with no ticket, a customer; an unknown sender becomes one)."""
+    """An admin's release: processed as if it had passed the loop and flood checks; the
+    sender must still be one who may write into the ticket (or, with no ticket, a customer;
+    an unknown sender becomes one)."""
     oid = object_id_or_404(email_id, EMAIL_NOT_FOUND)
     email = await queries.take_quarantined(room.db, oid, utcnow())
     if email is None:
@@ -85,19 +99,17 @@ async def release(*, room: Mailroom, email_id: str) -> Outcome:
     incoming = await anyio.to_thread.run_sync(
         read_message, room.settings, bytes(email["raw"]), email["envelope"]
     )
-    return await _settle(room, oid, incoming, vouched=True)
+    return await _settle(room, email, incoming, vouched=True)
 
 
-async def _settle(
-    room: Mailroom, email_id: ObjectId, incoming: Incoming, *, vouched: bool
-) -> Outcome:
+async def _settle(room: Mailroom, email: Document, incoming: Incoming, *, vouched: bool) -> Outcome:
     try:
         outcome = await _process(room, incoming, vouched=vouched)
     except BaseException:
         if vouched:  # a failed release leaves the message in quarantine
-            await queries.record_outcome(room.db, email_id, {"status": "quarantined"})
+            await queries.record_outcome(room.db, email, {"status": "quarantined"})
         else:  # the sending server's retry is processed afresh
-            await queries.forget_claim(room.db, email_id)
+            await queries.forget_claim(room.db, email)
         raise
     if outcome.result in ("reply", "new_ticket") and outcome.ticket_id is not None:
         # our next mail to the sender on the ticket answers this one (threading)
@@ -106,7 +118,7 @@ async def _settle(
         )
     await queries.record_outcome(
         room.db,
-        email_id,
+        email,
         {"status": outcome.result, "reason": outcome.reason, "ticket_id": outcome.ticket_id},
     )
     return outcome
@@ -122,13 +134,13 @@ async def _process(room: Mailroom, incoming: Incoming, *, vouched: bool) -> Outc
     user = await find_sender(room.db, incoming)
     if user is not None and not user["is_active"]:
         return Outcome("quarantined", reason="sender_inactive")
-    match = await match_ticket(room.db, room.settings, incoming, user, vouched=vouched)
-    if match.refused:
-        return Outcome("quarantined", _id(match.ticket), match.refused)
+    match = await match_ticket(room.db, room.settings, incoming, user)
     if match.ticket is not None:
         if user is None:
-            return Outcome("quarantined", _id(match.ticket), "sender_not_allowed")
-        return await _reply(room, incoming, _mail_user(user), match.ticket)
+            return Outcome("quarantined", match.ticket["_id"], match.not_allowed)
+        return await _reply(
+            room, incoming, _mail_user(user), match.ticket, not_allowed=match.not_allowed
+        )
     if user is None:
         if room.settings.inbound_unknown_senders == "quarantine" and not vouched:
             return Outcome("quarantined", reason="unknown_sender")
@@ -138,29 +150,29 @@ async def _process(room: Mailroom, incoming: Incoming, *, vouched: bool) -> Outc
     return await _new_ticket(room, incoming, _mail_user(user))
 
 
-def _id(ticket: TicketDoc | None) -> ObjectId | None:
-    return ticket["_id"] if ticket is not None else None
-
-
-async def _reply(room: Mailroom, incoming: Incoming, user: User, ticket: TicketDoc) -> Outcome:
-    """A public reply through the replies service, as the API's: the same rules (a customer's
-    reply reopens a Resolved ticket; nothing is written into a Closed one)."""
+async def _reply(
+    room: Mailroom, incoming: Incoming, user: User, ticket: TicketDoc, *, not_allowed: str
+) -> Outcome:
+    """A public reply through the replies service, as the API's: the same rules (whoever may
+    reply: the customer, the assigned agent, an admin; a customer's reply reopens a Resolved
+    ticket; nothing is written into a Closed one)."""
     try:
         permit = policy.permit(user, ticket, Action.REPLY)
     except AppError:
-        return Outcome("quarantined", ticket["_id"], "sender_not_allowed")
+        return Outcome("quarantined", ticket["_id"], not_allowed)
     if not incoming.text and not incoming.attachments:
         return Outcome("quarantined", ticket["_id"], "empty")
+    ids = await attach_files(room, ticket=ticket, user=user, files=incoming.attachments)
+    body = incoming.text[:MAX_REPLY] or ONLY_ATTACHMENTS
     try:
-        ids = await attach_files(room, ticket=ticket, user=user, files=incoming.attachments)
-        body = incoming.text[:MAX_REPLY] or ONLY_ATTACHMENTS
         await replies.add_reply(
             db=room.db, permit=permit, data=ReplyIn(body=body, attachment_ids=ids), via="email"
         )
-    except Conflict:
+    except Exception as failed:
+        await take_back(room, user=user, attachment_ids=ids)
+        if isinstance(failed, AppError) and not isinstance(failed, Conflict):
+            return Outcome("quarantined", ticket["_id"], failed.code or "refused")
         raise  # changed concurrently: the sender's retry replies on what is there then
-    except AppError as refused:
-        return Outcome("quarantined", ticket["_id"], refused.code or "refused")
     return Outcome("reply", ticket["_id"])
 
 

@@ -5,6 +5,8 @@ Only our addresses are taken (MAIL_FROM, the reply address and their plus-varian
 other recipient is refused at RCPT with 550, so this is never an open relay. A message over
 the size limit is refused with 552 (aiosmtpd); a failure while processing answers 451, so the
 sending server tries again later (the message's claim is released: see service.receive).
+Mail from the null sender (`MAIL FROM:<>`: bounces and other delivery reports) is machine-written
+and quarantined as such (`null_sender`).
 """
 
 import asyncio
@@ -19,6 +21,7 @@ from app.inbound.mailroom import Mailroom
 from app.inbound.message import ours
 
 log = logging.getLogger("app.inbound.smtp")
+NULL_SENDER = "<>"
 
 
 class MailHandler:
@@ -36,8 +39,12 @@ class MailHandler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
         recipients = [address.lower() for address in envelope.rcpt_tos]
+        # aiosmtpd keeps `MAIL FROM:<>` (a bounce's null sender) as "<>"
+        sender = "" if envelope.mail_from == NULL_SENDER else (envelope.mail_from or "")
         try:
-            outcome = await service.receive(room=self.room, raw=raw, envelope=recipients)
+            outcome = await service.receive(
+                room=self.room, raw=raw, envelope=recipients, envelope_sender=sender
+            )
         except Exception:
             log.exception("inbound message not processed")
             return "451 4.3.0 Temporary failure, please try again later"

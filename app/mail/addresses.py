@@ -84,9 +84,9 @@ def message_id(settings: Settings, *, ticket_id: ObjectId | None) -> str:
 
 
 def ticket_of_message_id(settings: Settings, value: str) -> ObjectId | None:
-    """The ticket named by one of our Message-IDs; None for anyone else's. A Message-ID is not
-    a secret: what it names is only a hint, checked against the messages we sent and the
-    sender's right to write into the ticket."""
+    """The ticket named by one of our Message-IDs; None for anyone else's. By its format only:
+    a Message-ID is not a secret, so inbound mail matches one only if it is in the outbox (a
+    message we sent), and its sender must still be allowed to write into the ticket."""
     inner = value.strip().removeprefix("<").removesuffix(">")
     left, _, domain = inner.rpartition("@")
     tag, _, _ = left.partition(".")

@@ -1,6 +1,7 @@
 """Inbound mail: an app with the inbound secret and our addresses, a customer's ticket with an
 assigned agent, and the corpus of messages in the shapes real mail clients send."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,9 @@ from fastapi import FastAPI
 
 from app.core.config import Settings
 from app.core.db import Database
+from app.inbound import service as inbound
 from app.mail.addresses import message_id, reply_address
+from app.replies import service as replies
 from tests.conftest import AppFactory
 from tests.factories import Actor, Actors, make_actors, store_ticket
 
@@ -44,7 +47,8 @@ class Mail:
 
     def corpus(self, name: str, *, sender: Actor | str | None = None, **values: str) -> bytes:
         """A corpus message, its placeholders filled: FROM (the customer unless said),
-        REPLY_TO (their reply address on the ticket), MESSAGE_ID (one of ours on it), TICKET."""
+        REPLY_TO (their reply address on the ticket), MESSAGE_ID (of our format on it, but
+        not one we sent: see `sent_message_id`), TICKET."""
         who = sender or self.customer
         filled = {
             "FROM": who if isinstance(who, str) else CUSTOMER_FROM.format(email=who.email),
@@ -57,6 +61,21 @@ class Mail:
         for key, value in filled.items():
             text = text.replace(b"{{" + key.encode() + b"}}", value.encode())
         return text
+
+    async def sent_message_id(self, ticket_id: str | None = None) -> str:
+        """One of our Message-IDs on the ticket, of a message in the outbox (as if sent)."""
+        sent = message_id(self.settings, ticket_id=ObjectId(ticket_id or self.ticket_id))
+        await self.db.mail_outbox.insert_one(
+            {
+                "event_seq": 1,
+                "kind": "staff_reply",
+                "recipient_id": ObjectId(),
+                "ticket_id": ObjectId(ticket_id or self.ticket_id),
+                "message_id": sent,
+                "status": "sent",
+            }
+        )
+        return sent
 
     async def post(self, raw: bytes, secret: str = SECRET) -> httpx.Response:
         return await self.client.post(
@@ -110,3 +129,20 @@ async def start_mail(app_with: AppFactory, *, status: str = "In Progress", **set
 @pytest.fixture
 async def mail(app_with: AppFactory) -> Mail:
     return await start_mail(app_with)
+
+
+def change_ticket_meanwhile(mail: Mail, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before the next reply by mail is written, the agent puts the ticket On Hold (once)."""
+    real: Callable[..., Awaitable[Any]] = replies.add_reply
+
+    async def changed_meanwhile(**reply: Any) -> Any:
+        monkeypatch.setattr(inbound.replies, "add_reply", real)
+        response = await mail.client.put(
+            f"/api/support/tickets/{mail.ticket_id}/update-status/",
+            json={"status": "On Hold"},
+            headers=mail.actors.agent.headers,
+        )
+        assert response.status_code == 200, response.text
+        return await real(**reply)
+
+    monkeypatch.setattr(inbound.replies, "add_reply", changed_meanwhile)

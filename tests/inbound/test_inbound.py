@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from tests.factories import store_ticket
+from tests.factories import Actor, store_ticket
 from tests.inbound.conftest import Mail
 
 # (corpus file, the reply text expected exactly)
@@ -94,8 +94,20 @@ class TestWhichTicket:
         assert (await mail.deliver(raw))["ticket_id"] == str(other["_id"])
 
     async def test_our_message_id_alone_finds_the_ticket(self, mail: Mail) -> None:
-        raw = mail.corpus("gmail_reply.eml", REPLY_TO="support@example.com", TICKET="0" * 24)
+        raw = mail.corpus(
+            "gmail_reply.eml",
+            REPLY_TO="support@example.com",
+            TICKET="0" * 24,
+            MESSAGE_ID=await mail.sent_message_id(),
+        )
         assert (await mail.deliver(raw))["ticket_id"] == mail.ticket_id
+
+    async def test_a_message_id_of_our_format_we_never_sent_names_nothing(self, mail: Mail) -> None:
+        await mail.sent_message_id()  # another message on the ticket was sent
+        raw = mail.corpus("gmail_reply.eml", REPLY_TO="support@example.com", TICKET="0" * 24)
+        answer = await mail.deliver(raw)  # a known customer, no ticket matched: a new one
+        assert answer["result"] == "new_ticket" and answer["ticket_id"] != mail.ticket_id
+        assert await mail.replies() == []
 
     async def test_the_subject_tag_alone_serves_the_ticket_customer(self, mail: Mail) -> None:
         raw = mail.corpus("signature_reply.eml", REPLY_TO="support@example.com", MESSAGE_ID="<x@y>")
@@ -122,11 +134,28 @@ class TestWhichTicket:
         [held] = await mail.quarantine()
         assert (held["from"], held["reason"]) == ("sis@example.net", "forwarded")
 
-    async def test_a_colleague_answering_the_customers_token_is_held(self, mail: Mail) -> None:
-        """Even staff allowed on the ticket: the token was the customer's."""
-        answer = await mail.deliver(mail.corpus("gmail_reply.eml", sender=mail.actors.agent))
+    @pytest.mark.parametrize(("who", "role"), [("agent", "support_agent"), ("admin", "admin")])
+    async def test_staff_allowed_on_the_ticket_answer_the_customers_token(
+        self, mail: Mail, who: str, role: str
+    ) -> None:
+        """A token names the ticket: whoever may write into it may answer with it."""
+        raw = mail.corpus("gmail_reply.eml", sender=getattr(mail.actors, who))
+        answer = await mail.deliver(raw)
+        assert (answer["result"], answer["ticket_id"]) == ("reply", mail.ticket_id)
+        [reply] = await mail.replies()
+        assert reply["author"]["role"] == role
+
+    async def test_an_agent_not_on_the_ticket_answering_a_token_is_held(self, mail: Mail) -> None:
+        answer = await mail.deliver(mail.corpus("gmail_reply.eml", sender=mail.actors.other_agent))
         assert answer["result"] == "quarantined"
         assert (await mail.quarantine())[0]["reason"] == "forwarded"
+        assert await mail.replies() == []
+
+    async def test_another_customer_answering_a_token_is_held(self, mail: Mail) -> None:
+        raw = mail.corpus("forward.eml", sender=mail.actors.other_customer)
+        assert (await mail.deliver(raw))["result"] == "quarantined"
+        assert (await mail.quarantine())[0]["reason"] == "forwarded"
+        assert await mail.replies() == []
 
     async def test_the_assigned_agent_replies_with_their_own_token(self, mail: Mail) -> None:
         raw = mail.corpus(
@@ -140,7 +169,10 @@ class TestWhichTicket:
 
     async def test_a_stranger_quoting_our_message_id_is_held(self, mail: Mail) -> None:
         raw = mail.corpus(
-            "gmail_reply.eml", sender=mail.actors.other_customer, REPLY_TO="support@example.com"
+            "gmail_reply.eml",
+            sender=mail.actors.other_customer,
+            REPLY_TO="support@example.com",
+            MESSAGE_ID=await mail.sent_message_id(),
         )
         answer = await mail.deliver(raw)
         assert answer["result"] == "quarantined"
@@ -186,3 +218,44 @@ async def test_create_customer_makes_an_account_and_a_ticket(app_with: Any) -> N
     assert user is not None and (user["role"], user["name"]) == ("user", "Someone New")
     ticket = await mail.ticket(answer["ticket_id"])
     assert ticket["customer_id"] == str(user["_id"])
+
+
+class TestMergedTickets:
+    """A reply to a ticket merged into another lands in the surviving ticket, whose own rules
+    say who may write into it."""
+
+    async def merge(self, mail: Mail, source_id: str, *, agent: Actor) -> str:
+        target = await store_ticket(mail.db, mail.customer, agent=agent)
+        response = await mail.client.post(
+            f"/api/support/tickets/{target['_id']}/merge/",
+            json={"source_ticket_ids": [source_id]},
+            headers=mail.actors.admin.headers,
+        )
+        assert response.status_code == 200, response.text
+        return str(target["_id"])
+
+    async def test_the_reply_lands_in_the_surviving_ticket(self, mail: Mail) -> None:
+        target_id = await self.merge(mail, mail.ticket_id, agent=mail.actors.agent)
+        answer = await mail.deliver(mail.corpus("gmail_reply.eml"))
+        assert (answer["result"], answer["ticket_id"]) == ("reply", target_id)
+        [reply] = await mail.replies(target_id)
+        assert reply["via"] == "email" and reply["author"]["id"] == mail.customer.id
+
+    async def test_merges_are_followed_to_the_last_one(self, mail: Mail) -> None:
+        middle_id = await self.merge(mail, mail.ticket_id, agent=mail.actors.agent)
+        last_id = await self.merge(mail, middle_id, agent=mail.actors.agent)
+        raw = mail.corpus("signature_reply.eml", REPLY_TO="support@example.com", MESSAGE_ID="<x@y>")
+        answer = await mail.deliver(raw)  # by the subject tag of the first ticket
+        assert (answer["result"], answer["ticket_id"]) == ("reply", last_id)
+
+    async def test_the_sender_must_be_allowed_on_the_surviving_ticket(self, mail: Mail) -> None:
+        target_id = await self.merge(mail, mail.ticket_id, agent=mail.actors.other_agent)
+        raw = mail.corpus(
+            "outlook_reply.eml",
+            sender=mail.actors.agent,
+            REPLY_TO=mail.token_address(mail.actors.agent),
+        )
+        answer = await mail.deliver(raw)
+        assert (answer["result"], answer["ticket_id"]) == ("quarantined", target_id)
+        assert (await mail.quarantine())[0]["reason"] == "sender_not_allowed"
+        assert await mail.replies(target_id) == []

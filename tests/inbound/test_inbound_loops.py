@@ -3,11 +3,14 @@ a flooding sender are held back (no reply, no ticket, so no notification), and o
 delivered many times at once makes one reply."""
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 import pytest
+from bson import ObjectId
 
-from tests.conftest import AppFactory
+from app.inbound.queries import CLAIM_SECONDS
+from tests.conftest import AppFactory, Clock
 from tests.inbound.conftest import Mail, start_mail
 
 
@@ -97,3 +100,50 @@ class TestExactlyOnce:
         assert (await mail.deliver(raw))["result"] == "new_ticket"
         assert await mail.deliver(raw) == {"message": "Email accepted", "result": "duplicate"}
         assert await mail.db.tickets.count_documents({}) == 2
+
+
+class TestAClaimLeftBehind:
+    """A process that died between claiming a message and its outcome left it `processing`:
+    the sender's redelivery takes it over once the claim is CLAIM_SECONDS old."""
+
+    MESSAGE_ID = "<CAF3x9Zq1YbQ2m@mail.gmail.com>"  # gmail_reply.eml's
+
+    async def leave_claim(self, mail: Mail, claimed_at: datetime) -> None:
+        await mail.db.inbound_emails.insert_one(
+            {
+                "message_id": self.MESSAGE_ID,
+                "from": mail.customer.email,
+                "subject": "Re: Parcel never arrived",
+                "envelope": [],
+                "raw": b"",
+                "size": 0,
+                "received_at": claimed_at,
+                "status": "processing",
+                "claimed_at": claimed_at,
+                "claim": ObjectId(),
+            }
+        )
+
+    async def test_a_fresh_claim_is_still_a_duplicate(self, clock: Clock, mail: Mail) -> None:
+        await self.leave_claim(mail, clock.now)
+        clock.advance(seconds=CLAIM_SECONDS - 1)
+        assert (await mail.deliver(mail.corpus("gmail_reply.eml")))["result"] == "duplicate"
+        assert await mail.replies() == []
+
+    async def test_a_stale_claim_is_taken_over(self, clock: Clock, mail: Mail) -> None:
+        await self.leave_claim(mail, clock.now)
+        clock.advance(seconds=CLAIM_SECONDS + 1)
+        answer = await mail.deliver(mail.corpus("gmail_reply.eml"))
+        assert (answer["result"], answer["ticket_id"]) == ("reply", mail.ticket_id)
+        assert len(await mail.replies()) == 1
+        [email] = await mail.db.inbound_emails.find({}).to_list()
+        assert (email["status"], email["claimed_at"]) == ("reply", clock.now)
+        assert (await mail.deliver(mail.corpus("gmail_reply.eml")))["result"] == "duplicate"
+
+    async def test_redeliveries_at_once_take_it_over_once(self, clock: Clock, mail: Mail) -> None:
+        await self.leave_claim(mail, clock.now)
+        clock.advance(minutes=30)
+        raw = mail.corpus("gmail_reply.eml")
+        answers: list[Any] = await asyncio.gather(*(mail.deliver(raw) for _ in range(5)))
+        assert sorted(a["result"] for a in answers) == ["duplicate"] * 4 + ["reply"]
+        assert len(await mail.replies()) == 1

@@ -9,7 +9,7 @@ import pytest
 from app.inbound.mailroom import Mailroom
 from app.inbound.smtp import start_receiver
 from tests.conftest import AppFactory
-from tests.inbound.conftest import Mail, start_mail
+from tests.inbound.conftest import Mail, change_ticket_meanwhile, start_mail
 
 
 @pytest.fixture
@@ -68,3 +68,29 @@ class TestSmtpReceiver:
             )
         assert refused.value.code == 552
         assert await mail.db.inbound_emails.count_documents({}) == 0
+
+    async def test_a_bounce_from_the_null_sender_is_held(self, smtp: tuple[Mail, int]) -> None:
+        """MAIL FROM:<> marks a bounce even when its headers look like a person's reply."""
+        mail, port = smtp
+        raw = mail.corpus("gmail_reply.eml")
+        async with aiosmtplib.SMTP(hostname="127.0.0.1", port=port) as client:
+            await client.sendmail("", [mail.token_address(mail.customer)], raw)  # MAIL FROM:<>
+        [held] = await mail.quarantine()
+        assert held["reason"] == "null_sender"
+        assert await mail.replies() == []
+
+    async def test_a_failure_while_processing_answers_451_and_the_retry_lands(
+        self, smtp: tuple[Mail, int], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        mail, port = smtp
+        change_ticket_meanwhile(mail, monkeypatch)  # the reply's write then fails (409)
+        raw = mail.corpus("apple_reply.eml")
+        recipients = [mail.token_address(mail.customer)]
+        with pytest.raises(aiosmtplib.SMTPResponseException) as refused:
+            await send(port, raw, mail.customer.email, recipients)
+        assert refused.value.code == 451  # temporary: the sending server tries again later
+        assert await mail.replies() == []
+        assert await mail.db.inbound_emails.count_documents({}) == 0
+        await send(port, raw, mail.customer.email, recipients)
+        [reply] = await mail.replies()
+        assert reply["body"].startswith("Found it")

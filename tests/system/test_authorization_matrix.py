@@ -99,17 +99,20 @@ class World:
 
     async def email(self, sender: str = "stranger@example.net") -> str:
         """A message kept on one of the owner's tickets (assigned to the agent), quarantined:
-        a stranger quoting our Message-ID."""
+        a stranger quoting the Message-ID of a message we sent."""
         from app.inbound import queries as inbound_queries
         from app.inbound.mailroom import Mailroom
         from app.inbound.service import receive
         from app.mail.addresses import message_id
 
         ticket_id = ObjectId(await self.ticket())
+        sent = message_id(self.settings, ticket_id=ticket_id)
+        await self.db.mail_outbox.insert_one(
+            {"message_id": sent, "ticket_id": ticket_id, "recipient_id": ObjectId()}
+        )
         raw = (
             f"From: {sender}\nTo: support@localhost\nSubject: hello\n"
-            f"Message-ID: <{uuid.uuid4().hex}@example.net>\n"
-            f"In-Reply-To: {message_id(self.settings, ticket_id=ticket_id)}\n\n{SECRET}\n"
+            f"Message-ID: <{uuid.uuid4().hex}@example.net>\nIn-Reply-To: {sent}\n\n{SECRET}\n"
         ).encode()
         room = Mailroom(self.db, self.settings, self.app.state.image_slots, self.app.state.hasher)
         await receive(room=room, raw=raw)
