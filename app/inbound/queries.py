@@ -5,15 +5,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bson import Binary, ObjectId
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from app.core.config import Settings
 from app.core.db import Database, Document
 from app.core.ratelimit import SERVER_NOW, spend
+from app.mail import queries as mail_queries
 from app.mail.addresses import ticket_of_message_id
-from app.mail.queries import outbox
 from app.tickets import queries as ticket_queries
 from app.tickets.documents import TicketDoc
 
@@ -44,22 +44,22 @@ async def claim(db: Database, email: Document, now: datetime) -> Document | None
     """Stores a message being processed (`claim`: a fencing token, `claimed_at`: `now`) and
     returns it; a message already there is returned only if its claim is stale (older than
     CLAIM_SECONDS, still `processing`), taken over by this delivery. None: processed, or
-    being processed. Of simultaneous redeliveries of a stale claim, one takes it over (the
-    first update makes it fresh for the others)."""
+    being processed. Of simultaneous redeliveries of a stale claim, one takes it over: each
+    update is guarded by the claim it read, which the first one replaces."""
     try:
         await inbound_emails(db).insert_one(email)
     except DuplicateKeyError:
+        held = await inbound_emails(db).find_one({"message_id": email["message_id"]})
         stale = now - timedelta(seconds=CLAIM_SECONDS)
-        return await inbound_emails(db).find_one_and_update(
-            # a claim stored before claims had a time is stale too
-            {
-                "message_id": email["message_id"],
-                "status": "processing",
-                "claimed_at": {"$not": {"$gte": stale}},
-            },
-            {"$set": {key: value for key, value in email.items() if key != "_id"}},
-            return_document=ReturnDocument.AFTER,
+        # a claim stored before claims had a time is stale too
+        if held is None or held["status"] != "processing" or held.get("claimed_at", stale) > stale:
+            return None
+        fields = {key: value for key, value in email.items() if key != "_id"}
+        taken = await inbound_emails(db).update_one(
+            {"_id": held["_id"], "claim": held.get("claim"), "status": "processing"},
+            {"$set": fields},
         )
+        return {**held, **fields} if taken.modified_count else None
     return email
 
 
@@ -80,18 +80,14 @@ async def record_outcome(db: Database, email: Document, outcome: Document) -> No
 
 async def take_quarantined(db: Database, email_id: ObjectId, now: datetime) -> Document | None:
     """The quarantined message, now being processed again (one release at a time)."""
-    return await inbound_emails(db).find_one_and_update(
+    claim = ObjectId()
+    taken = await inbound_emails(db).update_one(
         {"_id": email_id, "status": "quarantined"},
-        {
-            "$set": {
-                "status": "processing",
-                "released_at": now,
-                "claimed_at": now,
-                "claim": ObjectId(),
-            }
-        },
-        return_document=ReturnDocument.AFTER,
+        {"$set": {"status": "processing", "released_at": now, "claimed_at": now, "claim": claim}},
     )
+    if not taken.modified_count:
+        return None
+    return await inbound_emails(db).find_one({"_id": email_id, "claim": claim})
 
 
 async def find_email(db: Database, email_id: ObjectId, *, raw: bool = False) -> Document | None:
@@ -127,11 +123,8 @@ async def ticket_of_references(
     ours = [value for value in message_ids if ticket_of_message_id(settings, value) is not None]
     if not ours:
         return None
-    found = outbox(db).find(
-        {"message_id": {"$in": ours[:MAX_REFERENCES]}}, {"message_id": 1, "ticket_id": 1}
-    )
-    sent = {message["message_id"]: message["ticket_id"] async for message in found}
-    ticket_id = next((sent[value] for value in ours if sent.get(value)), None)
+    sent = await mail_queries.tickets_of_sent(db, ours[:MAX_REFERENCES])
+    ticket_id = next((sent[value] for value in ours if value in sent), None)
     return await ticket_queries.find_ticket(db, ticket_id) if ticket_id else None
 
 

@@ -217,9 +217,15 @@ async def newest_messages(db: Database, *, status: OutboxStatus | None, limit: i
     return await outbox(db).find(query, {"raw": 0}).sort("_id", DESCENDING).limit(limit).to_list()
 
 
-async def sent_message(db: Database, message_id: str) -> OutboxDoc | None:
-    """The message we sent with this Message-ID (`<...>`), for matching a reply to it."""
-    return await outbox(db).find_one({"message_id": message_id}, {"raw": 0})
+async def tickets_of_sent(db: Database, message_ids: list[str]) -> dict[str, ObjectId]:
+    """The ticket of each of `message_ids` (`<...>`) that is a message we sent, for matching a
+    reply to it: one query on the `message_id` index."""
+    found = outbox(db).find({"message_id": {"$in": message_ids}}, {"message_id": 1, "ticket_id": 1})
+    tickets: dict[str, ObjectId] = {}
+    async for sent in found:
+        if (ticket_id := sent.get("ticket_id")) is not None:
+            tickets[sent["message_id"]] = ticket_id
+    return tickets
 
 
 # Preferences: {"_id": user id, "email": {kind: bool}}; a kind not stored is on.

@@ -141,8 +141,8 @@ class TestHeaders:
         assert "Auto-Submitted" not in reply and "List-Unsubscribe" not in reply
         assert "via Support" in header(reply, "From")
         # the inbound side finds the ticket of a reply by the Message-ID it answers
-        sent = await queries.sent_message(mail.app.state.db, ids[1])
-        assert sent is not None and sent["ticket_id"] == ObjectId(ticket["id"])
+        sent = await queries.tickets_of_sent(mail.app.state.db, [ids[1]])
+        assert sent == {ids[1]: ObjectId(ticket["id"])}
 
     async def test_html_is_escaped_and_fetches_nothing(self, mail: Mail) -> None:
         await create_ticket(
