@@ -117,26 +117,43 @@ def _free(settings: AssignmentSettingsDoc) -> dict[str, Any]:
     }
 
 
+async def _free_agents(
+    db: Database, settings: AssignmentSettingsDoc, session: Session | None = None
+) -> list[dict[str, Any]]:
+    """The free agents (`_free`), least loaded first: read as the range of available agents
+    below the cap on `users_by_availability_and_load` (a query on that index's fields only,
+    so it never reads the customers), the other conditions checked on each."""
+    free = _free(settings)
+    on_index = {name: free[name] for name in ("availability.available", "open_tickets")}
+    checked = ("role", "is_active", "is_approved")
+    shown = {"open_tickets": 1, "availability": 1, **dict.fromkeys(checked, 1)}
+    found = db.users.find(on_index, shown, session=session)
+    agents = [
+        agent
+        for agent in await found.to_list()
+        if all(agent.get(name) == free[name] for name in checked)
+    ]
+    return sorted(agents, key=lambda agent: (agent["open_tickets"], agent["_id"]))
+
+
 async def claim_agent(
     db: Database, session: Session, *, settings: AssignmentSettingsDoc, category: str
 ) -> ObjectId | None:
     """The agent a ticket of `category` goes to, written (`claimed_at`) in the ticket's
     transaction so that concurrent picks of one agent conflict; None when nobody qualifies.
     The caller's ticket write then counts the ticket (`shift`)."""
-    wanted = _free(settings)
-    if settings["match_categories"]:
-        wanted["$or"] = [
-            {"availability.categories": category},
-            {"availability.categories": []},
-        ]
-    claimed = await db.users.find_one_and_update(
-        wanted,
-        {"$set": {"claimed_at": utcnow()}},
-        sort=[("open_tickets", ASCENDING), ("_id", ASCENDING)],
-        projection={"_id": 1},
-        session=session,
-    )
-    return None if claimed is None else claimed["_id"]
+    for agent in await _free_agents(db, settings, session):
+        taken = agent["availability"].get("categories") or []
+        if settings["match_categories"] and taken and category not in taken:
+            continue
+        claimed = await db.users.update_one(
+            {"_id": agent["_id"], **_free(settings)},
+            {"$set": {"claimed_at": utcnow()}},
+            session=session,
+        )
+        if claimed.matched_count:
+            return ObjectId(agent["_id"])
+    return None
 
 
 async def free_room(db: Database, settings: AssignmentSettingsDoc) -> Room:
@@ -145,9 +162,8 @@ async def free_room(db: Database, settings: AssignmentSettingsDoc) -> Room:
     it (or when every free agent takes every category) all of it is under None. Empty when
     nobody is free."""
     cap, room = settings["max_open_per_agent"], Counter[str | None]()
-    found = db.users.find(_free(settings), {"open_tickets": 1, "availability.categories": 1})
-    for agent in await found.to_list():
-        taken = agent["availability"]["categories"] if settings["match_categories"] else []
+    for agent in await _free_agents(db, settings):
+        taken = agent["availability"].get("categories") if settings["match_categories"] else []
         for category in taken or [None]:
             room[category] += cap - agent["open_tickets"]
     if set(room) <= {None}:

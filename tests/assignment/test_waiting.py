@@ -103,3 +103,31 @@ async def test_waiting_tickets_are_read_by_category_through_an_index(
         assert "COLLSCAN" not in plan_stages(plan), shape
         assert "tickets_waiting_by_category" in index_names(plan), plan
         assert explained["executionStats"]["totalDocsExamined"] <= 1, explained
+
+
+async def test_free_agents_are_read_through_the_availability_index(
+    recorded: tuple[FastAPI, httpx.AsyncClient, CommandRecorder], settings: Settings
+) -> None:
+    """A pick reads the available agents below the cap, never the customers: the users
+    collection grows with every customer, and a new ticket picks an agent."""
+    application, client, recorder = recorded
+    db = application.state.db
+    actors = await make_actors(db, settings)
+    await configure(client, actors.admin, cap=3, match=False)
+    await make_available(client, actors.agent, categories=[])
+    await db.users.insert_many(
+        [{"email": f"c{n}@example.com", "role": "customer", "name": "C"} for n in range(30)]
+    )
+    recorder.commands.clear()
+    lost = await create_ticket(client, actors.customer, category="Lost")
+    assert await agent_of(db, lost["id"]) == actors.agent.id
+    finds = [c for name, c in recorder.commands if name == "find" and c["find"] == "users"]
+    picks = [c for c in finds if "availability.available" in c.get("filter", {})]
+    assert picks, finds
+    for command in picks:
+        shape = {k: v for k, v in command.items() if k in {"find", "filter", "projection"}}
+        explained = await db.command({"explain": shape, "verbosity": "executionStats"})
+        plan = explained["queryPlanner"]["winningPlan"]
+        assert "COLLSCAN" not in plan_stages(plan), shape
+        assert "users_by_availability_and_load" in index_names(plan), plan
+        assert explained["executionStats"]["totalDocsExamined"] <= 1, explained
