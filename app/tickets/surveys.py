@@ -139,10 +139,12 @@ async def answer_survey(
     async def work(session: Session) -> None:
         key = {"ticket_id": survey["ticket_id"], "cycle": survey["cycle"]}
         changes = {"rating": rating, "comment": comment or None}
-        stored = await queries.feedback(db).find_one_and_update(
-            key, {"$set": changes}, session=session, projection={"_id": 1}
-        )
-        if stored is None:  # the first rating of this resolution, with its snapshot
+        stored = await queries.feedback(db).find_one(key, {"_id": 1}, session=session)
+        if stored is not None:  # a rating changed
+            await queries.feedback(db).update_one(
+                {"_id": stored["_id"]}, {"$set": changes}, session=session
+            )
+        else:  # the first rating of this resolution, with its snapshot
             stored = FeedbackDoc(
                 _id=ObjectId(),
                 ticket_id=survey["ticket_id"],
