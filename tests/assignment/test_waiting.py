@@ -3,7 +3,6 @@ first among those a free agent takes, however many older ones nobody free takes 
 the waiting tickets of the free agents' categories, through an index on them)."""
 
 from datetime import timedelta
-from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -22,7 +21,7 @@ from tests.factories import (
     ticket_events,
 )
 from tests.system.conftest import CommandRecorder
-from tests.system.test_query_plans import plan_stages
+from tests.system.test_query_plans import explain, plan_stages
 from tests.system.test_tag_plans import index_names
 
 
@@ -93,14 +92,9 @@ async def test_waiting_tickets_are_read_by_category_through_an_index(
     ]
     assert finds and all(c["filter"].get("category") == "Lost" for c in finds), finds
     for command in finds:
-        shape: dict[str, Any] = {
-            k: v
-            for k, v in command.items()
-            if not k.startswith("$") and k not in {"lsid", "txnNumber"}
-        }
-        explained = await db.command({"explain": shape, "verbosity": "executionStats"})
+        explained = await explain(db, command, "executionStats")
         plan = explained["queryPlanner"]["winningPlan"]
-        assert "COLLSCAN" not in plan_stages(plan), shape
+        assert "COLLSCAN" not in plan_stages(plan), command
         assert "tickets_waiting_by_category" in index_names(plan), plan
         assert explained["executionStats"]["totalDocsExamined"] <= 1, explained
 
@@ -125,9 +119,8 @@ async def test_free_agents_are_read_through_the_availability_index(
     picks = [c for c in finds if "availability.available" in c.get("filter", {})]
     assert picks, finds
     for command in picks:
-        shape = {k: v for k, v in command.items() if k in {"find", "filter", "projection"}}
-        explained = await db.command({"explain": shape, "verbosity": "executionStats"})
+        explained = await explain(db, command, "executionStats")
         plan = explained["queryPlanner"]["winningPlan"]
-        assert "COLLSCAN" not in plan_stages(plan), shape
+        assert "COLLSCAN" not in plan_stages(plan), command
         assert "users_by_availability_and_load" in index_names(plan), plan
         assert explained["executionStats"]["totalDocsExamined"] <= 1, explained
