@@ -81,12 +81,17 @@ async def insert_magic_link(db: Database, link: Document) -> None:
 
 
 async def spend_magic_link(db: Database, token_hash: str, now: datetime) -> Document | None:
-    """The link, spent now if it was not and has not expired: one conditional update, so of
-    simultaneous uses exactly one gets it."""
-    return await db.magic_links.find_one_and_update(
-        {"token_hash": token_hash, "used_at": None, "expires_at": {"$gt": now}},
-        {"$set": {"used_at": now}},
+    """The link, spent now if it was not and has not expired: found by its token's hash,
+    then spent by one conditional update by `_id`, so of simultaneous uses exactly the one
+    whose update changed it gets it (not a `findAndModify`, whose cost on the embedded server
+    grows with the collection)."""
+    link = await db.magic_links.find_one({"token_hash": token_hash})
+    if link is None or link.get("used_at") is not None or link["expires_at"] <= now:
+        return None
+    spent = await db.magic_links.update_one(
+        {"_id": link["_id"], "used_at": None}, {"$set": {"used_at": now}}
     )
+    return link if spent.modified_count else None
 
 
 async def insert_session(db: Database, login: Document) -> None:
