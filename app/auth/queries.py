@@ -6,13 +6,14 @@ from datetime import datetime
 from typing import cast
 
 from bson import ObjectId
-from pymongo import ASCENDING, IndexModel, ReturnDocument
+from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
+from pymongo.results import UpdateResult
 
 from app.auth.documents import UserDoc
-from app.core.db import Database, Document
+from app.core.db import Database, Document, update_one_or_create
 from app.core.lru import Lru
 
 INDEXES = {
@@ -141,15 +142,17 @@ async def insert_refresh_token(db: Database, token: Document) -> None:
     await db.refresh_tokens.insert_one(token)
 
 
-async def append_throttle_attempt(db: Database, key: str, update: Document) -> Document | None:
-    """The key's document after `update` (created if missing), its attempts only."""
-    return await db.throttles.find_one_and_update(
-        {"_id": key},
-        update,
-        upsert=True,
-        return_document=ReturnDocument.AFTER,
-        projection={"attempts": 1},
-    )
+async def update_throttle(
+    db: Database, key: str, update: Document | list[Document]
+) -> UpdateResult | None:
+    """`update` applied to the key's document, created bare first when missing (None if it
+    was removed meanwhile each time): its modified count is a guarded update's answer."""
+    return await update_one_or_create(db.throttles, key, update)
+
+
+async def throttle_attempts(db: Database, key: str) -> list[Document]:
+    found = await db.throttles.find_one({"_id": key}, {"attempts": 1})
+    return list(found.get("attempts", [])) if found else []
 
 
 async def delete_throttle(db: Database, key: str) -> None:
