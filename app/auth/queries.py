@@ -84,8 +84,8 @@ async def insert_magic_link(db: Database, link: Document) -> None:
 async def spend_magic_link(db: Database, token_hash: str, now: datetime) -> Document | None:
     """The link, spent now if it was not and has not expired: found by its token's hash,
     then spent by one conditional update by `_id`, so of simultaneous uses exactly the one
-    whose update changed it gets it (not a `findAndModify`, whose cost on the embedded server
-    grows with the collection)."""
+    whose update changed it gets it (not a `findAndModify`: tests/system/test_architecture.py
+    says why)."""
     link = await db.magic_links.find_one({"token_hash": token_hash})
     if link is None or link.get("used_at") is not None or link["expires_at"] <= now:
         return None

@@ -6,9 +6,9 @@ it only if fewer than `limit` attempts are within the window: the database seria
 simultaneous attempts, and the update's modified count says whether this one was let in, so
 of any number of simultaneous attempts exactly the ones the limit allows pass. A refused
 attempt is then appended too (every attempt counts), and the key read for its Retry-After.
-Not a `findAndModify`, whose cost on the embedded server grows with the collection. A
-successful login removes its own attempt, so what stays counted are failures. A TTL index
-removes a key's document a window after its last attempt.
+Not a `findAndModify` (tests/system/test_architecture.py says why). A successful login
+removes its own attempt, so what stays counted are failures. A TTL index removes a key's
+document a window after its last attempt.
 """
 
 import asyncio

@@ -86,7 +86,8 @@ async def update_or_create(
     """The document `key` after `pipeline`, created bare first when missing, in one atomic
     write: for counters whose every caller needs its own value (not an upsert, as in
     `update_one_or_create`). A `findAndModify`, so only on collections of a few documents
-    (its cost on the embedded server grows with the collection). None only if it was removed (a TTL) between the insert and the update."""
+    (tests/system/test_architecture.py). None only if it was removed (a TTL) between the
+    insert and the update."""
     found = await collection.find_one_and_update(
         {"_id": key}, pipeline, return_document=ReturnDocument.AFTER
     )
@@ -106,10 +107,10 @@ async def update_one_or_create(
     document `key`, created bare first when missing; its result says whether it changed
     anything (a guarded update's answer). Not an upsert: of simultaneous upserts of one key,
     the embedded server applies every one but answers some with nothing
-    (tests/core/test_rate_limits.py). Not a `findAndModify` either, whose cost on the
-    embedded server grows with the collection (tests/system/test_db_contract.py): read the
-    document by `_id` after, if it is wanted. One round trip once the document exists. None
-    only if it was removed (a TTL) between the insert and the update, each time."""
+    (tests/core/test_rate_limits.py). Not a `findAndModify` either
+    (tests/system/test_architecture.py): read the document by `_id` after, if it is wanted.
+    One round trip once the document exists. None only if it was removed (a TTL) between the
+    insert and the update, each time."""
     for _ in range(3):
         changed = await collection.update_one({"_id": key}, update)
         if changed.matched_count:

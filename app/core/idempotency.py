@@ -10,8 +10,8 @@ by exactly one retry (the takeover is conditional on the claim it replaces). A s
 answer is only given to a caller the endpoint itself would let in now: a bearer token is
 authenticated in full (its login not ended, its user active) before anything stored is used.
 
-Three database round trips per keyed request (claim, read the claim, then store the answer), and a retry's
-caller check; none without a key.
+Three database round trips per keyed request (claim, read the claim, then store the
+answer), and a retry's caller check; none without a key.
 Answers of 500 and above are not stored: the retry runs again.
 """
 
@@ -66,8 +66,7 @@ async def _claim(db: Database, record_id: str, claim_id: ObjectId, fingerprint: 
     """The key's record after trying to claim it for this request: its `claim` is `claim_id`
     when this request won it. One conditional write by `_id`, so of simultaneous retries, or
     takeovers of a dead request's claim on several instances, exactly one wins; then a read
-    by `_id` (not a `findAndModify`, whose cost on the embedded server grows with the
-    collection)."""
+    by `_id` (not a `findAndModify`: tests/system/test_architecture.py says why)."""
     claimed = await update_one_or_create(
         db.idempotency_keys, record_id, _claim_pipeline(claim_id, fingerprint)
     )

@@ -60,7 +60,7 @@ async def spend(
 ) -> tuple[bool, float | None]:
     """(let in, the key's TAT in ms as read just after) for one request of `key`, whose
     document is created bare first when missing: an update and a read by `_id`, not a
-    `findAndModify`, whose cost on the embedded server grows with the collection."""
+    `findAndModify` (tests/system/test_architecture.py says why)."""
     pipeline = gcra(now, limit=limit, window_ms=window_ms)
     counted = await update_one_or_create(collection, key, pipeline)
     if counted is None:  # removed by its TTL in between: counted as a free request

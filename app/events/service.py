@@ -94,7 +94,7 @@ async def issue_stream_token(*, db: Database, user: User) -> str:
 async def spend_stream_token(*, db: Database, token: str) -> tuple[ObjectId, ObjectId]:
     """The user a stream token was issued to, and their login; it works once, within its
     lifetime: of simultaneous uses, the one whose delete removed it. A read and a delete by
-    `_id`, not a `findAndModify`, whose cost on the embedded server grows with the collection."""
+    `_id`, not a `findAndModify` (tests/system/test_architecture.py says why)."""
     key = _token_key(token)
     spent = await db.stream_tokens.find_one({"_id": key})
     if spent is not None and (await db.stream_tokens.delete_one({"_id": key})).deleted_count == 0:

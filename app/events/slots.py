@@ -132,8 +132,7 @@ class StreamAdmission:
 
     async def _take(self, user_id: ObjectId) -> ObjectId:
         """One conditional update by `_id`, then a read by `_id` that says whether the slot is
-        there (not a `findAndModify`, whose cost on the embedded server grows with the
-        collection: a document per user with streams)."""
+        there (not a `findAndModify`: tests/system/test_architecture.py says why)."""
         slot_id = ObjectId()
         taken = await update_one_or_create(
             self.db.stream_slots, user_id, _take(slot_id, self.max_per_user)

@@ -65,8 +65,8 @@ async def record_suggestion(
     db: Database, *, session: str, query: str, best: float, shown: bool, now: datetime
 ) -> None:
     """Remembers the latest query of a suggestion session (one new-ticket form), and when it
-    was first shown suggestions: one update by `_id` (not a `findAndModify`, whose cost on
-    the embedded server grows with the collection). `query` is normalised (letters, digits,
+    was first shown suggestions: one update by `_id` (not a `findAndModify`:
+    tests/system/test_architecture.py says why). `query` is normalised (letters, digits,
     spaces), so never read as a field path in the pipeline."""
     latest = {
         "query": query,
