@@ -6,13 +6,14 @@ from datetime import datetime
 from typing import cast
 
 from bson import ObjectId
-from pymongo import ASCENDING, IndexModel, ReturnDocument
+from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
+from pymongo.results import UpdateResult
 
 from app.auth.documents import UserDoc
-from app.core.db import Database, Document
+from app.core.db import Database, Document, update_one_or_create
 from app.core.lru import Lru
 
 INDEXES = {
@@ -81,12 +82,17 @@ async def insert_magic_link(db: Database, link: Document) -> None:
 
 
 async def spend_magic_link(db: Database, token_hash: str, now: datetime) -> Document | None:
-    """The link, spent now if it was not and has not expired: one conditional update, so of
-    simultaneous uses exactly one gets it."""
-    return await db.magic_links.find_one_and_update(
-        {"token_hash": token_hash, "used_at": None, "expires_at": {"$gt": now}},
-        {"$set": {"used_at": now}},
+    """The link, spent now if it was not and has not expired: found by its token's hash,
+    then spent by one conditional update by `_id`, so of simultaneous uses exactly the one
+    whose update changed it gets it (not a `findAndModify`: tests/system/test_architecture.py
+    says why)."""
+    link = await db.magic_links.find_one({"token_hash": token_hash})
+    if link is None or link.get("used_at") is not None or link["expires_at"] <= now:
+        return None
+    spent = await db.magic_links.update_one(
+        {"_id": link["_id"], "used_at": None}, {"$set": {"used_at": now}}
     )
+    return link if spent.modified_count else None
 
 
 async def insert_session(db: Database, login: Document) -> None:
@@ -136,15 +142,17 @@ async def insert_refresh_token(db: Database, token: Document) -> None:
     await db.refresh_tokens.insert_one(token)
 
 
-async def append_throttle_attempt(db: Database, key: str, update: Document) -> Document | None:
-    """The key's document after `update` (created if missing), its attempts only."""
-    return await db.throttles.find_one_and_update(
-        {"_id": key},
-        update,
-        upsert=True,
-        return_document=ReturnDocument.AFTER,
-        projection={"attempts": 1},
-    )
+async def update_throttle(
+    db: Database, key: str, update: Document | list[Document]
+) -> UpdateResult | None:
+    """`update` applied to the key's document, created bare first when missing (None if it
+    was removed meanwhile each time): its modified count is a guarded update's answer."""
+    return await update_one_or_create(db.throttles, key, update)
+
+
+async def throttle_attempts(db: Database, key: str) -> list[Document]:
+    found = await db.throttles.find_one({"_id": key}, {"attempts": 1})
+    return list(found.get("attempts", [])) if found else []
 
 
 async def delete_throttle(db: Database, key: str) -> None:

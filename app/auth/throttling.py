@@ -1,11 +1,14 @@
 """Sliding-window throttles kept in MongoDB, shared by every worker and instance.
 
 One document per key holds its most recent attempts (at most limit + 1, newest last). An
-attempt is recorded before the expensive work it guards, by one atomic update that appends it
-and returns the list: the database serializes concurrent attempts, so each sees exactly the
-ones before it, and of any number of simultaneous attempts exactly the ones the limit allows
-pass. A successful login removes its own attempt, so what stays counted are failures. A TTL
-index removes a key's document a window after its last attempt.
+attempt is counted before the expensive work it guards, by one update by `_id` that appends
+it only if fewer than `limit` attempts are within the window: the database serializes
+simultaneous attempts, and the update's modified count says whether this one was let in, so
+of any number of simultaneous attempts exactly the ones the limit allows pass. A refused
+attempt is then appended too (every attempt counts), and the key read for its Retry-After.
+Not a `findAndModify` (tests/system/test_architecture.py says why). A successful login
+removes its own attempt, so what stays counted are failures. A TTL index removes a key's
+document a window after its last attempt.
 """
 
 import asyncio
@@ -16,7 +19,6 @@ from datetime import timedelta
 from ipaddress import IPv6Address, ip_address, ip_network
 
 from bson import ObjectId
-from pymongo.errors import DuplicateKeyError
 
 from app.auth import queries
 from app.core import metrics
@@ -53,38 +55,60 @@ def address_key(address: str) -> str:
     return str(parsed)
 
 
-async def _append(db: Database, throttle: Throttle, entry: Document) -> list[Document]:
-    """Appends `entry` to the key's attempts; returns them as they stand after it."""
-    update = {
+def _appended(throttle: Throttle, entry: Document) -> Document:
+    return {
         "$push": {"attempts": {"$each": [entry], "$slice": -(throttle.limit + 1)}},
         "$set": {"expires_at": entry["at"] + throttle.window},
     }
-    for _ in range(3):  # first attempts may race to create the document
-        try:
-            doc = await queries.append_throttle_attempt(db, throttle.key, update)
-        except DuplicateKeyError:
-            continue
-        if doc is not None:
-            return list(doc["attempts"])
-    raise DuplicateKeyError(f"throttle {throttle.key}")  # pragma: no cover
+
+
+def _appended_if_allowed(throttle: Throttle, entry: Document) -> list[Document]:
+    """Appends `entry` when fewer than `limit` attempts are within the window before it;
+    else changes nothing."""
+    attempts = {"$ifNull": ["$attempts", []]}
+    since = entry["at"] - throttle.window
+    recent = {"$filter": {"input": attempts, "cond": {"$gt": ["$$this.at", since]}}}
+    allowed = {"$lt": [{"$size": recent}, throttle.limit]}
+    appended = {"$concatArrays": [attempts, [{"$literal": entry}]]}
+    kept = {"$slice": [appended, -(throttle.limit + 1)]}
+    until = entry["at"] + throttle.window
+    return [
+        {
+            "$set": {
+                "attempts": {"$cond": [allowed, kept, "$attempts"]},
+                "expires_at": {"$cond": [allowed, until, "$expires_at"]},
+            }
+        }
+    ]
+
+
+async def _count(db: Database, throttle: Throttle, entry: Document) -> int | None:
+    """Counts the attempt `entry` under `throttle`: None when let in, else the seconds until
+    a retry may be."""
+    let_in = await queries.update_throttle(db, throttle.key, _appended_if_allowed(throttle, entry))
+    if let_in is None or let_in.modified_count:  # (None: the key was reset meanwhile)
+        return None
+    await queries.update_throttle(db, throttle.key, _appended(throttle, entry))
+    attempts = await queries.throttle_attempts(db, throttle.key)
+    mine = next((i for i, a in enumerate(attempts) if a["id"] == entry["id"]), len(attempts))
+    recent = [a["at"] for a in attempts[:mine] if a["at"] > entry["at"] - throttle.window]
+    oldest = (recent[-throttle.limit :] or [entry["at"]])[0]  # the one whose end lets in
+    return int((oldest + throttle.window - entry["at"]).total_seconds()) + 1
 
 
 async def record_attempt(db: Database, throttles: Sequence[Throttle], *, message: str) -> Attempt:
     """Records one attempt under every throttle, then refuses it (429 with Retry-After) if any
     throttle already saw `limit` attempts within its window before this one."""
-    now, attempt_id = utcnow(), ObjectId()
-    entry = {"id": attempt_id, "at": now}
-    seen = await asyncio.gather(*(_append(db, t, entry) for t in throttles))
-    for throttle, attempts in zip(throttles, seen, strict=True):
-        mine = next(i for i, a in enumerate(attempts) if a["id"] == attempt_id)
-        before = [a for a in attempts[:mine] if a["at"] > now - throttle.window]
-        if len(before) >= throttle.limit:
+    attempt_id = ObjectId()
+    entry = {"id": attempt_id, "at": utcnow()}
+    counted = await asyncio.gather(*(_count(db, t, entry) for t in throttles))
+    for throttle, retry_after in zip(throttles, counted, strict=True):
+        if retry_after is not None:
             metrics.THROTTLE_TRIPS.labels(throttle.name).inc()
             security_event(
                 "throttle_tripped", level=logging.WARNING, throttle=throttle.name, key=throttle.key
             )
-            retry_after = (before[-throttle.limit]["at"] + throttle.window - now).total_seconds()
-            raise TooManyRequests(message, retry_after=int(retry_after) + 1)
+            raise TooManyRequests(message, retry_after=retry_after)
     return Attempt(attempt_id, [t.key for t in throttles])
 
 

@@ -18,6 +18,7 @@ from pymongo import AsyncMongoClient, IndexModel, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
+from pymongo.results import UpdateResult
 
 from app.core.config import Settings
 from app.core.embedded_db import embedded_database
@@ -82,11 +83,11 @@ async def ensure_indexes(db: Database, index_sets: Iterable[Indexes]) -> None:
 async def update_or_create(
     collection: AsyncCollection[Document], key: Any, pipeline: Sequence[Document]
 ) -> Document | None:
-    """The document `key` after `pipeline` (which must treat missing fields as a new
-    document's), created bare first when missing. Not an upsert: of simultaneous upserts of
-    one key, the embedded server applies every one but answers some with nothing
-    (tests/core/test_rate_limits.py). One round trip once the document exists. None only if
-    it was removed (a TTL) between the insert and the update."""
+    """The document `key` after `pipeline`, created bare first when missing, in one atomic
+    write: for counters whose every caller needs its own value (not an upsert, as in
+    `update_one_or_create`). A `findAndModify`, so only on collections of a few documents
+    (tests/system/test_architecture.py). None only if it was removed (a TTL) between the
+    insert and the update."""
     found = await collection.find_one_and_update(
         {"_id": key}, pipeline, return_document=ReturnDocument.AFTER
     )
@@ -97,3 +98,23 @@ async def update_or_create(
             {"_id": key}, pipeline, return_document=ReturnDocument.AFTER
         )
     return found
+
+
+async def update_one_or_create(
+    collection: AsyncCollection[Document], key: Any, update: Document | Sequence[Document]
+) -> UpdateResult | None:
+    """`update` (which must treat missing fields as a new document's) applied to the
+    document `key`, created bare first when missing; its result says whether it changed
+    anything (a guarded update's answer). Not an upsert: of simultaneous upserts of one key,
+    the embedded server applies every one but answers some with nothing
+    (tests/core/test_rate_limits.py). Not a `findAndModify` either
+    (tests/system/test_architecture.py): read the document by `_id` after, if it is wanted.
+    One round trip once the document exists. None only if it was removed (a TTL) between the
+    insert and the update, each time."""
+    for _ in range(3):
+        changed = await collection.update_one({"_id": key}, update)
+        if changed.matched_count:
+            return changed
+        with contextlib.suppress(DuplicateKeyError):
+            await collection.insert_one({"_id": key})
+    return None

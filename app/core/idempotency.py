@@ -10,8 +10,8 @@ by exactly one retry (the takeover is conditional on the claim it replaces). A s
 answer is only given to a caller the endpoint itself would let in now: a bearer token is
 authenticated in full (its login not ended, its user active) before anything stored is used.
 
-Two database round trips per keyed request (claim, then store the answer), and a retry's
-caller check; none without a key.
+Three database round trips per keyed request (claim, read the claim, then store the
+answer), and a retry's caller check; none without a key.
 Answers of 500 and above are not stored: the retry runs again.
 """
 
@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.asgi import bearer_token, send_json, verified_caller
 from app.core.config import Settings
-from app.core.db import Database, Document, update_or_create
+from app.core.db import Database, Document, update_one_or_create
 from app.core.errors import AppError, error_body
 
 HEADER = b"idempotency-key"
@@ -64,12 +64,14 @@ def _claim_pipeline(claim_id: ObjectId, fingerprint: str) -> list[Document]:
 
 async def _claim(db: Database, record_id: str, claim_id: ObjectId, fingerprint: str) -> Document:
     """The key's record after trying to claim it for this request: its `claim` is `claim_id`
-    when this request won it. One atomic write, so of simultaneous retries, or takeovers of
-    a dead request's claim on several instances, exactly one wins."""
-    stored = await update_or_create(
+    when this request won it. One conditional write by `_id`, so of simultaneous retries, or
+    takeovers of a dead request's claim on several instances, exactly one wins; then a read
+    by `_id` (not a `findAndModify`: tests/system/test_architecture.py says why)."""
+    claimed = await update_one_or_create(
         db.idempotency_keys, record_id, _claim_pipeline(claim_id, fingerprint)
     )
-    if stored is None:  # expired and removed in between: claim it again
+    stored = await db.idempotency_keys.find_one({"_id": record_id}) if claimed else None
+    if stored is None:  # expired, or its request failed, and removed in between: claim again
         return await _claim(db, record_id, claim_id, fingerprint)
     return dict(stored)
 

@@ -15,7 +15,6 @@ simultaneous requests each get their own. The headers come from the key as read 
 remember (a window past its TAT) is removed by a TTL index.
 """
 
-import contextlib
 import math
 import time
 from datetime import datetime
@@ -23,11 +22,11 @@ from typing import Any
 
 from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import ConnectionFailure, DuplicateKeyError
+from pymongo.errors import ConnectionFailure
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.asgi import send_json, verified_caller
-from app.core.db import Database, Document
+from app.core.db import Database, Document, update_one_or_create
 from app.core.errors import DB_RETRY_AFTER_SECONDS, error_body
 
 WINDOW_SECONDS = 60
@@ -60,19 +59,14 @@ async def spend(
     collection: AsyncCollection[Document], key: str, *, limit: int, window_ms: int, now: Any
 ) -> tuple[bool, float | None]:
     """(let in, the key's TAT in ms as read just after) for one request of `key`, whose
-    document is created bare first when missing (not an upsert: of simultaneous upserts of
-    one key, the embedded server applies every one but answers some with nothing). An update
-    and a read by `_id`, not a `findAndModify`, whose cost on the embedded server grows with
-    the collection (tests/system/test_db_contract.py)."""
+    document is created bare first when missing: an update and a read by `_id`, not a
+    `findAndModify` (tests/system/test_architecture.py says why)."""
     pipeline = gcra(now, limit=limit, window_ms=window_ms)
-    for _ in range(3):  # missing: created, then counted (or removed by its TTL in between)
-        counted = await collection.update_one({"_id": key}, pipeline)
-        if counted.matched_count:
-            state = await collection.find_one({"_id": key}, {"tat": 1})
-            return bool(counted.modified_count), (state or {}).get("tat")
-        with contextlib.suppress(DuplicateKeyError):
-            await collection.insert_one({"_id": key})
-    return True, None
+    counted = await update_one_or_create(collection, key, pipeline)
+    if counted is None:  # removed by its TTL in between: counted as a free request
+        return True, None
+    state = await collection.find_one({"_id": key}, {"tat": 1})
+    return bool(counted.modified_count), (state or {}).get("tat")
 
 
 def _milliseconds(now: Any) -> float:

@@ -93,8 +93,12 @@ async def issue_stream_token(*, db: Database, user: User) -> str:
 
 async def spend_stream_token(*, db: Database, token: str) -> tuple[ObjectId, ObjectId]:
     """The user a stream token was issued to, and their login; it works once, within its
-    lifetime."""
-    spent = await db.stream_tokens.find_one_and_delete({"_id": _token_key(token)})
+    lifetime: of simultaneous uses, the one whose delete removed it. A read and a delete by
+    `_id`, not a `findAndModify` (tests/system/test_architecture.py says why)."""
+    key = _token_key(token)
+    spent = await db.stream_tokens.find_one({"_id": key})
+    if spent is not None and (await db.stream_tokens.delete_one({"_id": key})).deleted_count == 0:
+        spent = None  # another use spent it between the read and the delete
     # (One without "session" was issued before stream tokens named their login.)
     if spent is None or spent["expires_at"] <= utcnow() or "session" not in spent:
         raise NotAuthenticated("Invalid or expired stream token")

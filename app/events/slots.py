@@ -18,7 +18,7 @@ from bson import ObjectId
 from pymongo import ASCENDING, IndexModel
 
 from app.core import metrics
-from app.core.db import SERVER_NOW_MS, Database, Document, update_or_create
+from app.core.db import SERVER_NOW_MS, Database, Document, update_one_or_create
 from app.core.errors import TooManyRequests
 
 log = logging.getLogger("app.events")
@@ -131,10 +131,13 @@ class StreamAdmission:
         return StreamSlot(self, user_id, slot_id)
 
     async def _take(self, user_id: ObjectId) -> ObjectId:
+        """One conditional update by `_id`, then a read by `_id` that says whether the slot is
+        there (not a `findAndModify`: tests/system/test_architecture.py says why)."""
         slot_id = ObjectId()
-        held = await update_or_create(
+        taken = await update_one_or_create(
             self.db.stream_slots, user_id, _take(slot_id, self.max_per_user)
         )
-        if held is None or all(slot["id"] != slot_id for slot in held["slots"]):
+        mine = {"_id": user_id, "slots.id": slot_id}
+        if not taken or await self.db.stream_slots.find_one(mine, {"_id": 1}) is None:
             raise TooManyRequests("Too many open event streams for this user", retry_after=5)
         return slot_id

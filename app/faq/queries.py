@@ -8,7 +8,7 @@ from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 
-from app.core.db import Database, Document, update_or_create
+from app.core.db import Database, Document, update_one_or_create
 from app.core.pagination import OLDEST_FIRST, Filter, read_page
 from app.events.record import Session
 from app.faq.documents import FaqDoc
@@ -63,25 +63,19 @@ async def bump_faq_version(db: Database, session: Session | None = None) -> None
 
 async def record_suggestion(
     db: Database, *, session: str, query: str, best: float, shown: bool, now: datetime
-) -> bool:
-    """Remembers the latest query of a suggestion session (one new-ticket form); True when
-    this call showed the session its first suggestions. `query` is normalised (letters,
-    digits, spaces), so never read as a field path in the pipeline."""
-    first_shown = {"$ifNull": ["$shown_at", now if shown else None]}
-    pipeline: list[Document] = [
-        {"$set": {"was_shown": {"$eq": [{"$type": "$shown_at"}, "date"]}}},
-        {
-            "$set": {
-                "query": query,
-                "best": best,
-                "at": now,
-                "expires_at": now + KEPT,
-                "shown_at": first_shown,
-            }
-        },
-    ]
-    state = await update_or_create(db.faq_sessions, session, pipeline)
-    return state is not None and shown and not state["was_shown"]
+) -> None:
+    """Remembers the latest query of a suggestion session (one new-ticket form), and when it
+    was first shown suggestions: one update by `_id` (not a `findAndModify`:
+    tests/system/test_architecture.py says why). `query` is normalised (letters, digits,
+    spaces), so never read as a field path in the pipeline."""
+    latest = {
+        "query": query,
+        "best": best,
+        "at": now,
+        "expires_at": now + KEPT,
+        "shown_at": {"$ifNull": ["$shown_at", now if shown else None]},
+    }
+    await update_one_or_create(db.faq_sessions, session, [{"$set": latest}])
 
 
 async def record_reaction(

@@ -2,7 +2,7 @@
 
 `dispatch` turns the events that follow each enabled webhook's cursor into deliveries (a
 unique index on webhook and event makes it idempotent); `deliver_due` claims due deliveries
-one at a time under a lease (`find_one_and_update`), so several instances never make the same
+one at a time under a lease (core/leases.py), so several instances never make the same
 attempt at once, and a delivery whose deliverer died is taken up again when its lease ends.
 The lease is twice WEBHOOK_TIMEOUT_SECONDS on the database server's clock, and a whole attempt
 (resolving, connecting, sending, reading) is cut at WEBHOOK_TIMEOUT_SECONDS: the holder's

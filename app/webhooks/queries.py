@@ -161,9 +161,11 @@ async def oldest_pending_created_at(db: Database) -> datetime | None:
 async def requeue_delivery(
     db: Database, delivery_id: ObjectId, webhook_id: ObjectId, now: datetime
 ) -> DeliveryDoc | None:
-    """Pending and due now, unless it was delivered (None then, or when it is not there)."""
-    return await deliveries(db).find_one_and_update(
+    """Pending and due now, unless it was delivered (None then, or when it is not there),
+    as read just after: an update and a read by `_id`, not a `findAndModify`
+    (tests/system/test_architecture.py says why)."""
+    queued = await deliveries(db).update_one(
         {"_id": delivery_id, "webhook_id": webhook_id, "status": {"$ne": "delivered"}},
         {"$set": {"status": "pending", "next_attempt_at": now}},
-        return_document=ReturnDocument.AFTER,
     )
+    return await deliveries(db).find_one({"_id": delivery_id}) if queued.matched_count else None

@@ -16,7 +16,7 @@ from passlib.context import CryptContext
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.security import ARGON2_MEMORY_KIB, ARGON2_TIME_COST, encode_token
-from tests.conftest import TEST_JWT_SECRET, AppFactory
+from tests.conftest import TEST_JWT_SECRET, AppFactory, Clock
 from tests.factories import PASSWORD, Actor, access_token, login, make_user
 
 REGISTER = "/api/auth/register/"
@@ -374,6 +374,17 @@ class TestLoginThrottling:
         assert 0 < int(response.headers["retry-after"]) <= 15 * 60
         # Another account from the same address is not locked out.
         assert (await login(client, "someone-else@example.com", "x")).status_code == 401
+
+    async def test_refused_attempts_count_too(self, app_with: AppFactory, clock: Clock) -> None:
+        """A caller who keeps trying while refused stays refused: the window slides with
+        every attempt, let in or not."""
+        application, client = await app_with(login_max_failures=1)
+        email = (await make_user(application.state.db))["email"]
+        codes = [(await login(client, email, "wrong-password")).status_code]
+        for minutes in (10, 6, 16):  # 10 and 16 after the first, then 16 after the last
+            clock.advance(minutes=minutes)
+            codes.append((await login(client, email, "wrong-password")).status_code)
+        assert codes == [401, 429, 429, 401]
 
     async def test_success_resets_the_count(
         self, client: httpx.AsyncClient, customer: Actor

@@ -108,6 +108,18 @@ async def test_single_use_token_for_event_source(live: Any) -> None:
         assert anonymous.status_code == 401
 
 
+async def test_simultaneous_uses_of_one_token_open_one_stream(live: Any) -> None:
+    _, client, actors = live
+    token = (
+        await client.post("/api/events/stream-token/", headers=actors.customer.headers)
+    ).json()["token"]
+    async with AsyncExitStack() as streams:
+        opened = await asyncio.gather(
+            *(streams.enter_async_context(stream(client, None, token=token)) for _ in range(20))
+        )
+        assert sorted(response.status_code for response in opened) == [200] + [401] * 19
+
+
 async def test_streams_per_user_are_bounded(app_with: AppFactory) -> None:
     application, _ = await app_with(
         stream_max_per_user=2, event_poll_seconds=0.05, stream_max_seconds=BOUND * 3

@@ -1,6 +1,7 @@
 """Issue 25: FAQ suggestions while a ticket is written, their quality on the labelled sets,
 reactions, deflection in the reports, and the questions the FAQ answered badly."""
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -157,6 +158,12 @@ class TestDeflection:
             "marked_helpful": 1,
             "tickets_created_after_suggestion": 1,
         }
+
+    async def test_simultaneous_suggestions_of_one_form_count_once(
+        self, client: httpx.AsyncClient, actors: Actors
+    ) -> None:
+        await asyncio.gather(*(suggest(client, "refund", session=SESSION) for _ in range(8)))
+        assert (await deflection(client, actors))["suggestions_shown"] == 1
 
     async def test_session_on_a_ticket(self, client: httpx.AsyncClient, customer: Actor) -> None:
         url, headers = "/api/support/tickets/create/", customer.headers

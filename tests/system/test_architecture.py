@@ -110,3 +110,41 @@ def test_tickets_change_only_through_the_one_write_path() -> None:
                 if name == "update_ticket" and module != "tickets/write.py":
                     wrong.add(f"{module}:{call.lineno} calls update_ticket")
     assert not wrong, sorted(wrong)
+
+
+FIND_AND_MODIFY = {"find_one_and_update", "find_one_and_delete", "find_one_and_replace"}
+# A findAndModify reads the whole collection on the embedded server, whatever its filter
+# (tests/system/test_db_contract.py, TestGuardedUpdates): only on collections of a few
+# documents. Elsewhere an update (or delete) by `_id` whose count decides, then a read by `_id`.
+# Keys: a module, or a module's function.
+FIND_AND_MODIFY_ALLOWED = {
+    "core/db.py:update_or_create": "counters of a few documents (mail's direct counter)",
+    "mail/queries.py:next_direct_seq": "update_or_create on the mail cursors: two documents",
+    "events/queries.py:take_lease": "the sequencer's lease on the counters: a few documents",
+    "webhooks/queries.py:update_webhook": "the registry of webhooks: a few documents",
+    "tickets/loads.py": "converted after the helpers' merge (issue 26)",
+    "tickets/surveys.py": "converted after the helpers' merge (issue 26)",
+    "inbound/queries.py": "converted after the helpers' merge (issue 26)",
+}
+
+
+def test_find_and_modify_only_on_small_collections() -> None:
+    """No request's database work grows with a collection while its answer stays the same
+    size (issue 26): findAndModify, directly or through `update_or_create`, only where the
+    collection stays a few documents."""
+    found: dict[str, str] = {}  # where -> the allowlist key that covers it
+    for path in APP.rglob("*.py"):
+        module = str(path.relative_to(APP))
+        for function in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for call in ast.walk(function):
+                func = call.func if isinstance(call, ast.Call) else None
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if name in FIND_AND_MODIFY or name == "update_or_create":
+                    where = f"{module}:{function.name}"
+                    found[where] = module if module in FIND_AND_MODIFY_ALLOWED else where
+    wrong = sorted(where for where, key in found.items() if key not in FIND_AND_MODIFY_ALLOWED)
+    assert not wrong, wrong
+    unused = FIND_AND_MODIFY_ALLOWED.keys() - set(found.values())
+    assert not unused, f"allowed but no longer used, remove them: {sorted(unused)}"

@@ -197,24 +197,27 @@ class TestGuardedUpdates:
 
 
 class TestFormsTheNewFeaturesUse:
-    async def test_push_slice_upsert_returns_the_list_in_the_servers_order(
-        self, db: Database
-    ) -> None:
-        """Throttles: one atomic append per attempt; concurrent ones each see their place.
-        (The key's first attempts can race to create its document: the service retries.)"""
-        await db.throttles.insert_one({"_id": "k", "attempts": []})
+    async def test_a_guarded_append_lets_in_exactly_the_limit(self, db: Database) -> None:
+        """Throttles: one update by `_id` appends an attempt while fewer than the limit are
+        recent (dates compared in `$filter`), else changes nothing; of simultaneous ones, the
+        modified counts say exactly which got in."""
+        now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+        stale = {"id": ObjectId(), "at": now - timedelta(minutes=20)}  # out of the window
+        await db.throttles.insert_one({"_id": "k", "attempts": [stale]})
+        attempts = {"$ifNull": ["$attempts", []]}
+        since = now - timedelta(minutes=15)
+        recent = {"$filter": {"input": attempts, "cond": {"$gt": ["$$this.at", since]}}}
+        allowed = {"$lt": [{"$size": recent}, 3]}
 
         async def attempt() -> int:
-            doc = await db.throttles.find_one_and_update(
-                {"_id": "k"},
-                {"$push": {"attempts": {"$each": [{"id": ObjectId()}], "$slice": -4}}},
-                upsert=True,
-                return_document=ReturnDocument.AFTER,
-            )
-            return len(doc["attempts"])
+            entry = {"id": ObjectId(), "at": now}
+            kept = {"$slice": [{"$concatArrays": [attempts, [{"$literal": entry}]]}, -4]}
+            appended = [{"$set": {"attempts": {"$cond": [allowed, kept, "$attempts"]}}}]
+            return (await db.throttles.update_one({"_id": "k"}, appended)).modified_count
 
-        seen = await asyncio.gather(*(attempt() for _ in range(10)))
-        assert sorted(seen) == [1, 2, 3] + [4] * 7
+        assert sorted(await asyncio.gather(*(attempt() for _ in range(10)))) == [0] * 7 + [1] * 3
+        found = await db.throttles.find_one({"_id": "k"})
+        assert [a["at"] for a in found["attempts"]] == [stale["at"]] + [now] * 3
 
     async def test_not_gte_matches_a_missing_field(self, db: Database) -> None:
         """Attachment places: a ticket without the counter yet is below any limit."""

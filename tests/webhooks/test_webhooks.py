@@ -188,6 +188,39 @@ async def test_a_failed_attempt_is_retried_with_backoff(
     assert [a["status_code"] for a in entry["attempts"]] == [500, 200]
 
 
+class TestRetryingADelivery:
+    async def test_a_failed_attempt_is_due_at_once_and_a_delivered_one_is_404(
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        db: Database,
+        actors: Actors,
+        receiver: tuple[Receiver, str],
+    ) -> None:
+        hook, url = receiver
+        hook.statuses = [500]
+        webhook_id = (await register(client, actors, url))["webhook"]["id"]
+        await create_ticket(client, actors.customer)
+        await dispatch(db)
+        assert await run_deliveries(app, now=utcnow()) == 1
+        (failed,) = await db.webhook_deliveries.find().to_list()
+        retry = f"/api/admin/webhooks/{webhook_id}/deliveries/{failed['_id']}/retry/"
+
+        queued = await client.post(retry, headers=actors.admin.headers)
+        assert queued.status_code == 200, queued.text
+        assert queued.json()["status"] == "pending" and queued.json()["attempt_count"] == 1
+        due = datetime.fromisoformat(queued.json()["next_attempt_at"].replace("Z", "+00:00"))
+        assert due < failed["next_attempt_at"]  # at once, not after the backoff
+        assert await run_deliveries(app, now=utcnow()) == 1
+        assert len(hook.received) == 2
+
+        delivered = await client.post(retry, headers=actors.admin.headers)
+        assert delivered.status_code == 404
+        other = (await register(client, actors, url))["webhook"]["id"]
+        elsewhere = retry.replace(webhook_id, other)
+        assert (await client.post(elsewhere, headers=actors.admin.headers)).status_code == 404
+
+
 async def test_only_subscribed_types_are_delivered(
     app: FastAPI, client: httpx.AsyncClient, actors: Actors, receiver: tuple[Receiver, str]
 ) -> None:
