@@ -38,8 +38,7 @@ async def claim_due(
     still holds). Leases are compared and set on the database server's clock; `now`, the
     process's, says which documents are due (`next_attempt_at`). The due ones are read from
     their index and taken by `_id`, one update each, until one is free: not one
-    `findAndModify`, whose cost on the embedded server grows with the collection
-    (tests/system/test_db_contract.py)."""
+    `findAndModify` (tests/system/test_architecture.py says why)."""
     due = collection.find({**waiting, "next_attempt_at": {"$lte": now}}, {"_id": 1})
     for candidate in await due.sort("next_attempt_at", 1).limit(CANDIDATES).to_list():
         token = ObjectId()

@@ -122,9 +122,6 @@ FIND_AND_MODIFY_ALLOWED = {
     "mail/queries.py:next_direct_seq": "update_or_create on the mail cursors: two documents",
     "events/queries.py:take_lease": "the sequencer's lease on the counters: a few documents",
     "webhooks/queries.py:update_webhook": "the registry of webhooks: a few documents",
-    "tickets/loads.py": "converted after the helpers' merge (issue 26)",
-    "tickets/surveys.py": "converted after the helpers' merge (issue 26)",
-    "inbound/queries.py": "converted after the helpers' merge (issue 26)",
 }
 
 
