@@ -11,7 +11,7 @@ is in the index): no `hint`, which may walk the whole index range (tests/system/
 import contextlib
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio.to_thread
 from pymongo import AsyncMongoClient, IndexModel, ReturnDocument
@@ -26,11 +26,16 @@ from app.core.embedded_db import embedded_database
 Document = dict[str, Any]
 Database = AsyncDatabase[Document]
 Indexes = Mapping[str, Sequence[IndexModel]]
+T = TypeVar("T", bound=Mapping[str, Any])
 
 # The database server's clock, for leases and expiries that several instances compare: one
 # clock, whatever the instances' skew. As milliseconds, because SecantusDB compares `$$NOW`
 # with dates wrongly (tests/system/test_db_contract.py); compare `{"$toLong": date}` with it.
 SERVER_NOW_MS = {"$toLong": "$$NOW"}
+# The most values one `$in` carries: each candidate is checked against the whole list, which
+# SecantusDB does one value at a time (tests/system/test_db_contract.py), so a long list is
+# read in batches (`find_in`).
+IN_BATCH = 100
 
 
 def _with_metrics(settings: Settings, options: dict[str, Any]) -> dict[str, Any]:
@@ -118,3 +123,21 @@ async def update_one_or_create(
         with contextlib.suppress(DuplicateKeyError):
             await collection.insert_one({"_id": key})
     return None
+
+
+async def find_in(
+    collection: AsyncCollection[T],
+    field: str,
+    values: Iterable[Any],
+    *,
+    where: Mapping[str, Any] | None = None,
+    projection: Mapping[str, Any] | None = None,
+) -> list[T]:
+    """The documents whose `field` is one of `values` (and that match `where`), read
+    IN_BATCH values a query."""
+    wanted = list(values)
+    found: list[T] = []
+    for start in range(0, len(wanted), IN_BATCH):
+        batch = {field: {"$in": wanted[start : start + IN_BATCH]}, **(where or {})}
+        found += await collection.find(batch, projection).to_list()
+    return found

@@ -8,7 +8,7 @@ from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 
-from app.core.db import Database, Document, update_one_or_create
+from app.core.db import Database, Document, find_in, update_one_or_create
 from app.core.pagination import OLDEST_FIRST, Filter, read_page
 from app.events.record import Session
 from app.faq.documents import FaqDoc
@@ -97,8 +97,8 @@ async def count_sessions_shown(db: Database, sessions: list[str]) -> int:
     """How many of `sessions` were shown suggestions (by _id)."""
     if not sessions:
         return 0
-    found = {"_id": {"$in": sessions}, "shown_at": {"$ne": None}}
-    return await db.faq_sessions.count_documents(found)
+    shown = {"shown_at": {"$ne": None}}
+    return len(await find_in(db.faq_sessions, "_id", sessions, where=shown, projection={"_id": 1}))
 
 
 async def unanswered(db: Database, *, since: datetime, below: float, limit: int) -> list[Document]:

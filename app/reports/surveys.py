@@ -14,7 +14,7 @@ from typing import Any
 
 from bson import ObjectId
 
-from app.core.db import Database
+from app.core.db import Database, find_in
 from app.reports.figures import Resolution, csat, resolved, surveys_answered
 from app.tickets import queries as ticket_queries
 
@@ -66,11 +66,13 @@ async def resolutions(
     ]
     ratings: dict[tuple[ObjectId, int | None], int] = {}
     if found:
-        rated = ticket_queries.feedback(db).find(
-            {"ticket_id": {"$in": list({r["ticket_id"] for r in found})}},
-            {"ticket_id": 1, "cycle": 1, "rating": 1},
+        rated = await find_in(
+            ticket_queries.feedback(db),
+            "ticket_id",
+            {r["ticket_id"] for r in found},
+            projection={"ticket_id": 1, "cycle": 1, "rating": 1},
         )
-        ratings = {(f["ticket_id"], f.get("cycle")): int(f["rating"]) async for f in rated}
+        ratings = {(f["ticket_id"], f.get("cycle")): int(f["rating"]) for f in rated}
     return [{**r, "rating": ratings.get((r["ticket_id"], r["cycle"]))} for r in found]
 
 
