@@ -25,14 +25,14 @@ from typing import Any
 
 from bson import ObjectId
 
-from app.core.db import Database
+from app.core.db import IN_BATCH, Database
 from app.core.leases import lease_owner
 from app.core.tasks import stop_task
 from app.events import queries
 from app.events.queries import LostLease
 
 log = logging.getLogger("app.events")
-BATCH = 500
+BATCH = IN_BATCH  # events a numbering transaction takes: one `$in` of their ids
 RETRY_SECONDS = 1.0
 
 Change = dict[str, Any]
