@@ -1,6 +1,7 @@
 """The shape of `app/`: domain packages whose imports point one way, and small modules."""
 
 import ast
+from collections.abc import Iterator
 from pathlib import Path
 
 APP = Path(__file__).resolve().parents[2] / "app"
@@ -86,29 +87,35 @@ def _is_tickets_collection(node: ast.expr) -> bool:
     return isinstance(key, ast.Constant) and key.value == "tickets"
 
 
-def test_tickets_change_only_through_the_one_write_path() -> None:
-    """Every change of a ticket goes through app/tickets/write.py (sort keys, versions, guard,
-    events): nothing else calls `update_ticket` or the collection's update methods."""
-    wrong: set[str] = set()
+def _calls() -> Iterator[tuple[str, str, ast.Call, str]]:
+    """Every call inside a function of app/: (module, function, the call, the name called)."""
     for path in APP.rglob("*.py"):
         module = str(path.relative_to(APP))
         for function in ast.walk(ast.parse(path.read_text())):
             if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue
             for call in ast.walk(function):
-                if not isinstance(call, ast.Call):
-                    continue
-                func = call.func
-                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-                direct = (
-                    isinstance(func, ast.Attribute)
-                    and name in TICKET_UPDATES
-                    and _is_tickets_collection(func.value)
-                )
-                if direct and (module, function.name) not in UPDATES_TICKETS:
-                    wrong.add(f"{module}:{call.lineno} calls {name}")
-                if name == "update_ticket" and module != "tickets/write.py":
-                    wrong.add(f"{module}:{call.lineno} calls update_ticket")
+                if isinstance(call, ast.Call):
+                    func = call.func
+                    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                    yield module, function.name, call, name
+
+
+def test_tickets_change_only_through_the_one_write_path() -> None:
+    """Every change of a ticket goes through app/tickets/write.py (sort keys, versions, guard,
+    events): nothing else calls `update_ticket` or the collection's update methods."""
+    wrong: set[str] = set()
+    for module, function, call, name in _calls():
+        func = call.func
+        direct = (
+            isinstance(func, ast.Attribute)
+            and name in TICKET_UPDATES
+            and _is_tickets_collection(func.value)
+        )
+        if direct and (module, function) not in UPDATES_TICKETS:
+            wrong.add(f"{module}:{call.lineno} calls {name}")
+        if name == "update_ticket" and module != "tickets/write.py":
+            wrong.add(f"{module}:{call.lineno} calls update_ticket")
     assert not wrong, sorted(wrong)
 
 
@@ -130,17 +137,10 @@ def test_find_and_modify_only_on_small_collections() -> None:
     size (issue 26): findAndModify, directly or through `update_or_create`, only where the
     collection stays a few documents."""
     found: dict[str, str] = {}  # where -> the allowlist key that covers it
-    for path in APP.rglob("*.py"):
-        module = str(path.relative_to(APP))
-        for function in ast.walk(ast.parse(path.read_text())):
-            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
-                continue
-            for call in ast.walk(function):
-                func = call.func if isinstance(call, ast.Call) else None
-                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-                if name in FIND_AND_MODIFY or name == "update_or_create":
-                    where = f"{module}:{function.name}"
-                    found[where] = module if module in FIND_AND_MODIFY_ALLOWED else where
+    for module, function, _, name in _calls():
+        if name in FIND_AND_MODIFY or name == "update_or_create":
+            where = f"{module}:{function}"
+            found[where] = module if module in FIND_AND_MODIFY_ALLOWED else where
     wrong = sorted(where for where, key in found.items() if key not in FIND_AND_MODIFY_ALLOWED)
     assert not wrong, wrong
     unused = FIND_AND_MODIFY_ALLOWED.keys() - set(found.values())
