@@ -159,13 +159,15 @@ async def test_every_attempt_has_its_own_connection(
     assert len(set(hook.clients)) == 2
 
 
-async def test_a_failed_attempt_is_retried_with_backoff(
+async def failed_once(
     app: FastAPI,
     client: httpx.AsyncClient,
     db: Database,
     actors: Actors,
     receiver: tuple[Receiver, str],
-) -> None:
+) -> tuple[dict[str, Any], dict[str, Any], datetime]:
+    """A webhook whose receiver answered 500 to the first attempt of a new ticket's event:
+    (the registration's answer, the delivery as stored, when the attempt was made)."""
     hook, url = receiver
     hook.statuses = [500]
     created = await register(client, actors, url)
@@ -174,6 +176,18 @@ async def test_a_failed_attempt_is_retried_with_backoff(
     now = utcnow()
     assert await run_deliveries(app, now=now) == 1
     (delivery,) = await db.webhook_deliveries.find().to_list()
+    return created, delivery, now
+
+
+async def test_a_failed_attempt_is_retried_with_backoff(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    db: Database,
+    actors: Actors,
+    receiver: tuple[Receiver, str],
+) -> None:
+    hook, _ = receiver
+    created, delivery, now = await failed_once(app, client, db, actors, receiver)
     assert delivery["status"] == "pending" and delivery["attempt_count"] == 1
     assert timedelta(seconds=4.4) <= delivery["next_attempt_at"] - now <= timedelta(seconds=5.6)
     assert await run_deliveries(app, now=now + timedelta(seconds=1)) == 0  # not due yet
@@ -198,12 +212,8 @@ class TestRetryingADelivery:
         receiver: tuple[Receiver, str],
     ) -> None:
         hook, url = receiver
-        hook.statuses = [500]
-        webhook_id = (await register(client, actors, url))["webhook"]["id"]
-        await create_ticket(client, actors.customer)
-        await dispatch(db)
-        assert await run_deliveries(app, now=utcnow()) == 1
-        (failed,) = await db.webhook_deliveries.find().to_list()
+        created, failed, _ = await failed_once(app, client, db, actors, receiver)
+        webhook_id = created["webhook"]["id"]
         retry = f"/api/admin/webhooks/{webhook_id}/deliveries/{failed['_id']}/retry/"
 
         queued = await client.post(retry, headers=actors.admin.headers)
