@@ -3,6 +3,7 @@ first among those a free agent takes, however many older ones nobody free takes 
 the waiting tickets of the free agents' categories, through an index on them)."""
 
 from datetime import timedelta
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -73,6 +74,16 @@ class TestWaitingPastTicketsNobodyTakes:
         assert [await agent_of(db, t) for t in lost] == [actors.agent.id] * 2 + [None]
 
 
+async def assert_read_through(db: Database, commands: list[Any], index: str) -> None:
+    """Each recorded find reads `index`, no collection scan, at most one document examined."""
+    for command in commands:
+        explained = await explain(db, command, "executionStats")
+        plan = explained["queryPlanner"]["winningPlan"]
+        assert "COLLSCAN" not in plan_stages(plan), command
+        assert index in index_names(plan), plan
+        assert explained["executionStats"]["totalDocsExamined"] <= 1, explained
+
+
 async def test_waiting_tickets_are_read_by_category_through_an_index(
     recorded: tuple[FastAPI, httpx.AsyncClient, CommandRecorder], settings: Settings
 ) -> None:
@@ -91,12 +102,7 @@ async def test_waiting_tickets_are_read_by_category_through_an_index(
         if name == "find" and c["find"] == "tickets" and "agent_id" in c.get("filter", {})
     ]
     assert finds and all(c["filter"].get("category") == "Lost" for c in finds), finds
-    for command in finds:
-        explained = await explain(db, command, "executionStats")
-        plan = explained["queryPlanner"]["winningPlan"]
-        assert "COLLSCAN" not in plan_stages(plan), command
-        assert "tickets_waiting_by_category" in index_names(plan), plan
-        assert explained["executionStats"]["totalDocsExamined"] <= 1, explained
+    await assert_read_through(db, finds, "tickets_waiting_by_category")
 
 
 async def test_free_agents_are_read_through_the_availability_index(
@@ -118,9 +124,4 @@ async def test_free_agents_are_read_through_the_availability_index(
     finds = [c for name, c in recorder.commands if name == "find" and c["find"] == "users"]
     picks = [c for c in finds if "availability.available" in c.get("filter", {})]
     assert picks, finds
-    for command in picks:
-        explained = await explain(db, command, "executionStats")
-        plan = explained["queryPlanner"]["winningPlan"]
-        assert "COLLSCAN" not in plan_stages(plan), command
-        assert "users_by_availability_and_load" in index_names(plan), plan
-        assert explained["executionStats"]["totalDocsExamined"] <= 1, explained
+    await assert_read_through(db, picks, "users_by_availability_and_load")
