@@ -68,8 +68,9 @@ OLDEST_FIRST = Keyset("_id", descending=False, parse=to_object_id, first=ObjectI
 
 
 # A page is read in rounds, at most MAX_ROUNDS (then it may come back short, with a cursor to go
-# on). With windows (Keyset.edge), a page read before from the same start (the list's start or
-# a cursor) reads first down to the key where it ended (PAGE_ENDS); any other, the span a page
+# on). With windows (Keyset.edge), a page read before (the same request from the same start,
+# the list's or a cursor, at the same size) reads first down to the key where it ended
+# (PAGE_ENDS); any other, the span a page
 # of the scope took (FIRST_SPAN when unknown), then after an exhausted window a span sized by
 # what it held (at most WINDOW_GROWTH times more). A round that fills its batch goes on in the
 # same window; the batch is the page, then ROUND_GROWTH times more while filters drop documents.
@@ -82,11 +83,14 @@ WINDOW_GROWTH = 8
 SPAN_MARGIN = 1.25
 SMALLEST_SPAN = timedelta(seconds=1)
 MAX_LEARNED = 4096
-Scope = tuple[str, str, str]  # collection, key, the query's fields
-# The span a page of each scope took; where a page from a start (None: the list's start) ended.
-# Per process: they change what a page costs, never what it holds.
+# collection, key, the query's fields, and what else the request asks (read_page's `asked`):
+# two requests read through one index end their pages at different documents.
+Scope = tuple[str, str, str, str]
+Page = tuple[Scope, Any, int]  # a scope, a start (None: the list's start), a page size
+# The span a page of each scope took; where each page ended. Per process: they change what a
+# page costs, never what it holds.
 LEARNED_SPANS = Lru[Scope, timedelta](MAX_LEARNED)
-PAGE_ENDS = Lru[tuple[Scope, Any], Any](MAX_LEARNED)
+PAGE_ENDS = Lru[Page, Any](MAX_LEARNED)
 
 
 def _tighter(*bounds: Filter) -> Filter:
@@ -193,6 +197,7 @@ async def read_page(
     projection: Mapping[str, Any] | None = None,
     key_range: Filter | None = None,
     matches: Callable[[T], bool] | None = None,
+    asked: str = "",
     origin: Any = None,
 ) -> tuple[list[T], str | None]:
     """One page of the union of `filters`, in keyset order. Each filter is read as one index
@@ -206,14 +211,16 @@ async def read_page(
 
     `matches` is the whole of what the caller asked for, checked on every document read: the
     conditions no index holds (queries carry only the fields of the index they use). A
-    filtered page may then be short, with a cursor past what was read. `origin`: where a first
+    filtered page may then be short, with a cursor past what was read; `asked` says what
+    `matches` checks (the request's filters), so that what a page of it cost is remembered
+    apart from other requests through the same index. `origin`: where a first
     page's windows start when the key's own range does not say (a thread: the ticket's
     opening)."""
     key, past = keyset.field, "$lt" if keyset.descending else "$gt"
     position = _tighter(key_range or {}, keyset.bound(cursor).get(key, {}))
     ranges: list[_Range[T]] = []
     for query in filters:
-        scope = (collection.full_name, key, repr(sorted(query.items())))
+        scope = (collection.full_name, key, repr(sorted(query.items())), asked)
         equalities = dict(query)
         own = _tighter(position, equalities.pop(key, {}))
         # A range's first window starts at its own start (a cursor, a filter's bound) if any.
@@ -225,7 +232,7 @@ async def read_page(
         # other (the priority ranks) are read in turn, not all at once.
         reached = own.get(past)
         ranges.append(_Range(equalities, own, scope, start, span, limit + 1, position=reached))
-    claimed = await _recall_ends(ranges) if keyset.edge else []
+    claimed = await _recall_ends(ranges, limit) if keyset.edge else []
     try:
         return await _read(collection, ranges, keyset=keyset, limit=limit,
                            projection=projection, matches=matches)  # fmt: skip
@@ -236,19 +243,19 @@ async def read_page(
 
 # Pages being read whose end no one knew: a simultaneous read of one waits for it (once), so a
 # process that has just started reads a wide window once per page, not once per request.
-_LEARNING: dict[tuple[Scope, Any], asyncio.Event] = {}
+_LEARNING: dict[Page, asyncio.Event] = {}
 
 
-async def _recall_ends(ranges: Sequence[_Range[T]]) -> list[tuple[Scope, Any]]:
+async def _recall_ends(ranges: Sequence[_Range[T]], limit: int) -> list[Page]:
     """Sets each range's first end from PAGE_ENDS, after waiting for a read of the same page
     that is learning it; returns the pages this read learns for others."""
 
-    def recall() -> list[tuple[Scope, Any]]:
+    def recall() -> list[Page]:
         for r in ranges:
-            end = PAGE_ENDS.get((r.scope, r.start))
+            end = PAGE_ENDS.get((r.scope, r.start, limit))
             if end is not None and _within(end, r.own):  # not where the page ended in another
                 r.end = end
-        return list(dict.fromkeys((r.scope, r.start) for r in ranges if r.end is None))
+        return list(dict.fromkeys((r.scope, r.start, limit) for r in ranges if r.end is None))
 
     unknown = recall()
     if learning := [_LEARNING[page] for page in unknown if page in _LEARNING]:
@@ -294,7 +301,7 @@ async def _read(
                 span = keyset.distance(docs[0][key], docs[limit][key]) * SPAN_MARGIN
                 for r in (r for r in ranges if r.queries):  # the ranges this page read
                     LEARNED_SPANS.put(r.scope, max(span, SMALLEST_SPAN))
-                    PAGE_ENDS.put((r.scope, r.start), docs[limit][key])
+                    PAGE_ENDS.put((r.scope, r.start, limit), docs[limit][key])
             return docs[:limit], encode_cursor(str(docs[limit - 1][key]))
         behind = [r for r in unread if r.position == edge and r.queries < MAX_ROUNDS]
     return docs, encode_cursor(str(edge)) if edge is not None else None

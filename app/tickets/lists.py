@@ -143,6 +143,7 @@ async def list_tickets(
         keyset=keyset,
         key_range=key_range,
         matches=_matcher(scopes, filters, terms, now, at_risk),
+        asked=repr((scopes, filters)),
     )
 
 

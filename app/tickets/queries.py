@@ -172,6 +172,7 @@ async def page_of_tickets(
     keyset: Keyset = NEWEST_FIRST,
     key_range: Filter | None = None,
     matches: Callable[[TicketDoc], bool] | None = None,
+    asked: str = "",
 ) -> tuple[list[TicketDoc], str | None]:
     return await read_page(
         tickets(db),
@@ -181,6 +182,7 @@ async def page_of_tickets(
         cursor=cursor,
         key_range=key_range,
         matches=matches,
+        asked=asked,
     )
 
 

@@ -242,3 +242,40 @@ async def test_the_priority_ranks_are_read_in_turn(recorded: Recorded, settings:
     assert await _page(client, url, actors.admin) == first
     windows = await _windows(db, recorder, "tickets")
     assert sum(windows) <= 2 * 11, windows
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("/api/support/tickets/?limit=10", "/api/support/tickets/?limit=25"),
+        ("/api/support/tickets/?limit=10", "/api/support/tickets/?limit=10&status=Resolved"),
+        ("/api/support/tickets/?limit=10", "/api/support/tickets/?limit=10&q=parcel"),
+    ],
+    ids=["another page size", "a filter", "a search"],
+)
+async def test_requests_on_one_index_remember_their_own_page_ends(
+    recorded: Recorded, settings: Settings, one: str, other: str
+) -> None:
+    """Two requests read through one index (the customer's) whose pages end at different
+    tickets of an import (one time for all), asked in turn: once each was read, each costs
+    about its page, not the rest of the import (a window of time cannot split it)."""
+    application, client, recorder = recorded
+    db = application.state.db
+    actors = await make_actors(db, settings)
+    imported = utcnow() - timedelta(days=7)
+    await store_tickets(
+        db,
+        [
+            a_ticket(actors.customer, created_at=imported, status="Resolved", subject="Parcel lost")
+            if n % 2
+            else a_ticket(actors.customer, created_at=imported)
+            for n in range(300)
+        ],
+    )
+    # each may read the import whole, once
+    pages = {url: await _page(client, url, actors.customer) for url in (one, other)}
+    for url in (one, other, one, other):
+        recorder.commands.clear()
+        assert await _page(client, url, actors.customer) == pages[url]
+        windows = await _windows(db, recorder, "tickets")
+        assert sum(windows) <= 2 * 26, (url, windows)
