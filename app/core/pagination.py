@@ -73,7 +73,8 @@ OLDEST_FIRST = Keyset("_id", descending=False, parse=to_object_id, first=ObjectI
 # (PAGE_ENDS); any other, the span a page
 # of the scope took (FIRST_SPAN when unknown), then after an exhausted window a span sized by
 # what it held (at most WINDOW_GROWTH times more). A round that fills its batch goes on in the
-# same window; the batch is the page, then ROUND_GROWTH times more while filters drop documents.
+# same window; the batch is the page, then ROUND_GROWTH times more while filters drop documents
+# (a window down to a known end is read whole).
 MAX_ROUNDS = 8
 ROUND_GROWTH = 8
 FIRST_SPAN = timedelta(hours=6)
@@ -158,11 +159,19 @@ async def _advance(
     window = {("$gte" if keyset.descending else "$lte"): edge} if edge is not None else {}
     bound = _tighter(r.own, {past: r.position} if r.position is not None else {}, window)
     where = {**r.query, key: bound} if bound else r.query
-    docs = await collection.find(where, projection).sort(keyset.sort).limit(r.batch).to_list()
+    # Down to where the page ended before, the window holds the page: read whole, however
+    # much of it the request's filters drop.
+    whole = r.end is not None
+    docs = (
+        await collection.find(where, projection)
+        .sort(keyset.sort)
+        .limit(0 if whole else r.batch)
+        .to_list()
+    )
     r.queries += 1
     held = [d for d in docs if matches is None or matches(d)]
     r.found += held
-    if len(docs) == r.batch:  # more in this window
+    if not whole and len(docs) == r.batch:  # more in this window
         r.position, r.batch = docs[-1][key], r.batch * ROUND_GROWTH
     elif edge is None:
         r.done = True
