@@ -1,7 +1,7 @@
 """Reports: what the support lead asks every day, computed per request from the tickets
 (with their reopenings) the period concerns, each read as an indexed range, and its
-resolutions with their ratings (surveys.py) (the README argues this against daily roll-ups,
-with the timings). The figures themselves, and their definitions, are in figures.py."""
+resolutions with their ratings (surveys.py) (docs/sla-and-reports.md argues this against
+roll-ups, with the timings). The figures themselves, and their definitions, are in figures.py."""
 
 import asyncio
 from bisect import bisect_left
