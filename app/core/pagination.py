@@ -69,12 +69,11 @@ OLDEST_FIRST = Keyset("_id", descending=False, parse=to_object_id, first=ObjectI
 
 # A page is read in rounds, at most MAX_ROUNDS (then it may come back short, with a cursor to go
 # on). With windows (Keyset.edge), a page read before (the same request from the same start,
-# the list's or a cursor, at the same size) reads first down to the key where it ended
-# (PAGE_ENDS); any other, the span a page
-# of the scope took (FIRST_SPAN when unknown), then after an exhausted window a span sized by
-# what it held (at most WINDOW_GROWTH times more). A round that fills its batch goes on in the
-# same window; the batch is the page, then ROUND_GROWTH times more while filters drop documents
-# (a window down to a known end is read whole).
+# the list's or a cursor, at the same size) reads down to the key where it ended (PAGE_ENDS),
+# in one query; any other, the span a page of the scope took (FIRST_SPAN when unknown), then
+# after an exhausted window a span sized by what it held (at most WINDOW_GROWTH times more). A
+# round that fills its batch goes on in the same window; the batch is the page, then
+# ROUND_GROWTH times more while filters drop documents.
 MAX_ROUNDS = 8
 ROUND_GROWTH = 8
 FIRST_SPAN = timedelta(hours=6)
