@@ -29,12 +29,12 @@ Indexes = Mapping[str, Sequence[IndexModel]]
 T = TypeVar("T", bound=Mapping[str, Any])
 
 # The database server's clock, for leases and expiries that several instances compare: one
-# clock, whatever the instances' skew. As milliseconds, because SecantusDB compares `$$NOW`
-# with dates wrongly (tests/system/test_db_contract.py); compare `{"$toLong": date}` with it.
+# clock, whatever the instances' skew. As milliseconds, the form every server compares alike
+# (tests/system/test_db_contract.py); compare `{"$toLong": date}` with it.
 SERVER_NOW_MS = {"$toLong": "$$NOW"}
-# The most values one `$in` carries: each candidate is checked against the whole list, which
-# SecantusDB does one value at a time (tests/system/test_db_contract.py), so a long list is
-# read in batches (`find_in`).
+# The most values one `$in` carries: a long list is read in batches (`find_in`), since one
+# server's cost of a `$in` grows with the list times the candidates (`python -m bench.in_list`;
+# tests/system/test_db_contract.py pins that batches answer as one query).
 IN_BATCH = 100
 
 
@@ -110,9 +110,8 @@ async def update_one_or_create(
 ) -> UpdateResult | None:
     """`update` (which must treat missing fields as a new document's) applied to the
     document `key`, created bare first when missing; its result says whether it changed
-    anything (a guarded update's answer). Not an upsert: of simultaneous upserts of one key,
-    the embedded server applies every one but answers some with nothing
-    (tests/core/test_rate_limits.py). Not a `findAndModify` either
+    anything (a guarded update's answer). Not an upsert: simultaneous upserts of one key are
+    not answered alike by every server (tests/core/test_rate_limits.py). Not a `findAndModify` either
     (tests/system/test_architecture.py): read the document by `_id` after, if it is wanted.
     One round trip once the document exists. None only if it was removed (a TTL) between the
     insert and the update, each time."""

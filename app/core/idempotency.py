@@ -39,8 +39,7 @@ INDEXES = {"idempotency_keys": [IndexModel([("expires_at", ASCENDING)], expireAf
 def _claim_pipeline(claim_id: ObjectId, fingerprint: str) -> list[Document]:
     """Claims the key when it is free: never claimed, or claimed by a request that died
     (still in flight past its lease, on the server's clock); else leaves it as it is.
-    Milliseconds are compared: SecantusDB compares `$$NOW` with dates wrongly
-    (tests/system/test_db_contract.py)."""
+    Milliseconds are compared, as `SERVER_NOW_MS` (app/core/db.py) says why."""
     died = {
         "$and": [
             {"$eq": ["$state", "in_flight"]},

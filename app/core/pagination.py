@@ -3,8 +3,8 @@
 A list is ordered by one stored, unique key (`Keyset.field`); a page is the documents past the
 cursor's position on that key, read up to limit + 1 (the extra one only says whether another
 page exists). One field compared with `$lt`/`$gt` is an index range on every server; a keyset
-over two fields needs an `$or`, which is not (tests/system/test_db_contract.py pins what the
-embedded server plans for each form).
+over two fields needs an `$or`, which is not on every one (tests/system/test_db_contract.py
+pins each form's plan).
 """
 
 import asyncio

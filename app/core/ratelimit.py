@@ -41,8 +41,8 @@ INDEXES = {"rate_limits": [IndexModel([("expires_at", ASCENDING)], expireAfterSe
 def gcra(now: Any, *, limit: int, window_ms: int) -> list[Document]:
     """The update pipeline of one request: moves the TAT on when the request is let in, and
     changes nothing when it is not. `now` is a date expression: `$$NOW`, the server's clock
-    (tests give a date). Times are compared as milliseconds (`$toLong`): SecantusDB compares
-    `$$NOW` with stored dates wrongly (tests/system/test_db_contract.py)."""
+    (tests give a date). Times are compared as milliseconds (`$toLong`), as `SERVER_NOW_MS`
+    (app/core/db.py) says why."""
     moved = {"$add": ["$_start", window_ms / limit]}
     allowed = {"$lte": [{"$subtract": [moved, "$_now"]}, window_ms + SLACK_MS]}
     return [

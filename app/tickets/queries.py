@@ -125,9 +125,9 @@ ACCESS_PATHS: dict[str, list[tuple[str, ...]]] = {
     **{key: [("agent_id", "tags"), ("agent_id",), ("tags",), ()] for key, _ in SORT_KEYS},
 }
 # Old documents may still carry the audit trail that events replaced: the background reads
-# leave it out. The reads of a request (a ticket, a list page) take whole documents: a
-# projection costs the embedded server more than the fields it leaves out
-# (docs/benchmarks.md, `python -m bench.window_cost`).
+# leave it out. The reads of a request (a ticket, a list page) take whole documents: the
+# projection was measured to cost more than the fields it leaves out (docs/benchmarks.md,
+# `python -m bench.window_cost`).
 WITHOUT_HISTORY = {"history": 0}
 VERSIONS = {"_id": 0, "version": 1, "public_version": 1}
 

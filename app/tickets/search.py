@@ -1,8 +1,8 @@
-"""Search terms: what `q` matches. Not a text index (the embedded server has none), so each ticket stores its
-words, normalised (accents and case folded), with their prefixes of 3+ characters, in a
-multikey `terms` array; a query matches a ticket that holds every query word. Both servers plan
-`{terms: word}` on the same index; MongoDB's `$text` or Atlas Search can later answer the same
-`q` parameter."""
+"""Search terms: what `q` matches. Not a text index (not every server the service runs on has
+one), so each ticket stores its words, normalised (accents and case folded), with their
+prefixes of 3+ characters, in a multikey `terms` array; a query matches a ticket that holds
+every query word. Both servers plan `{terms: word}` on the same index; MongoDB's `$text` or
+Atlas Search can later answer the same `q` parameter."""
 
 import re
 import unicodedata
