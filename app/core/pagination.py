@@ -70,10 +70,11 @@ OLDEST_FIRST = Keyset("_id", descending=False, parse=to_object_id, first=ObjectI
 # A page is read in rounds, at most MAX_ROUNDS (then it may come back short, with a cursor to go
 # on). With windows (Keyset.edge), a page read before (the same request from the same start,
 # the list's or a cursor, at the same size) reads down to the key where it ended (PAGE_ENDS),
-# in one query; any other, the span a page of the scope took (FIRST_SPAN when unknown), then
-# after an exhausted window a span sized by what it held (at most WINDOW_GROWTH times more). A
-# round that fills its batch goes on in the same window; the batch is the page, then
-# ROUND_GROWTH times more while filters drop documents.
+# in batches of twice what that window held then (one query, unless much was added since); any
+# other, the span a page of the scope took (FIRST_SPAN when unknown), then after an exhausted
+# window a span sized by what it held (at most WINDOW_GROWTH times more). A round that fills its
+# batch goes on in the same window, with a batch ROUND_GROWTH times larger; the first batch is
+# the page.
 MAX_ROUNDS = 8
 ROUND_GROWTH = 8
 FIRST_SPAN = timedelta(hours=6)
@@ -87,10 +88,10 @@ MAX_LEARNED = 4096
 # two requests read through one index end their pages at different documents.
 Scope = tuple[str, str, str, str]
 Page = tuple[Scope, Any, int]  # a scope, a start (None: the list's start), a page size
-# The span a page of each scope took; where each page ended. Per process: they change what a
-# page costs, never what it holds.
+# The span a page of each scope took; where each page ended, and how many documents its range
+# read down to there. Per process: they change what a page costs, never what it holds.
 LEARNED_SPANS = Lru[Scope, timedelta](MAX_LEARNED)
-PAGE_ENDS = Lru[Page, Any](MAX_LEARNED)
+PAGE_ENDS = Lru[Page, tuple[Any, int]](MAX_LEARNED)
 
 
 def _tighter(*bounds: Filter) -> Filter:
@@ -139,6 +140,7 @@ class _Range(Generic[T]):
     found: list[T] = field(default_factory=list)
     done: bool = False  # read to its end
     queries: int = 0
+    read: int = 0  # documents, matching or not
     windows: int = 0
 
 
@@ -158,19 +160,11 @@ async def _advance(
     window = {("$gte" if keyset.descending else "$lte"): edge} if edge is not None else {}
     bound = _tighter(r.own, {past: r.position} if r.position is not None else {}, window)
     where = {**r.query, key: bound} if bound else r.query
-    # Down to where the page ended before, the window holds the page: read whole, however
-    # much of it the request's filters drop.
-    whole = r.end is not None
-    docs = (
-        await collection.find(where, projection)
-        .sort(keyset.sort)
-        .limit(0 if whole else r.batch)
-        .to_list()
-    )
-    r.queries += 1
+    docs = await collection.find(where, projection).sort(keyset.sort).limit(r.batch).to_list()
+    r.queries, r.read = r.queries + 1, r.read + len(docs)
     held = [d for d in docs if matches is None or matches(d)]
     r.found += held
-    if not whole and len(docs) == r.batch:  # more in this window
+    if len(docs) == r.batch:  # more in this window
         r.position, r.batch = docs[-1][key], r.batch * ROUND_GROWTH
     elif edge is None:
         r.done = True
@@ -260,9 +254,9 @@ async def _recall_ends(ranges: Sequence[_Range[T]], limit: int) -> list[Page]:
 
     def recall() -> list[Page]:
         for r in ranges:
-            end = PAGE_ENDS.get((r.scope, r.start, limit))
-            if end is not None and _within(end, r.own):  # not where the page ended in another
-                r.end = end
+            known = PAGE_ENDS.get((r.scope, r.start, limit))
+            if known is not None and _within(known[0], r.own):  # not where another's ended
+                r.end, r.batch = known[0], max(r.batch, 2 * known[1])
         return list(dict.fromkeys((r.scope, r.start, limit) for r in ranges if r.end is None))
 
     unknown = recall()
@@ -309,7 +303,7 @@ async def _read(
                 span = keyset.distance(docs[0][key], docs[limit][key]) * SPAN_MARGIN
                 for r in (r for r in ranges if r.queries):  # the ranges this page read
                     LEARNED_SPANS.put(r.scope, max(span, SMALLEST_SPAN))
-                    PAGE_ENDS.put((r.scope, r.start, limit), docs[limit][key])
+                    PAGE_ENDS.put((r.scope, r.start, limit), (docs[limit][key], r.read))
             return docs[:limit], encode_cursor(str(docs[limit - 1][key]))
         behind = [r for r in unread if r.position == edge and r.queries < MAX_ROUNDS]
     return docs, encode_cursor(str(edge)) if edge is not None else None

@@ -280,3 +280,27 @@ async def test_requests_on_one_index_remember_their_own_page_ends(
         windows = await _windows(db, recorder, "tickets")
         # one query down to where the page ended, however many the filter drops
         assert len(windows) == 1 and sum(windows) <= 2 * 26, (url, windows)
+
+
+async def test_a_page_read_again_after_a_burst_reads_in_bounded_batches(
+    recorded: Recorded, settings: Settings
+) -> None:
+    """Where a page ended is remembered with how much its window held: read again after 300
+    tickets arrived above that end, the page reads in batches sized by that, not the whole
+    window down to the old end."""
+    application, client, recorder = recorded
+    db = application.state.db
+    actors = await make_actors(db, settings)
+    now = utcnow()
+    await _spread_tickets(db, actors.customer, 30, every=timedelta(hours=1))
+    url = "/api/support/tickets/?limit=10"
+    await _page(client, url, actors.customer)
+    burst = [
+        a_ticket(actors.customer, created_at=now + timedelta(milliseconds=n)) for n in range(300)
+    ]
+    await store_tickets(db, burst)
+    recorder.commands.clear()
+    assert await _page(client, url, actors.customer) == [str(t["_id"]) for t in burst[::-1][:10]]
+    # at most twice what the first read took (of the 30 tickets then), not the 300 since
+    limits = [f.get("limit") for f in _finds(recorder, "tickets")]
+    assert limits and all(limit and limit <= 2 * 30 for limit in limits), limits
