@@ -68,13 +68,11 @@ OLDEST_FIRST = Keyset("_id", descending=False, parse=to_object_id, first=ObjectI
 
 
 # A page is read in rounds, at most MAX_ROUNDS (then it may come back short, with a cursor to go
-# on). With windows (Keyset.edge), a page read before (the same request from the same start,
-# the list's or a cursor, at the same size) reads down to the key where it ended (PAGE_ENDS),
-# in batches of twice what that window held then (one query, unless much was added since); any
-# other, the span a page of the scope took (FIRST_SPAN when unknown), then after an exhausted
-# window a span sized by what it held (at most WINDOW_GROWTH times more). A round that fills its
-# batch goes on in the same window, with a batch ROUND_GROWTH times larger; the first batch is
-# the page.
+# on). With windows (Keyset.edge), a page read before (same request, start and size) reads down
+# to where it ended (PAGE_ENDS) in batches of twice what that window held then; any other, a
+# window of the span a page of the scope took (FIRST_SPAN when unknown), then after an exhausted
+# one a span sized by what it held (at most WINDOW_GROWTH times more). A round that fills its
+# batch goes on in the window with a batch ROUND_GROWTH times larger; the first is the page.
 MAX_ROUNDS = 8
 ROUND_GROWTH = 8
 FIRST_SPAN = timedelta(hours=6)
@@ -84,12 +82,10 @@ WINDOW_GROWTH = 8
 SPAN_MARGIN = 1.25
 SMALLEST_SPAN = timedelta(seconds=1)
 MAX_LEARNED = 4096
-# collection, key, the query's fields, and what else the request asks (read_page's `asked`):
-# two requests read through one index end their pages at different documents.
-Scope = tuple[str, str, str, str]
+Scope = tuple[str, str, str, str]  # collection, key, the query's fields, the request (`asked`)
 Page = tuple[Scope, Any, int]  # a scope, a start (None: the list's start), a page size
-# The span a page of each scope took; where each page ended, and how many documents its range
-# read down to there. Per process: they change what a page costs, never what it holds.
+# Per process, the span a page of each scope took and where each page ended (with how many
+# documents its range read to there): they change what a page costs, never what it holds.
 LEARNED_SPANS = Lru[Scope, timedelta](MAX_LEARNED)
 PAGE_ENDS = Lru[Page, tuple[Any, int]](MAX_LEARNED)
 
@@ -213,11 +209,10 @@ async def read_page(
 
     `matches` is the whole of what the caller asked for, checked on every document read: the
     conditions no index holds (queries carry only the fields of the index they use). A
-    filtered page may then be short, with a cursor past what was read; `asked` says what
-    `matches` checks (the request's filters), so that what a page of it cost is remembered
-    apart from other requests through the same index. `origin`: where a first
-    page's windows start when the key's own range does not say (a thread: the ticket's
-    opening)."""
+    filtered page may then be short, with a cursor past what was read. `asked` names what
+    `matches` checks, so a page's cost is learned apart from other requests on one index.
+    `origin`: where a first page's windows start when the key's own range does not say (a
+    thread: the ticket's opening)."""
     key, past = keyset.field, "$lt" if keyset.descending else "$gt"
     position = _tighter(key_range or {}, keyset.bound(cursor).get(key, {}))
     ranges: list[_Range[T]] = []
@@ -287,13 +282,9 @@ async def _read(
         behind = [r for r in ranges if r.position == edge]
     while behind:
         wanted = limit + 1 - len(docs)
-        await asyncio.gather(
-            *(
-                _advance(collection, r, keyset=keyset, wanted=wanted, projection=projection,
-                         matches=matches)
-                for r in behind
-            )
-        )  # fmt: skip
+        reads = [_advance(collection, r, keyset=keyset, wanted=wanted, projection=projection,
+                          matches=matches) for r in behind]  # fmt: skip
+        await asyncio.gather(*reads)
         unread = [r for r in ranges if not r.done]
         # Every range is read at least this far: the merged page is exact up to here.
         edge = furthest(r.position for r in unread) if unread else None
